@@ -1,0 +1,20 @@
+"""Router: page config, navigation and the shared sidebar. Imports nothing heavy."""
+
+import streamlit as st
+
+from ui.widgets import inject_css
+
+st.set_page_config(page_title="DL Notes Study", page_icon=":material/school:", layout="wide")
+inject_css()
+
+home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
+browse = st.Page("pages/browse.py", title="Browse cards", icon=":material/style:")
+card = st.Page("pages/card.py", title="Card", icon=":material/article:", visibility="hidden")
+health = st.Page("pages/health.py", title="Content health", icon=":material/health_and_safety:")
+
+page = st.navigation({"Study": [home, browse, card], "Maintain": [health]})
+
+with st.sidebar:
+    st.caption("Study notes from six posts of CS231n-style deep-learning notes, December 2018.")
+
+page.run()

@@ -1,0 +1,73 @@
+"""SQLModel tables for posts, cards, tags, related links and quiz items.
+
+Cards are keyed by their stable slug and quiz items by ``<card id>:<item key>`` so that later tables (search
+vectors, learners' reviews) can refer to them by a string that survives a re-sync.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+
+class PostRow(SQLModel, table=True):
+    __tablename__ = "post"
+
+    slug: str = Field(primary_key=True)
+    day: int | None = None
+    date: dt.date
+    title: str
+    blurb: str = ""
+    sections_json: str = "[]"  # JSON list of section headings, in the post's order
+    start_here: str | None = None
+    position: int = 0  # study order, as listed in content/posts.yaml
+    content_hash: str = ""
+
+
+class CardRow(SQLModel, table=True):
+    __tablename__ = "card"
+
+    id: str = Field(primary_key=True)
+    title: str
+    post_slug: str = Field(foreign_key="post.slug", index=True)
+    section: str
+    notes: str
+    explained: str
+    missing: str | None = None
+    demo: str | None = None
+    source: str = ""
+    content_hash: str = Field(default="", index=True)
+    synced_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+class CardTagRow(SQLModel, table=True):
+    __tablename__ = "card_tag"
+
+    card_id: str = Field(foreign_key="card.id", primary_key=True, ondelete="CASCADE")
+    tag: str = Field(primary_key=True, index=True)
+
+
+class CardLinkRow(SQLModel, table=True):
+    """A hand-picked `related` link; ``related_id`` is not a foreign key so a link may outlive its target."""
+
+    __tablename__ = "card_link"
+
+    card_id: str = Field(foreign_key="card.id", primary_key=True, ondelete="CASCADE")
+    related_id: str = Field(primary_key=True)
+    position: int = 0
+
+
+class QuizItemRow(SQLModel, table=True):
+    __tablename__ = "quiz_item"
+
+    id: str = Field(primary_key=True)  # "<card id>:<item key>"
+    card_id: str = Field(foreign_key="card.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    kind: str  # qa | cloze | mcq
+    prompt: str
+    answer: str
+    options_json: str = "[]"
+    accept_json: str = "[]"
+    hint: str | None = None
+    origin: str = "card"  # "card": written in the card file; later also "generated"

@@ -1,0 +1,144 @@
+"""Sync the database from the loaded content: idempotent, and touching only what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, delete, select
+
+from db.models import CardLinkRow, CardRow, CardTagRow, PostRow, QuizItemRow
+from kb.cards import Card, LoadResult, Post
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept_broken: list[str] = field(default_factory=list)  # invalid in content/, last good version kept
+    unchanged: int = 0
+    posts_changed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.posts_changed)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.updated)} updated",
+            f"{len(self.removed)} removed",
+            f"{self.unchanged} unchanged",
+        ]
+        if self.kept_broken:
+            parts.append(f"{len(self.kept_broken)} invalid in content/ (previous version kept)")
+        return "cards: " + ", ".join(parts) + f"; posts changed: {self.posts_changed}"
+
+
+def _post_hash(post: Post, position: int) -> str:
+    payload = json.dumps(
+        [post.slug, post.day, str(post.date), post.title, post.blurb, list(post.sections), post.start_here, position]
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _sync_posts(session: Session, posts: list[Post], keep: set[str]) -> int:
+    existing = {row.slug: row for row in session.exec(select(PostRow))}
+    changed = 0
+    for position, post in enumerate(posts):
+        digest = _post_hash(post, position)
+        row = existing.get(post.slug)
+        if row is not None and row.content_hash == digest:
+            continue
+        row = row or PostRow(slug=post.slug, date=post.date, title=post.title)
+        row.day, row.date, row.title, row.blurb = post.day, post.date, post.title, post.blurb
+        row.sections_json, row.start_here = json.dumps(list(post.sections)), post.start_here
+        row.position, row.content_hash = position, digest
+        session.add(row)
+        changed += 1
+    for slug, row in existing.items():
+        if slug not in {p.slug for p in posts} and slug not in keep:
+            session.delete(row)
+            changed += 1
+    return changed
+
+
+def _write_card(session: Session, card: Card, row: CardRow | None) -> None:
+    row = row or CardRow(
+        id=card.id,
+        title=card.title,
+        post_slug=card.post_slug,
+        section=card.section,
+        notes=card.notes,
+        explained=card.explained,
+    )
+    row.title, row.post_slug, row.section = card.title, card.post_slug, card.section
+    row.notes, row.explained, row.missing, row.demo = card.notes, card.explained, card.missing, card.demo
+    row.source, row.content_hash = card.source, card.content_hash
+    row.synced_at = dt.datetime.now(dt.UTC)
+    session.add(row)
+
+    tags = {t.tag: t for t in session.exec(select(CardTagRow).where(CardTagRow.card_id == card.id))}
+    for tag in set(tags) - set(card.tags):
+        session.delete(tags[tag])
+    for tag in set(card.tags) - set(tags):
+        session.add(CardTagRow(card_id=card.id, tag=tag))
+
+    session.exec(delete(CardLinkRow).where(CardLinkRow.card_id == card.id))
+    for position, related in enumerate(card.related):
+        session.add(CardLinkRow(card_id=card.id, related_id=related, position=position))
+
+    items = {q.id: q for q in session.exec(select(QuizItemRow).where(QuizItemRow.card_id == card.id))}
+    wanted = {f"{card.id}:{item.key}": (position, item) for position, item in enumerate(card.quiz)}
+    for item_id in set(items) - set(wanted):
+        session.delete(items[item_id])
+    for item_id, (position, item) in wanted.items():
+        q = items.get(item_id) or QuizItemRow(
+            id=item_id, card_id=card.id, kind=item.kind, prompt=item.prompt, answer=item.answer
+        )
+        q.position, q.kind, q.prompt, q.answer, q.hint = position, item.kind, item.prompt, item.answer, item.hint
+        q.options_json, q.accept_json = json.dumps(list(item.options)), json.dumps(list(item.accept))
+        session.add(q)
+
+
+def _delete_card(session: Session, card_id: str) -> None:
+    for table in (CardTagRow, CardLinkRow, QuizItemRow):
+        session.exec(delete(table).where(table.card_id == card_id))  # type: ignore[attr-defined]
+    row = session.get(CardRow, card_id)
+    if row is not None:
+        session.delete(row)
+
+
+def sync_content(loaded: LoadResult, *, session: Session) -> SyncReport:
+    """Make the database match ``loaded`` and commit. A second call with the same content changes nothing.
+
+    A card whose file exists but fails validation keeps its last good version in the database, so a bad edit
+    never deletes a card (the problem is listed on the content health page instead).
+    """
+    report = SyncReport()
+    existing = {row.id: row for row in session.exec(select(CardRow))}
+    kept_posts = {existing[i].post_slug for i in loaded.broken_ids if i in existing}
+    report.posts_changed = _sync_posts(session, loaded.posts, kept_posts)
+    session.flush()
+    for card in loaded.cards:
+        row = existing.get(card.id)
+        if row is None:
+            _write_card(session, card, None)
+            report.added.append(card.id)
+        elif row.content_hash != card.content_hash:
+            _write_card(session, card, row)
+            report.updated.append(card.id)
+        else:
+            report.unchanged += 1
+    loaded_ids = {c.id for c in loaded.cards}
+    for card_id in sorted(set(existing) - loaded_ids):
+        if card_id in loaded.broken_ids:
+            report.kept_broken.append(card_id)
+        else:
+            _delete_card(session, card_id)
+            report.removed.append(card_id)
+    session.commit()
+    return report

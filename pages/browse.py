@@ -1,0 +1,54 @@
+"""Browse: every card, grouped by post and section, filtered by text, post and tag."""
+
+import streamlit as st
+
+from kb.browse import filter_cards, group_by_post_and_section, tag_counts
+from ui.boot import ensure_router
+from ui.data import content
+from ui.widgets import card_grid, post_label
+
+ensure_router()
+
+posts, cards = content()
+labels = {p.slug: post_label(p) for p in posts}
+
+st.title("Browse cards")
+text_col, post_col, tag_col = st.columns([3, 3, 3])
+with text_col:
+    text = st.text_input(
+        "Find in cards", key="q", placeholder="e.g. optical flow, dropout, im2col", bind="query-params", max_chars=200
+    )
+with post_col:
+    chosen_posts = st.multiselect(
+        "Posts",
+        options=[p.slug for p in posts],
+        format_func=labels.get,
+        key="post",
+        bind="query-params",
+        placeholder="All posts",
+    )
+counts = tag_counts(cards)
+with tag_col:
+    chosen_tags = st.multiselect(
+        "Tags",
+        options=sorted(counts),
+        format_func=lambda t: f"{t} ({counts[t]})",
+        key="tag",
+        bind="query-params",
+        placeholder="Any tag",
+    )
+
+shown = filter_cards(cards, text=text, posts=chosen_posts, tags=chosen_tags)
+st.caption(f"Showing {len(shown)} of {len(cards)} cards")
+
+if not shown:
+    st.info(
+        "No card matches all of these filters. Remove a tag or a post, or try fewer words.",
+        icon=":material/filter_alt_off:",
+    )
+
+for post, sections in group_by_post_and_section(shown, posts):
+    st.header(post_label(post), divider="gray")
+    for section, section_cards in sections:
+        st.markdown(f"**{section}**")
+        card_grid(section_cards)

@@ -1,0 +1,87 @@
+"""One card: the author's notes, the explanation, related cards, its post and its demo."""
+
+import streamlit as st
+
+from kb.cards import KNOWN_DEMOS
+from ui.boot import ensure_router
+from ui.data import cards_by_id, content
+from ui.widgets import BROWSE_PAGE, CARD_PAGE, demo_page, post_label
+
+ensure_router()
+
+posts, cards = content()
+by_id = cards_by_id()
+post_by_slug = {p.slug: p for p in posts}
+
+card_id = st.query_params.get("id", "")
+card = by_id.get(card_id)
+
+if card is None:
+    if card_id:
+        st.warning(
+            f"There is no card with id `{card_id[:80]}`. It may have been renamed or removed; "
+            "pick one below or browse all cards.",
+            icon=":material/search_off:",
+        )
+    else:
+        st.title("Open a card")
+    choice = st.selectbox(
+        "Card",
+        options=[c.id for c in cards],
+        index=None,
+        placeholder="Type to find a card",
+        format_func=lambda i: by_id[i].title,
+    )
+    if choice:
+        st.query_params["id"] = choice
+        st.rerun()
+    st.page_link(BROWSE_PAGE, label="Browse all cards", icon=":material/style:")
+    st.stop()
+
+post = post_by_slug[card.post_slug]
+st.caption(f"{post_label(post)} › {card.section}")
+st.title(card.title)
+
+main, side = st.columns([5, 2], gap="large")
+with main:
+    st.subheader(":material/edit_note: From the notes")
+    with st.container(border=True, key=f"notes-{card.id}"):
+        st.markdown(card.notes)
+    st.subheader(":material/lightbulb: Explained")
+    st.markdown(card.explained)
+    if card.missing:
+        st.info(f"**Missing from the source.** {card.missing}", icon=":material/image_not_supported:")
+
+    st.subheader(":material/quiz: Check yourself")
+    for n, item in enumerate(card.quiz, start=1):
+        if item.kind == "cloze":
+            prompt = item.prompt.replace("{{c1::" + item.answer, "{{c1::").split("{{c1::")[0]
+            rest = item.prompt.split("}}", 1)[1] if "}}" in item.prompt else ""
+            question = f"{prompt}\\_\\_\\_\\_\\_{rest}"
+        else:
+            question = item.prompt
+        with st.expander(f"{n}. {question}", icon=":material/help:"):
+            if item.kind == "mcq":
+                st.markdown("\n".join(f"- {opt}" for opt in item.options))
+            st.markdown(f"**Answer:** {item.answer}")
+
+with side:
+    with st.container(border=True):
+        st.markdown("**Source post**")
+        st.page_link(BROWSE_PAGE, label=post_label(post), query_params={"post": post.slug}, icon=":material/menu_book:")
+        st.caption(f"Published {post.date.strftime('%d %B %Y')} · section “{card.section}”")
+    with st.container(border=True):
+        st.markdown("**Tags**")
+        for tag in card.tags:
+            st.page_link(BROWSE_PAGE, label=tag, query_params={"tag": tag}, icon=":material/sell:")
+    related = [by_id[r] for r in card.related if r in by_id]
+    if related:
+        with st.container(border=True, key="related"):
+            st.markdown("**Related cards**")
+            for other in related:
+                st.page_link(CARD_PAGE, label=other.title, query_params={"id": other.id}, icon=":material/link:")
+    page = demo_page(card)
+    if page and card.demo:
+        with st.container(border=True):
+            st.markdown("**Live demo**")
+            st.page_link(page, label=KNOWN_DEMOS[card.demo], icon=":material/play_circle:")

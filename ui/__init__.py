@@ -1,0 +1,1 @@
+"""Shared Streamlit helpers for the pages: cached engine and content, styling, card widgets."""

@@ -1,0 +1,68 @@
+"""Small rendering helpers shared by the pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from kb.browse import teaser
+from kb.cards import KNOWN_DEMOS, Card, Post
+
+ROOT = Path(__file__).resolve().parent.parent
+CARD_PAGE = "pages/card.py"
+BROWSE_PAGE = "pages/browse.py"
+
+_CSS = """
+<style>
+[class*="st-key-tile-"] { transition: box-shadow .15s ease, transform .15s ease; }
+[class*="st-key-tile-"]:hover { box-shadow: 0 4px 18px rgba(30, 41, 90, .10); transform: translateY(-1px); }
+[class*="st-key-tile-"] [data-testid="stPageLink"] p { font-weight: 600; font-size: 1.02rem; }
+.st-key-hero h1 { margin-bottom: .2rem; }
+[class*="st-key-notes-"] ul { margin-bottom: 0; }
+/* Let long card titles wrap instead of being cut off. */
+[data-testid="stPageLink"] a, [data-testid="stPageLink"] a * { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; height: auto; }
+/* Links to other cards sit on the card page itself: do not mark them as the current page. */
+.st-key-related [data-testid="stPageLink"] a { background: transparent !important; }
+.st-key-related [data-testid="stPageLink"] a p { font-weight: 400 !important; }
+</style>
+"""
+
+
+def inject_css() -> None:
+    """The few style touches the theme cannot express (tile hover, link weight). Static, no user text."""
+    st.markdown(_CSS, unsafe_allow_html=True)
+
+
+def post_label(post: Post, short: bool = False) -> str:
+    if short:
+        return f"Day #{post.day}" if post.day is not None else post.date.strftime("%d %b")
+    return post.label
+
+
+def tag_badges(tags: tuple[str, ...] | list[str]) -> str:
+    """Markdown badges for tags (tags are validated slugs, so they are safe in badge syntax)."""
+    return " ".join(f":violet-badge[{t}]" for t in tags)
+
+
+def demo_page(card: Card) -> str | None:
+    """The demo page for a card, if that demo has a page in this install."""
+    if card.demo and card.demo in KNOWN_DEMOS and (ROOT / "pages" / f"demo_{card.demo}.py").exists():
+        return f"pages/demo_{card.demo}.py"
+    return None
+
+
+def card_tile(card: Card) -> None:
+    with st.container(border=True, key=f"tile-{card.id}"):
+        st.page_link(CARD_PAGE, label=card.title, query_params={"id": card.id})
+        st.caption(teaser(card))
+        st.markdown(tag_badges(card.tags))
+
+
+def card_grid(cards: list[Card], columns: int = 3) -> None:
+    for start in range(0, len(cards), columns):
+        cols = st.columns(columns)
+        for col, card in zip(cols, cards[start : start + columns], strict=False):
+            with col:
+                card_tile(card)
