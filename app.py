@@ -1,10 +1,14 @@
 """Router: page config, navigation and the shared sidebar. Imports nothing heavy."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.widgets import inject_css
 
-st.set_page_config(page_title="DL Notes Study", page_icon=":material/school:", layout="wide")
+st.set_page_config(
+    page_title="DL Notes Study", page_icon=str(Path(__file__).parent / "ui/assets/icon.png"), layout="wide"
+)
 inject_css()
 
 home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)

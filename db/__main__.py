@@ -12,14 +12,14 @@ from sqlmodel import Session
 
 from db.engine import database_url, make_engine
 from db.sync import sync_content
-from kb.cards import CONTENT_DIR, load_content
+from kb.cards import content_dir_default, load_content
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m db", description="Database tools.")
     sub = parser.add_subparsers(dest="command", required=True)
     sync = sub.add_parser("sync", help="create the database if needed and sync it from content/")
-    sync.add_argument("--content", default=str(CONTENT_DIR))
+    sync.add_argument("--content", default=str(content_dir_default()))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     loaded = load_content(Path(args.content))

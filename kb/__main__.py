@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kb.cards import CONTENT_DIR, load_content
+from kb.cards import content_dir_default, load_content
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kb", description="Study-card knowledge base tools.")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="validate every card; exit 1 if anything is wrong")
-    check.add_argument("--content", default=str(CONTENT_DIR), help="content folder (default: %(default)s)")
+    check.add_argument("--content", default=str(content_dir_default()), help="content folder (default: %(default)s)")
     check.add_argument("--json", action="store_true", help="print a JSON report")
     check.set_defaults(func=_check)
     args = parser.parse_args(argv)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Literal
 import yaml
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+CONTENT_DIR_ENV = "KB_CONTENT_DIR"  # points the app and the CLI at another content folder
 POSTS_FILE = "posts.yaml"
 
 # Demos a card may point to with `demo:`; the key is the demo's package name under demos/.
@@ -529,8 +531,14 @@ def _parse_quiz(raw: Any, at: Any, bad: Any) -> tuple[QuizItem, ...]:
     return tuple(items)
 
 
-def load_content(content_dir: Path = CONTENT_DIR) -> LoadResult:
+def content_dir_default() -> Path:
+    """``$KB_CONTENT_DIR`` if set, else the project's content/ folder."""
+    return Path(os.environ.get(CONTENT_DIR_ENV) or CONTENT_DIR)
+
+
+def load_content(content_dir: Path | None = None) -> LoadResult:
     """Load posts and every card under ``content_dir``; collect every problem instead of stopping."""
+    content_dir = content_dir or content_dir_default()
     result = LoadResult()
     result.posts, result.problems = load_posts(content_dir)
     files = sorted(p for p in content_dir.rglob("*.md") if p.name.lower() != "readme.md")
@@ -542,6 +550,7 @@ def load_content(content_dir: Path = CONTENT_DIR) -> LoadResult:
         card, problems, card_id = parse_card(path, content_dir, result.posts)
         result.problems.extend(problems)
         if card_id is None:
+            result.broken_ids.add(path.stem)  # unreadable: a valid card's id is its file name
             continue
         rel = path.relative_to(content_dir).as_posix()
         if card_id in seen:

@@ -11,32 +11,30 @@ ensure_router()
 
 posts, cards = content()
 labels = {p.slug: post_label(p) for p in posts}
+counts = tag_counts(cards)
+
+# Filters start from the URL (?q=...&post=...&tag=...), so links from Home and from cards open pre-filtered,
+# and a filtered view can be shared. Unknown values in the URL are ignored.
+if "q" not in st.session_state:
+    st.session_state.q = st.query_params.get("q", "")[:200]
+if "post" not in st.session_state:
+    st.session_state.post = [s for s in st.query_params.get_all("post") if s in labels]
+if "tag" not in st.session_state:
+    st.session_state.tag = [t for t in st.query_params.get_all("tag") if t in counts]
 
 st.title("Browse cards")
 text_col, post_col, tag_col = st.columns([3, 3, 3])
 with text_col:
-    text = st.text_input(
-        "Find in cards", key="q", placeholder="e.g. optical flow, dropout, im2col", bind="query-params", max_chars=200
-    )
+    text = st.text_input("Find in cards", key="q", placeholder="e.g. optical flow, dropout, im2col", max_chars=200)
 with post_col:
     chosen_posts = st.multiselect(
-        "Posts",
-        options=[p.slug for p in posts],
-        format_func=labels.get,
-        key="post",
-        bind="query-params",
-        placeholder="All posts",
+        "Posts", options=[p.slug for p in posts], format_func=labels.get, key="post", placeholder="All posts"
     )
-counts = tag_counts(cards)
 with tag_col:
     chosen_tags = st.multiselect(
-        "Tags",
-        options=sorted(counts),
-        format_func=lambda t: f"{t} ({counts[t]})",
-        key="tag",
-        bind="query-params",
-        placeholder="Any tag",
+        "Tags", options=sorted(counts), format_func=lambda t: f"{t} ({counts[t]})", key="tag", placeholder="Any tag"
     )
+st.query_params.from_dict({k: v for k, v in {"q": text, "post": chosen_posts, "tag": chosen_tags}.items() if v})
 
 shown = filter_cards(cards, text=text, posts=chosen_posts, tags=chosen_tags)
 st.caption(f"Showing {len(shown)} of {len(cards)} cards")

@@ -17,7 +17,7 @@ _CSS = """
 <style>
 [class*="st-key-tile-"] { transition: box-shadow .15s ease, transform .15s ease; }
 [class*="st-key-tile-"]:hover { box-shadow: 0 4px 18px rgba(30, 41, 90, .10); transform: translateY(-1px); }
-[class*="st-key-tile-"] [data-testid="stPageLink"] p { font-weight: 600; font-size: 1.02rem; }
+[class*="st-key-tile-"] [data-testid="stPageLink"] p { font-weight: 600; font-size: 1.02rem; line-height: 1.35; }
 .st-key-hero h1 { margin-bottom: .2rem; }
 [class*="st-key-notes-"] ul { margin-bottom: 0; }
 /* Let long card titles wrap instead of being cut off. */

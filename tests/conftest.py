@@ -1,0 +1,85 @@
+"""Shared fixtures: a tiny content folder built per test, so validation and sync tests control every byte."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_CONTENT = ROOT / "content"
+
+POSTS_YAML = """\
+- slug: day-1
+  day: 1
+  date: 2018-12-01
+  title: First post
+  blurb: The first post.
+  sections: ["Basics", "More"]
+- slug: day-2
+  day: 2
+  date: 2018-12-02
+  title: Second post
+  sections: ["Other"]
+"""
+
+
+def card_text(
+    card_id: str = "alpha",
+    *,
+    post: str = "day-1",
+    title: str | None = None,
+    section: str = "Basics",
+    tags: str = "[cnn]",
+    related: str = "[]",
+    extra: str = "",
+    quiz: str | None = None,
+    notes: str = "- a bullet from the notes",
+    explained: str | None = None,
+) -> str:
+    day, date, post_title = {"day-1": (1, "2018-12-01", "First post"), "day-2": (2, "2018-12-02", "Second post")}[post]
+    quiz = (
+        quiz
+        if quiz is not None
+        else textwrap.dedent("""\
+        quiz:
+          - type: qa
+            question: What is it?
+            answer: It is a thing.
+          - type: cloze
+            text: "A {{c1::thing}} is here."
+        """)
+    )
+    explained = explained if explained is not None else "First sentence here. Second sentence here."
+    return (
+        f"---\nid: {card_id}\ntitle: {title or card_id.title()}\npost:\n  day: {day}\n  date: {date}\n"
+        f"  title: {post_title}\nsection: {section}\ntags: {tags}\nrelated: {related}\n{extra}{quiz}---\n\n"
+        f"## Notes\n{notes}\n\n## Explained\n{explained}\n"
+    )
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Callable[..., Path]:
+    """Return a writer: content(name, text, post=...) writes a card; the folder has posts.yaml already."""
+    root = tmp_path / "content"
+    root.mkdir()
+    (root / "posts.yaml").write_text(POSTS_YAML)
+
+    def write(card_id: str = "alpha", text: str | None = None, *, folder: str = "day-1", **kwargs: object) -> Path:
+        path = root / folder / f"{card_id}.md"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text if text is not None else card_text(card_id, **kwargs))  # type: ignore[arg-type]
+        return path
+
+    write.root = root  # type: ignore[attr-defined]
+    return write
+
+
+@pytest.fixture
+def real_content_copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "real-content"
+    shutil.copytree(REAL_CONTENT, dest)
+    return dest

@@ -1,0 +1,71 @@
+"""Open the app in Chromium: Home and Browse render the cards, filtering and card links work."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from kb.cards import load_content
+from tests.conftest import REAL_CONTENT
+from tests.e2e.conftest import settle
+
+N_CARDS = len(load_content(REAL_CONTENT).cards)
+TILES = '[class*="st-key-tile-"]'
+
+
+def test_home_browse_filter_and_open_a_card(server, page, shoot) -> None:
+    page.goto(server)
+    expect(page.get_by_role("heading", name="Deep-learning study notes")).to_be_visible(timeout=30_000)
+    settle(page)
+    expect(page.get_by_text("Where to start")).to_be_visible()
+    assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == str(N_CARDS)
+    shoot(page, "home")
+
+    page.goto(f"{server}/browse")
+    expect(page.get_by_text(f"Showing {N_CARDS} of {N_CARDS} cards")).to_be_visible(timeout=30_000)
+    settle(page)
+    assert page.locator(TILES).count() == N_CARDS
+    shoot(page, "browse")
+
+    box = page.get_by_label("Find in cards")
+    box.fill("optical flow")
+    box.press("Enter")
+    expect(page.get_by_text(re.compile(rf"Showing \d+ of {N_CARDS} cards"))).not_to_have_text(
+        f"Showing {N_CARDS} of {N_CARDS} cards", timeout=15_000
+    )
+    settle(page)
+    shown = page.locator(TILES).count()
+    assert 0 < shown < N_CARDS
+    assert "q=optical" in page.url  # the filtered view is shareable
+
+    page.locator(TILES).get_by_role("link", name="Optical flow", exact=True).click()
+    expect(page.get_by_role("heading", name="Optical flow", exact=True)).to_be_visible(timeout=15_000)
+    settle(page)
+    assert "id=optical-flow" in page.url
+    expect(page.get_by_text("From the notes")).to_be_visible()
+    shoot(page, "card")
+
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == []
+
+
+def test_a_shared_card_link_opens_through_the_router_on_a_fresh_server(server, page) -> None:
+    page.goto(f"{server}/card?id=non-max-suppression")  # the very first request this server sees
+    expect(page.get_by_role("heading", name="Non-max suppression (NMS)")).to_be_visible(timeout=30_000)
+    settle(page)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    expect(nav.get_by_text("Browse cards")).to_be_visible()  # app.py's menu, not raw file names
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_tag_link_on_a_card_opens_browse_filtered(server, page) -> None:
+    page.goto(f"{server}/card?id=yolo")
+    expect(page.get_by_role("heading", name="YOLO", exact=True)).to_be_visible(timeout=30_000)
+    settle(page)
+    page.get_by_role("link", name="detection", exact=True).click()
+    expect(page.get_by_text(re.compile(rf"Showing \d+ of {N_CARDS} cards"))).to_be_visible(timeout=15_000)
+    settle(page)
+    titles = page.locator(TILES).all_inner_texts()
+    assert titles and all("detection" in t for t in titles)
+    assert len(titles) < N_CARDS

@@ -1,0 +1,140 @@
+"""Every page runs without an exception and shows the cards; filters and card links work."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from kb.cards import load_content
+from tests.conftest import REAL_CONTENT, ROOT
+from tests.pages.conftest import texts
+
+N_CARDS = len(load_content(REAL_CONTENT).cards)
+
+
+def page_link_labels(at) -> list[str]:
+    return [el.proto.label for el in at.get("page_link")]
+
+
+def test_home_shows_counts_posts_and_where_to_start(app) -> None:
+    at = app()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Cards"] == str(N_CARDS)
+    assert metrics["Posts"] == "6"
+    body = texts(at)
+    assert "Where to start" in body
+    for title in ("Videos and Unsupervised Learning", "ConvNets in practice - CS231n Lessons"):
+        assert title in body
+
+
+def test_browse_lists_every_card_grouped_by_post(app) -> None:
+    at = app("pages/browse.py")
+    assert not at.exception
+    assert f"Showing {N_CARDS} of {N_CARDS} cards" in texts(at)
+    labels = page_link_labels(at)
+    assert "Non-max suppression (NMS)" in labels and "Caffe" in labels
+    assert len(labels) == N_CARDS
+    assert [h.value for h in at.header][:2] == [
+        "Day #171 · ConvNets in practice - CS231n Lessons",
+        "Day #172 · CNN - One Pager, Notes and Best Practices",
+    ]
+
+
+def test_browse_text_filter(app) -> None:
+    at = app("pages/browse.py")
+    at.text_input(key="q").input("optical flow").run()
+    assert not at.exception
+    labels = page_link_labels(at)
+    assert "Optical flow" in labels and "Caffe" not in labels
+    assert f"Showing {len(labels)} of {N_CARDS} cards" in texts(at)
+
+
+def test_browse_tag_and_post_filters(app) -> None:
+    at = app("pages/browse.py")
+    at.multiselect(key="tag").select("detection").run()
+    labels = page_link_labels(at)
+    assert "YOLO" in labels and "Caffe" not in labels
+    at.multiselect(key="post").select("day-174").run()
+    assert not at.exception
+    assert "YOLO" not in page_link_labels(at)
+
+
+def test_browse_with_nothing_matching_says_so(app) -> None:
+    at = app("pages/browse.py")
+    at.text_input(key="q").input("qqqzzz nothing like this").run()
+    assert not at.exception
+    assert any("No card matches" in i.value for i in at.info)
+
+
+def test_browse_opens_filtered_by_query_params(app) -> None:
+    at = app("pages/browse.py", post="day-173")
+    labels = page_link_labels(at)
+    assert "Caffe" in labels and "Non-max suppression (NMS)" not in labels
+
+
+def test_card_page_shows_notes_explanation_related_and_quiz(app) -> None:
+    at = app("pages/card.py", id="non-max-suppression")
+    assert not at.exception
+    assert at.title[0].value == "Non-max suppression (NMS)"
+    body = texts(at)
+    assert "Select box with highest probability" in body  # the author's own note
+    assert "Soft-NMS" in body  # the explanation
+    labels = page_link_labels(at)
+    assert "Intersection over union (IoU)" in labels  # a related card
+    assert "detection" in labels  # tag link
+    assert len(at.expander) == 3  # check-yourself questions
+
+
+def test_card_page_with_unknown_id_explains_and_offers_a_picker(app) -> None:
+    at = app("pages/card.py", id="no-such-card")
+    assert not at.exception
+    assert "no-such-card" in at.warning[0].value
+    assert len(at.selectbox) == 1
+
+
+def test_missing_source_material_is_shown(app) -> None:
+    at = app("pages/card.py", id="deep-learning")
+    assert any("Missing from the source" in i.value for i in at.info)
+
+
+def test_card_text_is_rendered_without_html(app) -> None:
+    at = app("pages/card.py", id="non-max-suppression")
+    assert all(not getattr(m.proto, "allow_html", False) for m in at.markdown if "Select box" in m.value)
+
+
+def test_health_page_reports_valid_content(app) -> None:
+    at = app("pages/health.py")
+    assert not at.exception
+    assert any("Every card is valid" in s.value for s in at.success)
+    assert {m.label: m.value for m in at.metric}["Valid cards"] == str(N_CARDS)
+
+
+def test_health_page_lists_problems_of_broken_content(app, content, monkeypatch) -> None:
+    content("alpha")
+    content("beta", extra="colour: red\n")
+    monkeypatch.setenv("KB_CONTENT_DIR", str(content.root))
+    at = app("pages/health.py")
+    assert not at.exception
+    assert "1 problem(s) found" in at.error[0].value
+    table = at.dataframe[0].value
+    assert list(table["File"]) == ["content/day-1/beta.md"] and list(table["Line"]) == [11]
+
+
+def test_opening_the_app_imports_neither_torch_nor_sentence_transformers(tmp_path) -> None:
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('app.py', default_timeout=60)\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "for page in ('pages/browse.py', 'pages/card.py', 'pages/health.py'):\n"
+        "    at.switch_page(page); at.run(); assert not at.exception\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
+    )
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

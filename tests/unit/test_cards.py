@@ -1,0 +1,241 @@
+"""The card loader and validator: the real content is valid, and every kind of broken card is reported."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb.cards import Problem, count_sentences, load_content
+from tests.conftest import REAL_CONTENT, ROOT, card_text
+
+
+def problems_for(content, *, field: str | None = None) -> list[Problem]:
+    result = load_content(content.root)
+    return [p for p in result.problems if field is None or p.field == field]
+
+
+# ------------------------------------------------------------------------------------------- real content
+
+
+def test_real_content_is_valid_and_complete() -> None:
+    result = load_content(REAL_CONTENT)
+    assert result.problems == []
+    assert len(result.cards) >= 100
+    assert {p.slug for p in result.posts} == {c.post_slug for c in result.cards}
+    assert len({c.id for c in result.cards}) == len(result.cards)
+    for card in result.cards:
+        assert len(card.quiz) >= 2, card.id
+        assert card.note_bullets or card.notes, card.id
+
+
+def test_real_content_keeps_the_notes_distinct_concepts_apart() -> None:
+    ids = {c.id for c in load_content(REAL_CONTENT).cards}
+    frameworks = {"caffe", "torch-lua", "theano", "lasagne", "tensorflow", "keras"}
+    losses = {"mse-loss", "cross-entropy-loss", "nll-loss", "triplet-loss", "contrastive-loss"}
+    detectors = {"rcnn", "fast-rcnn", "faster-rcnn", "feature-pyramid-network", "yolo", "ssd"}
+    assert frameworks | losses | detectors | {"opencv-practice-programs"} <= ids
+
+
+def test_demo_cards_link_to_each_other() -> None:
+    cards = {c.id: c for c in load_content(REAL_CONTENT).cards}
+    assert cards["non-max-suppression"].demo == "nms"
+    assert {"transfer-learning", "data-augmentation", "cnn-feature-extractor"} <= {
+        c.id for c in cards.values() if c.demo == "transfer"
+    }
+    assert {"bayesian-cnn", "dropout"} <= {c.id for c in cards.values() if c.demo == "bayesian"}
+
+
+def test_lost_source_material_is_flagged_not_invented() -> None:
+    cards = {c.id: c for c in load_content(REAL_CONTENT).cards}
+    for card_id in ("deep-learning", "backpropagation", "transformer", "bayesian-cnn-tradeoffs"):
+        assert cards[card_id].missing, f"{card_id} should say what the source lost"
+
+
+# ------------------------------------------------------------------------------------------- each failure
+
+
+def test_a_valid_card_loads(content) -> None:
+    content("alpha")
+    result = load_content(content.root)
+    assert result.problems == []
+    [card] = result.cards
+    assert (card.id, card.post_slug, card.section, card.tags) == ("alpha", "day-1", "Basics", ("cnn",))
+    assert [q.kind for q in card.quiz] == ["qa", "cloze"]
+    assert card.quiz[1].answer == "thing"
+
+
+def test_missing_front_matter(content) -> None:
+    content("alpha", "## Notes\n- x\n")
+    [p] = problems_for(content)
+    assert (p.file, p.field, p.line) == ("day-1/alpha.md", "front matter", 1)
+
+
+def test_invalid_yaml_names_the_line(content) -> None:
+    text = card_text("alpha").replace("section: Basics", "section: [Basics")
+    content("alpha", text)
+    [p] = problems_for(content, field="yaml")
+    assert p.line is not None and 8 <= p.line <= 10
+    assert "not valid YAML" in p.message
+
+
+def test_missing_required_field(content) -> None:
+    content("alpha", card_text("alpha").replace("title: Alpha\n", ""))
+    [p] = problems_for(content, field="title")
+    assert "required" in p.message
+
+
+def test_unknown_field_names_its_line(content) -> None:
+    content("alpha", extra="colour: red\n")
+    [p] = problems_for(content, field="colour")
+    assert p.line == 11 and "unknown field" in p.message
+
+
+@pytest.mark.parametrize(("bad_id", "expected"), [("Alpha Beta", "not a slug"), ("beta", "does not match")])
+def test_bad_ids(content, bad_id: str, expected: str) -> None:
+    content("alpha", card_text("alpha").replace("id: alpha", f"id: {bad_id}"))
+    [p] = problems_for(content, field="id")
+    assert expected in p.message and p.line == 2
+
+
+def test_duplicate_ids_are_reported(content) -> None:
+    content("alpha")
+    content("alpha", folder="day-2", post="day-2", section="Other")
+    dupes = [p for p in problems_for(content, field="id") if "already used" in p.message]
+    assert len(dupes) == 1 and "day-1/alpha.md" in dupes[0].message
+
+
+def test_related_must_exist_and_not_be_self(content) -> None:
+    content("alpha", related="[nowhere]")
+    content("beta", related="[beta]")
+    messages = {p.file: p for p in problems_for(content, field="related")}
+    assert "nowhere" in messages["day-1/alpha.md"].message and messages["day-1/alpha.md"].line == 10
+    assert "itself" in messages["day-1/beta.md"].message
+
+
+def test_related_to_an_existing_card_is_fine(content) -> None:
+    content("alpha", related="[beta]")
+    content("beta", related="[alpha]")
+    assert load_content(content.root).problems == []
+
+
+def test_empty_notes(content) -> None:
+    content("alpha", notes="")
+    [p] = problems_for(content, field="Notes")
+    assert "empty" in p.message and p.line is not None
+
+
+@pytest.mark.parametrize("explained", ["Only one sentence here.", " ".join(["A sentence."] * 7)])
+def test_explained_must_have_two_to_six_sentences(content, explained: str) -> None:
+    content("alpha", explained=explained)
+    [p] = problems_for(content, field="Explained")
+    assert "sentences" in p.message
+
+
+def test_too_few_quiz_items(content) -> None:
+    content("alpha", quiz="quiz:\n  - type: qa\n    question: Q?\n    answer: A.\n")
+    [p] = problems_for(content, field="quiz")
+    assert "at least 2" in p.message and p.line == 11
+
+
+def test_mcq_answer_must_be_an_option(content) -> None:
+    quiz = (
+        "quiz:\n  - type: qa\n    question: Q?\n    answer: A.\n  - type: mcq\n    question: Which?\n"
+        "    options: [a, b, c, d]\n    answer: e\n"
+    )
+    content("alpha", quiz=quiz)
+    [p] = problems_for(content, field="quiz[1].answer")
+    assert "not one of the options" in p.message and p.line == 18
+
+
+def test_mcq_needs_four_distinct_options(content) -> None:
+    quiz = (
+        "quiz:\n  - type: qa\n    question: Q?\n    answer: A.\n  - type: mcq\n    question: Which?\n"
+        "    options: [a, b, c]\n    answer: a\n"
+    )
+    content("alpha", quiz=quiz)
+    [p] = problems_for(content, field="quiz[1].options")
+    assert "exactly 4" in p.message
+
+
+@pytest.mark.parametrize("text", ["No deletion at all.", "Two {{c1::a}} and {{c1::b}}.", "Other {{c2::x}} {{c1::y}}"])
+def test_cloze_needs_exactly_one_deletion(content, text: str) -> None:
+    quiz = f'quiz:\n  - type: qa\n    question: Q?\n    answer: A.\n  - type: cloze\n    text: "{text}"\n'
+    content("alpha", quiz=quiz)
+    [p] = problems_for(content, field="quiz[1].text")
+    assert "exactly one" in p.message
+
+
+def test_unknown_quiz_type(content) -> None:
+    quiz = "quiz:\n  - type: qa\n    question: Q?\n    answer: A.\n  - type: essay\n    question: Why?\n"
+    content("alpha", quiz=quiz)
+    [p] = problems_for(content, field="quiz[1].type")
+    assert "essay" in p.message
+
+
+def test_post_must_exist_and_match_folder_and_section(content) -> None:
+    content("alpha", card_text("alpha").replace("day: 1", "day: 9"))
+    content("beta", folder="day-2")  # post day-1 but sits in day-2/
+    content("gamma", section="Nowhere")
+    by_file = {p.file: p for p in problems_for(content)}
+    assert by_file["day-1/alpha.md"].field == "post" and "no post with day 9" in by_file["day-1/alpha.md"].message
+    assert "move it to content/day-1/" in by_file["day-2/beta.md"].message
+    assert by_file["day-1/gamma.md"].field == "section" and "Basics" in by_file["day-1/gamma.md"].message
+
+
+def test_unknown_demo_and_unknown_heading(content) -> None:
+    content("alpha", extra="demo: teleport\n")
+    content("beta", notes="- bullet\n\n## Trivia\nmore")
+    assert "teleport" in problems_for(content, field="demo")[0].message
+    assert "## Trivia" in problems_for(content, field="body")[0].message
+
+
+def test_a_broken_card_does_not_stop_the_others(content) -> None:
+    content("alpha")
+    content("beta", "---\nid: beta\n")  # no closing front matter
+    content("gamma", related="[alpha]")
+    result = load_content(content.root)
+    assert {c.id for c in result.cards} == {"alpha", "gamma"}
+    assert [p.file for p in result.problems] == ["day-1/beta.md"]
+
+
+def test_text_that_looks_like_html_is_kept_as_text(content) -> None:
+    content("alpha", notes="- <script>alert(1)</script> is text")
+    [card] = load_content(content.root).cards
+    assert "<script>" in card.notes  # stored verbatim; pages render it with HTML disabled
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        ("One. Two.", 2),
+        ("Soft-NMS (Bodla et al. 2017) decays scores. It helps, e.g. in crowds.", 2),
+        ("A threshold of 0.5 is common. Version 2.0 too! Really?", 3),
+        ("No final stop", 1),
+        ("First ends here. second starts lower-case and ends.", 2),
+    ],
+)
+def test_count_sentences(text: str, n: int) -> None:
+    assert count_sentences(text) == n
+
+
+# ------------------------------------------------------------------------------------------- CLI
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kb", *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def test_cli_check_passes_on_the_real_content() -> None:
+    done = run_cli("check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("OK:")
+
+
+def test_cli_check_fails_with_file_field_and_line(content) -> None:
+    content("alpha", extra="colour: red\n")
+    done = run_cli("check", "--content", str(content.root))
+    assert done.returncode == 1
+    assert "day-1/alpha.md:11: colour: unknown field" in done.stdout

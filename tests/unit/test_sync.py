@@ -1,0 +1,152 @@
+"""Syncing content/ into the database: idempotent, precise, and never loses a card to a bad edit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from db.engine import make_engine
+from db.models import CardRow, CardTagRow, PostRow, QuizItemRow
+from db.queries import content_version, list_cards, list_posts
+from db.sync import sync_content
+from kb.cards import load_content
+from tests.conftest import REAL_CONTENT, card_text
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    eng = make_engine("sqlite://")
+    yield eng
+    eng.dispose()
+
+
+def sync(engine: Engine, root):
+    with Session(engine) as session:
+        return sync_content(load_content(root), session=session)
+
+
+def snapshot(engine: Engine) -> dict[str, tuple]:
+    with Session(engine) as session:
+        return {r.id: (r.content_hash, r.synced_at) for r in session.exec(select(CardRow))}
+
+
+def test_first_sync_adds_everything_and_second_changes_nothing(engine, content) -> None:
+    content("alpha")
+    content("beta", related="[alpha]")
+    first = sync(engine, content.root)
+    assert sorted(first.added) == ["alpha", "beta"] and first.posts_changed == 2
+    before = snapshot(engine)
+    second = sync(engine, content.root)
+    assert not second.changed and second.unchanged == 2
+    assert snapshot(engine) == before
+
+
+def test_an_edited_card_is_updated_and_nothing_else_is_touched(engine, content) -> None:
+    content("alpha")
+    content("beta")
+    sync(engine, content.root)
+    before = snapshot(engine)
+    content("beta", tags="[cnn, video]", explained="Changed text here. And a second one.")
+    report = sync(engine, content.root)
+    assert report.updated == ["beta"] and not report.added and not report.removed
+    after = snapshot(engine)
+    assert after["alpha"] == before["alpha"]
+    assert after["beta"] != before["beta"]
+    with Session(engine) as session:
+        tags = sorted(t.tag for t in session.exec(select(CardTagRow).where(CardTagRow.card_id == "beta")))
+    assert tags == ["cnn", "video"]
+
+
+def test_a_deleted_card_is_removed_with_its_quiz_items(engine, content) -> None:
+    content("alpha")
+    path = content("beta")
+    sync(engine, content.root)
+    path.unlink()
+    report = sync(engine, content.root)
+    assert report.removed == ["beta"]
+    with Session(engine) as session:
+        assert session.get(CardRow, "beta") is None
+        assert session.exec(select(QuizItemRow).where(QuizItemRow.card_id == "beta")).all() == []
+        assert session.get(CardRow, "alpha") is not None
+
+
+def test_a_card_broken_by_an_edit_keeps_its_last_good_version(engine, content) -> None:
+    content("alpha")
+    sync(engine, content.root)
+    content("alpha", card_text("alpha").replace("quiz:", "quiz: [oops"))
+    report = sync(engine, content.root)
+    assert report.kept_broken == ["alpha"] and not report.removed
+    with Session(engine) as session:
+        assert session.get(CardRow, "alpha") is not None
+
+
+def test_quiz_item_ids_survive_an_answer_edit(engine, content) -> None:
+    content("alpha")
+    sync(engine, content.root)
+    with Session(engine) as session:
+        ids_before = sorted(q.id for q in session.exec(select(QuizItemRow)))
+    content("alpha", card_text("alpha").replace("It is a thing.", "It is a better answer."))
+    sync(engine, content.root)
+    with Session(engine) as session:
+        rows = session.exec(select(QuizItemRow)).all()
+    assert sorted(q.id for q in rows) == ids_before
+    assert "It is a better answer." in {q.answer for q in rows}
+
+
+def test_reading_back_gives_the_loaded_cards_in_study_order(engine, content) -> None:
+    content("zeta", section="Basics")
+    content("alpha", section="More")
+    content("mid", folder="day-2", post="day-2", section="Other")
+    sync(engine, content.root)
+    loaded = {c.id: c for c in load_content(content.root).cards}
+    with Session(engine) as session:
+        cards = list_cards(session=session)
+        posts = list_posts(session=session)
+    assert [c.id for c in cards] == ["zeta", "alpha", "mid"]  # post order, then section order, then title
+    assert [p.slug for p in posts] == ["day-1", "day-2"]
+    for card in cards:
+        assert card.content_hash == loaded[card.id].content_hash
+
+
+def test_content_version_changes_only_when_something_changed(engine, content) -> None:
+    content("alpha")
+    sync(engine, content.root)
+    with Session(engine) as session:
+        v1 = content_version(session=session)
+    sync(engine, content.root)
+    with Session(engine) as session:
+        assert content_version(session=session) == v1
+    content("alpha", title="Renamed")
+    sync(engine, content.root)
+    with Session(engine) as session:
+        assert content_version(session=session) != v1
+
+
+def test_the_real_content_syncs_completely(engine) -> None:
+    report = sync(engine, REAL_CONTENT)
+    loaded = load_content(REAL_CONTENT)
+    assert len(report.added) == len(loaded.cards)
+    with Session(engine) as session:
+        assert len(session.exec(select(PostRow)).all()) == 6
+        assert len(session.exec(select(QuizItemRow)).all()) == sum(len(c.quiz) for c in loaded.cards)
+
+
+def test_sqlite_file_uses_wal_and_a_busy_timeout(tmp_path) -> None:
+    eng = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with eng.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    eng.dispose()
+
+
+def test_database_url_overrides_the_default(monkeypatch, tmp_path) -> None:
+    from db.engine import database_url
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'other.db'}")
+    assert database_url().endswith("other.db")
+    monkeypatch.delenv("DATABASE_URL")
+    assert database_url().endswith("db/study.db")
