@@ -14,7 +14,13 @@ from sqlmodel import SQLModel, create_engine
 from db import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 DEFAULT_DB_PATH = Path(__file__).resolve().parent / "study.db"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT_MS = (
+    10_000  # how long a writer waits for another tab's transaction; SQLITE_BUSY_TIMEOUT_MS overrides
+)
+
+
+def _busy_timeout_ms() -> int:
+    return int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS") or SQLITE_BUSY_TIMEOUT_MS)
 
 
 def database_url() -> str:
@@ -25,7 +31,7 @@ def database_url() -> str:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={_busy_timeout_ms()}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
@@ -39,7 +45,7 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": _busy_timeout_ms() / 1000}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
         else:

@@ -40,4 +40,7 @@ else:
     )
 
 if st.button("Sync now", icon=":material/sync:", help="Update the database from content/"):
-    st.toast(resync(), icon=":material/sync:")
+    try:
+        st.success(resync(), icon=":material/sync:")
+    except RuntimeError as exc:
+        st.error(str(exc), icon=":material/lock:")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from kb.browse import tag_counts
 from ui.boot import ensure_router
-from ui.data import content
+from ui.data import content, startup_problem
 from ui.widgets import BROWSE_PAGE, post_label, tag_badges
 
 ensure_router()
@@ -26,6 +26,8 @@ m2.metric("Posts", len(posts))
 m3.metric("Quiz questions", quiz_items)
 m4.metric("Tags", len(tag_counts(cards)))
 
+if problem := startup_problem():
+    st.error(problem, icon=":material/database:")
 if not cards:
     st.warning(
         "No cards are in the database yet. Run `make run` (or `python -m db sync`) to build it from `content/`, "
@@ -42,6 +44,11 @@ if start is not None:
         st.page_link(
             BROWSE_PAGE, label="Open its cards", icon=":material/arrow_forward:", query_params={"post": start.slug}
         )
+
+st.subheader("Browse by topic")
+with st.container(horizontal=True, gap="small", key="topics"):
+    for tag, count in tag_counts(cards).most_common():
+        st.page_link(BROWSE_PAGE, label=f"{tag} · {count}", query_params={"tag": tag})
 
 st.subheader("The posts")
 by_post: dict[str, int] = {}

@@ -6,9 +6,10 @@ import logging
 
 import streamlit as st
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session
 
-from db.engine import make_engine
+from db.engine import database_url, make_engine
 from db.queries import content_version, list_cards, list_posts
 from db.sync import sync_content
 from kb.cards import Card, LoadResult, Post, load_content
@@ -16,26 +17,53 @@ from kb.cards import Card, LoadResult, Post, load_content
 log = logging.getLogger(__name__)
 
 
+def _where() -> str:
+    url = database_url()
+    return url.split("@")[-1] if "@" in url else url
+
+
 @st.cache_resource(show_spinner=False)
-def engine() -> Engine:
-    """The engine, with content/ synced into it once when the process starts."""
-    eng = make_engine()
-    with Session(eng) as session:
-        report = sync_content(load_content(), session=session)
-    log.info("content sync at start-up: %s", report.summary())
-    return eng
+def _boot() -> tuple[Engine | None, str | None]:
+    """Create the engine and sync content/ into it once. Returns (engine or None, problem message or None)."""
+    try:
+        eng = make_engine()
+    except (ArgumentError, SQLAlchemyError, ValueError) as exc:
+        return None, (
+            f"Cannot open the database at `{_where()}`: {exc}. Check DATABASE_URL, or unset it to use "
+            "the SQLite file db/study.db."
+        )
+    try:
+        with Session(eng) as session:
+            report = sync_content(load_content(), session=session)
+        log.info("content sync at start-up: %s", report.summary())
+    except SQLAlchemyError as exc:
+        return eng, (
+            f"Could not sync content/ into the database at `{_where()}` ({type(exc).__name__}); showing "
+            "what it already holds. If another process holds a lock, retry with “Sync now” on the "
+            "Content health page."
+        )
+    return eng, None
+
+
+def startup_problem() -> str | None:
+    return _boot()[1]
 
 
 @st.cache_data(show_spinner=False)
 def _content(version: str) -> tuple[list[Post], list[Card]]:
     del version  # only the cache key
-    with Session(engine()) as session:
+    eng = _boot()[0]
+    assert eng is not None
+    with Session(eng) as session:
         return list_posts(session=session), list_cards(session=session)
 
 
 def content() -> tuple[list[Post], list[Card]]:
     """Posts and cards from the database, re-read only when a sync changed something."""
-    with Session(engine()) as session:
+    eng = _boot()[0]
+    if eng is None:
+        return [], []
+    with Session(eng) as session:
         version = content_version(session=session)
     return _content(version)
 
@@ -50,5 +78,14 @@ def health() -> LoadResult:
 
 
 def resync() -> str:
-    with Session(engine()) as session:
-        return sync_content(load_content(), session=session).summary()
+    """Sync content/ into the database now; raises RuntimeError with a readable message if it cannot."""
+    eng = _boot()[0]
+    if eng is None:
+        raise RuntimeError(startup_problem() or "the database is not available")
+    try:
+        with Session(eng) as session:
+            return sync_content(load_content(), session=session).summary()
+    except SQLAlchemyError as exc:
+        raise RuntimeError(
+            f"The database is busy or locked ({type(exc).__name__}); nothing was changed. Try again in a moment."
+        ) from exc

@@ -19,6 +19,7 @@ _CSS = """
 [class*="st-key-tile-"]:hover { box-shadow: 0 4px 18px rgba(30, 41, 90, .10); transform: translateY(-1px); }
 [class*="st-key-tile-"] [data-testid="stPageLink"] p { font-weight: 600; font-size: 1.02rem; line-height: 1.35; }
 .st-key-hero h1 { margin-bottom: .2rem; }
+.st-key-topics [data-testid="stPageLink"] a { border: 1px solid #E3E5F0; border-radius: 999px; padding: 0 .7rem; }
 [class*="st-key-notes-"] ul { margin-bottom: 0; }
 /* Let long card titles wrap instead of being cut off. */
 [data-testid="stPageLink"] a, [data-testid="stPageLink"] a * { white-space: normal !important;

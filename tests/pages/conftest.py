@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -19,6 +20,16 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..
     """app(page=None, **query_params) -> an AppTest that has run once on that page."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'pages.db'}")
     monkeypatch.chdir(ROOT)
+    # AppTest starts every run in Streamlit's legacy pages/ mode, where a page would first run without app.py
+    # and ui.boot.ensure_router() would rerun it, dropping a button click. A real server leaves that mode
+    # for good after its first request, so put each test run straight into st.navigation mode.
+    original_init = PagesManager.__init__
+
+    def init_in_navigation_mode(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init_in_navigation_mode)
     st.cache_resource.clear()
     st.cache_data.clear()
 

@@ -26,6 +26,7 @@ def test_home_shows_counts_posts_and_where_to_start(app) -> None:
     assert "Where to start" in body
     for title in ("Videos and Unsupervised Learning", "ConvNets in practice - CS231n Lessons"):
         assert title in body
+    assert any(label.startswith("detection · ") for label in page_link_labels(at))  # topic links
 
 
 def test_browse_lists_every_card_grouped_by_post(app) -> None:
@@ -138,3 +139,41 @@ def test_opening_the_app_imports_neither_torch_nor_sentence_transformers(tmp_pat
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_health_sync_now_reports_what_changed(app, real_content_copy, monkeypatch) -> None:
+    monkeypatch.setenv("KB_CONTENT_DIR", str(real_content_copy))
+    at = app("pages/health.py")
+    card = real_content_copy / "day-172" / "non-max-suppression.md"
+    card.write_text(card.read_text().replace("title: Non-max suppression (NMS)", "title: NMS, edited"))
+    at.button[0].click().run()
+    assert not at.exception
+    assert "1 updated" in at.success[-1].value
+
+
+def test_health_sync_now_when_the_database_is_locked(app, real_content_copy, monkeypatch, tmp_path) -> None:
+    import sqlite3
+
+    monkeypatch.setenv("KB_CONTENT_DIR", str(real_content_copy))
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_MS", "200")
+    at = app("pages/health.py")
+    card = real_content_copy / "day-172" / "yolo.md"
+    card.write_text(card.read_text().replace("title: YOLO", "title: YOLO, edited"))
+    other_tab = sqlite3.connect(tmp_path / "pages.db", timeout=0.1)
+    other_tab.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        at.button[0].click().run()
+    finally:
+        other_tab.rollback()
+        other_tab.close()
+    assert not at.exception
+    assert "busy or locked" in at.error[-1].value
+    at.button[0].click().run()  # once the lock is gone, the same sync goes through
+    assert "1 updated" in at.success[-1].value
+
+
+def test_a_bad_database_url_gets_a_clear_message(app, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "nosuchdb://nowhere")
+    at = app()
+    assert not at.exception
+    assert "Cannot open the database" in at.error[0].value
