@@ -15,11 +15,28 @@ from db.sync import sync_content
 from kb.cards import content_dir_default, load_content
 
 
+def _update_search_index(engine) -> str:  # type: ignore[no-untyped-def]
+    """Embed what changed; the model is loaded only if some passage has no vector yet."""
+    from db.queries import list_cards
+    from kb.embed import MINILM
+    from kb.search import missing_chunks, stored_model, update_index
+
+    with Session(engine) as session:
+        cards = list_cards(session=session)
+        model = stored_model(session=session)
+        if model and model.startswith(MINILM) and not missing_chunks(cards, model, session=session):
+            return "search index: up to date"
+        from kb.embed import load_minilm
+
+        return update_index(cards, load_minilm(), session=session).summary()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m db", description="Database tools.")
     sub = parser.add_subparsers(dest="command", required=True)
     sync = sub.add_parser("sync", help="create the database if needed and sync it from content/")
     sync.add_argument("--content", default=str(content_dir_default()))
+    sync.add_argument("--no-embed", action="store_true", help="skip the search index (no model is loaded)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     loaded = load_content(Path(args.content))
@@ -29,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     url = database_url()
     shown = url.split("@")[-1] if "@" in url else url
     print(f"{shown}: {report.summary()}")
+    if not args.no_embed:
+        print(_update_search_index(engine))
     if loaded.problems:
         print(f"{len(loaded.problems)} content problem(s); run 'python -m kb check' for details", file=sys.stderr)
     return 0

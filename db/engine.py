@@ -9,9 +9,12 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
-from db import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from db import (
+    fts,
+    models,  # noqa: F401  (registers the tables on SQLModel.metadata)
+)
 
 DEFAULT_DB_PATH = Path(__file__).resolve().parent / "study.db"
 SQLITE_BUSY_TIMEOUT_MS = (
@@ -54,4 +57,8 @@ def make_engine(url: str | None = None) -> Engine:
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     SQLModel.metadata.create_all(engine)
+    if url.startswith("sqlite"):
+        with Session(engine) as session:
+            fts.ensure_table(session)
+            session.commit()
     return engine

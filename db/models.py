@@ -71,3 +71,19 @@ class QuizItemRow(SQLModel, table=True):
     accept_json: str = "[]"
     hint: str | None = None
     origin: str = "card"  # "card": written in the card file; later also "generated"
+
+
+class ChunkEmbeddingRow(SQLModel, table=True):
+    """One embedded passage of a card. ``text_hash`` covers the model name and the text, so a sync re-embeds
+    only passages whose text (or the model) changed."""
+
+    __tablename__ = "chunk_embedding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: str = Field(foreign_key="card.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    kind: str  # title | note | explained | field-explained
+    text: str
+    model: str = Field(index=True)
+    text_hash: str = Field(index=True)
+    vector: bytes  # float32, unit length

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, delete, select
 
+from db import fts
 from db.models import CardLinkRow, CardRow, CardTagRow, PostRow, QuizItemRow
 from kb.cards import Card, LoadResult, Post
 
@@ -140,5 +141,18 @@ def sync_content(loaded: LoadResult, *, session: Session) -> SyncReport:
         else:
             _delete_card(session, card_id)
             report.removed.append(card_id)
+    if fts.supported(session):
+        _sync_fts(session, loaded, report)
     session.commit()
     return report
+
+
+def _sync_fts(session: Session, loaded: LoadResult, report: SyncReport) -> None:
+    """Mirror the changed cards into the FTS table; also repair it if it drifted (e.g. a database made before
+    the FTS table existed)."""
+    fts.ensure_table(session)
+    changed = set(report.added) | set(report.updated)
+    indexed = fts.row_ids(session)
+    stale = indexed - {c.id for c in loaded.cards} - set(report.kept_broken)
+    fts.delete(session, stale)
+    fts.upsert(session, [c for c in loaded.cards if c.id in changed or c.id not in indexed])

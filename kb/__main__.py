@@ -37,6 +37,69 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _hit_json(hit) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "tags": list(hit.tags),
+        "score": round(hit.score, 6),
+        "snippet": hit.snippet,
+    }
+
+
+def _search(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from db.engine import make_engine
+    from db.queries import list_cards
+    from kb.embed import load_minilm
+    from kb.search import QueryError, SemanticIndex, missing_chunks, search, update_index
+
+    if args.k < 1 or args.k > 100:
+        print(f"--k must be between 1 and 100, not {args.k}", file=sys.stderr)
+        return 2
+    engine = make_engine()
+    with Session(engine) as session:
+        cards = {c.id: c for c in list_cards(session=session)}
+        if not cards:
+            print("the database holds no cards: run 'python -m db sync' first", file=sys.stderr)
+            return 1
+        embedder = load_minilm() if args.mode != "keyword" else None
+        index = None
+        if embedder is not None:
+            if missing_chunks(cards.values(), embedder.name, session=session):
+                print(update_index(list(cards.values()), embedder, session=session).summary(), file=sys.stderr)
+            index = SemanticIndex.load(embedder.name, session=session)
+
+        def run(query: str) -> list[dict[str, object]]:
+            result = search(
+                query, cards=cards, session=session, index=index, embedder=embedder, mode=args.mode, k=args.k
+            )
+            return [_hit_json(h) for h in result.hits]
+
+        if args.query is not None:
+            try:
+                hits = run(args.query)
+            except QueryError as exc:
+                print(str(exc), file=sys.stderr)
+                return 2
+            if args.json:
+                print(json.dumps(hits, indent=2))
+            else:
+                for n, h in enumerate(hits, start=1):
+                    print(f"{n:2}. {h['title']}  [{h['id']}]  {h['score']:.4f}\n    {h['snippet']}")
+            return 0
+        for line in sys.stdin:  # one query per line, one JSON line out per query
+            query = line.strip()
+            if not query:
+                continue
+            try:
+                print(json.dumps({"query": query, "results": run(query)}), flush=True)
+            except QueryError as exc:
+                print(json.dumps({"query": query, "error": str(exc)}), flush=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kb", description="Study-card knowledge base tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -44,6 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--content", default=str(content_dir_default()), help="content folder (default: %(default)s)")
     check.add_argument("--json", action="store_true", help="print a JSON report")
     check.set_defaults(func=_check)
+    find = sub.add_parser("search", help="search the cards; with no QUERY, read one query per line from stdin")
+    find.add_argument("query", nargs="?", help="the question or term (omit to read queries from stdin)")
+    find.add_argument("--k", type=int, default=5, help="number of results (default 5)")
+    find.add_argument("--mode", choices=["hybrid", "semantic", "keyword"], default="hybrid")
+    find.add_argument("--json", action="store_true", help="print JSON (stdin mode always prints JSON lines)")
+    find.set_defaults(func=_search)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from kb.cards import KNOWN_DEMOS
 from ui.boot import ensure_router
-from ui.data import cards_by_id, content
+from ui.data import cards_by_id, content, similar_cards
 from ui.widgets import BROWSE_PAGE, CARD_PAGE, demo_page, post_label
 
 ensure_router()
@@ -80,6 +80,18 @@ with side:
             st.markdown("**Related cards**")
             for other in related:
                 st.page_link(CARD_PAGE, label=other.title, query_params={"id": other.id}, icon=":material/link:")
+    similar = [(by_id[i], score) for i, score in similar_cards(card.id, 8) if i in by_id and i not in card.related]
+    if similar:
+        with st.container(border=True, key="similar"):
+            st.markdown("**Similar cards** (by meaning)")
+            for other, score in similar[:5]:
+                st.page_link(
+                    CARD_PAGE,
+                    label=other.title,
+                    query_params={"id": other.id},
+                    icon=":material/hub:",
+                    help=f"cosine similarity {score:.2f}",
+                )
     page = demo_page(card)
     if page and card.demo:
         with st.container(border=True):

@@ -13,6 +13,8 @@ from db.engine import database_url, make_engine
 from db.queries import content_version, list_cards, list_posts
 from db.sync import sync_content
 from kb.cards import Card, LoadResult, Post, load_content
+from kb.embed import Embedder, load_minilm
+from kb.search import SemanticIndex, missing_chunks, stored_model, update_index
 
 log = logging.getLogger(__name__)
 
@@ -89,3 +91,63 @@ def resync() -> str:
         raise RuntimeError(
             f"The database is busy or locked ({type(exc).__name__}); nothing was changed. Try again in a moment."
         ) from exc
+
+
+# --------------------------------------------------------------------------------------------- search
+
+
+@st.cache_resource(show_spinner="Loading the language model (first search only)…")
+def embedder() -> Embedder:
+    """all-MiniLM-L6-v2, loaded once per process (this is where torch gets imported, not before)."""
+    return load_minilm()
+
+
+@st.cache_resource(show_spinner="Updating the search index…", max_entries=4)
+def _semantic_index(model: str, version: str) -> SemanticIndex:
+    del version  # only the cache key
+    eng = _boot()[0]
+    assert eng is not None
+    with Session(eng) as session:
+        cards = list_cards(session=session)
+        if missing_chunks(cards, model, session=session):
+            update_index(cards, embedder(), session=session)
+        return SemanticIndex.load(model, session=session)
+
+
+def semantic_index() -> SemanticIndex:
+    """The index for the loaded model, embedding any card that changed since the last sync."""
+    eng = _boot()[0]
+    if eng is None:
+        raise RuntimeError(startup_problem() or "the database is not available")
+    with Session(eng) as session:
+        version = content_version(session=session)
+    return _semantic_index(embedder().name, version)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _stored_index(version: str) -> SemanticIndex | None:
+    del version
+    eng = _boot()[0]
+    if eng is None:
+        return None
+    with Session(eng) as session:
+        model = stored_model(session=session)
+        return SemanticIndex.load(model, session=session) if model else None
+
+
+def similar_cards(card_id: str, k: int = 5) -> list[tuple[str, float]]:
+    """Nearest cards by meaning, from the vectors already in the database (no model load)."""
+    eng = _boot()[0]
+    if eng is None:
+        return []
+    with Session(eng) as session:
+        version = content_version(session=session)
+    index = _stored_index(version)
+    return index.similar(card_id, k) if index is not None else []
+
+
+def session() -> Session:
+    eng = _boot()[0]
+    if eng is None:
+        raise RuntimeError(startup_problem() or "the database is not available")
+    return Session(eng)

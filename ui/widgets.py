@@ -25,8 +25,11 @@ _CSS = """
 [data-testid="stPageLink"] a, [data-testid="stPageLink"] a * { white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; height: auto; }
 /* Links to other cards sit on the card page itself: do not mark them as the current page. */
-.st-key-related [data-testid="stPageLink"] a { background: transparent !important; }
-.st-key-related [data-testid="stPageLink"] a p { font-weight: 400 !important; }
+.st-key-related [data-testid="stPageLink"] a, .st-key-similar [data-testid="stPageLink"] a {
+  background: transparent !important; }
+.st-key-related [data-testid="stPageLink"] a p, .st-key-similar [data-testid="stPageLink"] a p {
+  font-weight: 400 !important; }
+[class*="st-key-hit-"] [data-testid="stPageLink"] p { font-weight: 600; font-size: 1.05rem; }
 </style>
 """
 

@@ -1,0 +1,397 @@
+"""Hybrid search over the cards: MiniLM embeddings (semantic) fused with SQLite FTS5 BM25 (keyword).
+
+The semantic index embeds each card as several passages (its title, each note bullet, each sentence of its
+explanation, and the whole explanation); a card scores as its best passage, and the best bullet or sentence is
+the snippet shown. Vectors live in the database, keyed by a hash of model and text, so an update embeds only what
+changed. Fusion is reciprocal rank fusion by default; a convex combination is available for comparison.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from sqlmodel import Session, delete, select
+
+from db import fts
+from db.models import ChunkEmbeddingRow
+from kb.cards import Card
+from kb.embed import Embedder
+
+Mode = Literal["hybrid", "semantic", "keyword"]
+MODES: tuple[Mode, ...] = ("hybrid", "semantic", "keyword")
+Fusion = Literal["rrf", "convex"]
+
+MAX_QUERY_CHARS = 300  # the model reads about 256 word pieces; longer queries are cut with a notice
+RRF_K = 60  # Cormack et al. 2009
+CONVEX_ALPHA = 0.7  # weight of the semantic score in the convex combination
+CANDIDATES = 50  # how deep each ranker's list goes into the fusion
+WEAK_COSINE = 0.33  # best-passage cosine below which nothing is related (eval questions: >= 0.36; junk: <= 0.32)
+WEAK_COVERAGE = 0.5  # ... unless the top keyword hit contains at least this share of the query's words
+PASSAGE_KINDS = ("note", "explained")
+DEFAULT_RANK_KINDS = ("title", "note", "explained", "field-explained")  # chosen on bench/search_eval.py
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    card_id: str
+    position: int
+    kind: str
+    text: str
+
+
+def _plain(markdown: str) -> str:
+    text = re.sub(r"`([^`]*)`", r"\1", markdown)
+    text = re.sub(r"^\s*[-*]\s+", "", text, flags=re.M)
+    return " ".join(text.split())
+
+
+def split_sentences(text: str) -> list[str]:
+    masked = re.sub(r"\b(e\.g|i\.e|et al|vs|etc|cf)\.", lambda m: m.group(0).replace(".", "\0"), text)
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", " ".join(masked.split()))
+    return [p.replace("\0", ".").strip() for p in parts if p.strip()]
+
+
+def card_chunks(card: Card) -> list[Chunk]:
+    """The passages of a card that get embedded, each prefixed with the card's title for context."""
+    texts: list[tuple[str, str]] = [("title", f"{card.title} ({card.section})")]
+    texts += [("note", f"{card.title}: {_plain(b)}") for b in card.note_bullets if _plain(b)]
+    texts += [("explained", f"{card.title}: {s}") for s in split_sentences(card.explained)]
+    texts.append(("field-explained", f"{card.title}. {card.explained}"))
+    return [Chunk(card.id, i, kind, text) for i, (kind, text) in enumerate(texts)]
+
+
+def text_hash(model: str, text: str) -> str:
+    return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------- the index
+
+
+@dataclass
+class IndexReport:
+    embedded: int = 0
+    kept: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"search index: {self.embedded} passages embedded, {self.kept} unchanged, {self.removed} removed "
+            f"in {self.seconds:.1f} s"
+        )
+
+
+def missing_chunks(cards: Iterable[Card], model: str, *, session: Session) -> list[Chunk]:
+    have = set(session.exec(select(ChunkEmbeddingRow.text_hash).where(ChunkEmbeddingRow.model == model)))
+    return [c for card in cards for c in card_chunks(card) if text_hash(model, c.text) not in have]
+
+
+def update_index(cards: Sequence[Card], embedder: Embedder, *, session: Session, batch: int = 256) -> IndexReport:
+    """Embed every passage whose (model, text) is not stored yet; drop passages no card has any more."""
+    start = time.perf_counter()
+    report = IndexReport()
+    wanted = {text_hash(embedder.name, c.text): c for card in cards for c in card_chunks(card)}
+    rows = session.exec(select(ChunkEmbeddingRow.id, ChunkEmbeddingRow.text_hash, ChunkEmbeddingRow.model)).all()
+    stale = [row_id for row_id, h, model in rows if model != embedder.name or h not in wanted]
+    if stale:
+        session.exec(delete(ChunkEmbeddingRow).where(ChunkEmbeddingRow.id.in_(stale)))  # type: ignore[union-attr]
+    have = {h for _, h, model in rows if model == embedder.name and h in wanted}
+    todo = sorted(((h, c) for h, c in wanted.items() if h not in have), key=lambda hc: len(hc[1].text))
+    for i in range(0, len(todo), batch):
+        part = todo[i : i + batch]
+        vectors = embedder.encode([c.text for _, c in part])  # (n, D)
+        for (h, c), vec in zip(part, vectors, strict=True):
+            session.add(
+                ChunkEmbeddingRow(
+                    card_id=c.card_id,
+                    position=c.position,
+                    kind=c.kind,
+                    text=c.text,
+                    model=embedder.name,
+                    text_hash=h,
+                    vector=vec.astype(np.float32).tobytes(),
+                )
+            )
+    session.commit()
+    report.embedded, report.kept, report.removed = len(todo), len(have), len(stale)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def stored_model(*, session: Session) -> str | None:
+    """The model whose vectors the database holds (the one with the most passages), if any."""
+    from sqlalchemy import func
+
+    row = session.exec(
+        select(ChunkEmbeddingRow.model, func.count()).group_by(ChunkEmbeddingRow.model).order_by(func.count().desc())
+    ).first()
+    return row[0] if row else None
+
+
+@dataclass
+class SemanticIndex:
+    """All passage vectors of one model in memory: a (C, D) matrix and, per row, its card, kind and text."""
+
+    model: str
+    card_ids: list[str]
+    kinds: list[str]
+    texts: list[str]
+    vectors: np.ndarray  # (C, D) float32, unit rows
+    _card_matrix: tuple[list[str], np.ndarray] | None = field(default=None, repr=False)
+
+    @classmethod
+    def load(cls, model: str, *, session: Session) -> SemanticIndex:
+        rows = session.exec(
+            select(ChunkEmbeddingRow.card_id, ChunkEmbeddingRow.kind, ChunkEmbeddingRow.text, ChunkEmbeddingRow.vector)
+            .where(ChunkEmbeddingRow.model == model)
+            .order_by(ChunkEmbeddingRow.card_id, ChunkEmbeddingRow.position)
+        ).all()
+        if not rows:
+            return cls(model, [], [], [], np.zeros((0, 1), dtype=np.float32))
+        vectors = np.stack([np.frombuffer(r[3], dtype=np.float32) for r in rows])  # (C, D)
+        return cls(model, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], vectors)
+
+    def __len__(self) -> int:
+        return len(self.card_ids)
+
+    def covers(self, cards: Iterable[Card]) -> bool:
+        have = set(self.card_ids)
+        return all(c.id in have for c in cards)
+
+    def card_scores(
+        self, qvec: np.ndarray, kinds: Sequence[str] = DEFAULT_RANK_KINDS, allowed: set[str] | None = None
+    ) -> dict[str, tuple[float, int]]:
+        """{card_id: (best cosine over its passages of ``kinds``, index of that passage)}."""
+        if not len(self):
+            return {}
+        sims = self.vectors @ qvec  # (C,)
+        best: dict[str, tuple[float, int]] = {}
+        kind_set = set(kinds)
+        for i in np.argsort(-sims):
+            cid = self.card_ids[i]
+            if cid in best or self.kinds[i] not in kind_set or (allowed is not None and cid not in allowed):
+                continue
+            best[cid] = (float(sims[i]), int(i))
+        return best
+
+    def best_passage(self, card: Card, qvec: np.ndarray) -> str | None:
+        """The note bullet or explanation sentence of ``card`` closest in meaning to the query."""
+        rows = [
+            i
+            for i, (cid, kind) in enumerate(zip(self.card_ids, self.kinds, strict=True))
+            if cid == card.id and kind in PASSAGE_KINDS
+        ]
+        if not rows:
+            return None
+        sims = self.vectors[rows] @ qvec  # (P,)
+        return self.texts[rows[int(np.argmax(sims))]].removeprefix(f"{card.title}: ")
+
+    def similar(self, card_id: str, k: int = 5) -> list[tuple[str, float]]:
+        """Nearest other cards by their whole-explanation vectors."""
+        ids, matrix = self._cards()
+        if card_id not in ids:
+            return []
+        sims = matrix @ matrix[ids.index(card_id)]  # (N,)
+        order = [i for i in np.argsort(-sims) if ids[i] != card_id][:k]
+        return [(ids[i], float(sims[i])) for i in order]
+
+    def _cards(self) -> tuple[list[str], np.ndarray]:
+        if self._card_matrix is None:
+            sums: dict[str, np.ndarray] = {}
+            for i, (cid, kind) in enumerate(zip(self.card_ids, self.kinds, strict=True)):
+                if kind.startswith("field-"):
+                    sums[cid] = sums.get(cid, 0) + self.vectors[i]
+            ids = sorted(sums)
+            matrix = np.stack([sums[i] for i in ids]) if ids else np.zeros((0, 1), dtype=np.float32)
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            self._card_matrix = (ids, matrix)
+        return self._card_matrix
+
+
+# --------------------------------------------------------------------------------------------- ranking
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    tags: tuple[str, ...]
+    post_slug: str
+    score: float
+    snippet: str
+    semantic: float | None = None  # best-passage cosine
+    keyword: float | None = None  # BM25
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: Mode
+    hits: list[Hit]
+    elapsed_ms: float
+    notice: str | None = None  # e.g. the query was cut
+    weak: bool = False  # nothing in the notes matches closely
+
+
+def clean_query(raw: str) -> tuple[str, str | None]:
+    """Normalise white space; refuse an empty query; cut a very long one (and say so)."""
+    query = " ".join(str(raw or "").split())
+    if not query:
+        raise QueryError("Type a question or a term to search for, e.g. “why do detectors output so many boxes?”")
+    if len(query) > MAX_QUERY_CHARS:
+        cut = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+        return cut, (
+            f"Your query was {len(query)} characters long; only the first {len(cut)} were used. "
+            "A short question works best."
+        )
+    return query, None
+
+
+def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> dict[str, float]:
+    """Reciprocal rank fusion: score(d) = sum over rankings of 1 / (k + rank of d), rank starting at 1."""
+    scores: dict[str, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, doc in enumerate(ranking, start=1):
+            scores[doc] += 1.0 / (k + rank)
+    return dict(scores)
+
+
+def convex(semantic: dict[str, float], keyword: dict[str, float], alpha: float = CONVEX_ALPHA) -> dict[str, float]:
+    """alpha * cosine + (1 - alpha) * BM25 scaled to [0, 1] by the best BM25 of this query."""
+    top = max(keyword.values(), default=0.0) or 1.0
+    docs = set(semantic) | set(keyword)
+    return {d: alpha * semantic.get(d, 0.0) + (1 - alpha) * keyword.get(d, 0.0) / top for d in docs}
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _stem(word: str) -> str:
+    w = word.lower()
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            return w[: -len(suffix)]
+    return w
+
+
+def highlight(text: str, terms: Iterable[str]) -> str:
+    """Markdown with the query's words marked; the text itself is escaped so it cannot inject markup."""
+    stems = {_stem(t) for t in terms if len(t) >= 2}
+    escaped = re.sub(r"([\\`*_{}\[\]()#+!|<>~:$-])", r"\\\1", text)
+
+    def mark(m: re.Match[str]) -> str:
+        word = m.group(0)
+        return f"**:violet-background[{word}]**" if any(_stem(word).startswith(s) for s in stems) else word
+
+    return _WORD.sub(mark, escaped)
+
+
+def keyword_passage(card: Card, terms: Sequence[str]) -> str:
+    """The bullet or sentence of a card that contains most of the query's words."""
+    passages = [_plain(b) for b in card.note_bullets] + split_sentences(card.explained)
+    stems = [_stem(t) for t in terms]
+
+    def overlap(p: str) -> int:
+        words = {_stem(w) for w in _WORD.findall(p)}
+        return sum(any(w.startswith(s) for w in words) for s in stems)
+
+    return max(passages, key=overlap) if passages else card.title
+
+
+def term_coverage(card: Card, terms: Sequence[str]) -> float:
+    """Share of the query's words (by crude stem) that occur anywhere in the card."""
+    if not terms:
+        return 0.0
+    words = {_stem(w) for w in _WORD.findall(" ".join((card.title, card.notes, card.explained, " ".join(card.tags))))}
+    return sum(any(w.startswith(_stem(t)) for w in words) for t in terms) / len(terms)
+
+
+def search(
+    query: str,
+    *,
+    cards: dict[str, Card],
+    session: Session,
+    index: SemanticIndex | None = None,
+    embedder: Embedder | None = None,
+    mode: Mode = "hybrid",
+    k: int = 10,
+    allowed: set[str] | None = None,
+    fusion: Fusion = "rrf",
+    rank_kinds: Sequence[str] = DEFAULT_RANK_KINDS,
+    alpha: float = CONVEX_ALPHA,
+) -> SearchResult:
+    """Rank ``cards`` for ``query``. ``allowed`` restricts the results (post and tag filters)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+    start = time.perf_counter()
+    query, notice = clean_query(query)
+    terms = fts.query_terms(query)
+
+    sem: dict[str, tuple[float, int]] = {}
+    qvec: np.ndarray | None = None
+    if mode in ("hybrid", "semantic"):
+        if index is None or embedder is None or not len(index):
+            raise RuntimeError("the semantic index is empty: run 'python -m db sync' to build it")
+        qvec = embedder.encode([query])[0]  # (D,)
+        sem = index.card_scores(qvec, rank_kinds, allowed)
+    kw: dict[str, float] = {}
+    if mode in ("hybrid", "keyword") and fts.supported(session):
+        kw = {
+            cid: s
+            for cid, s in fts.search(session, query, limit=CANDIDATES * 4)
+            if cid in cards and (allowed is None or cid in allowed)
+        }
+
+    sem_ranked = sorted(sem, key=lambda c: -sem[c][0])[:CANDIDATES]
+    kw_ranked = sorted(kw, key=lambda c: -kw[c])[:CANDIDATES]
+    if mode == "semantic":
+        scores = {c: sem[c][0] for c in sem_ranked}
+    elif mode == "keyword":
+        scores = {c: kw[c] for c in kw_ranked}
+    elif fusion == "rrf":
+        scores = rrf([sem_ranked, kw_ranked])
+    else:
+        scores = convex({c: sem[c][0] for c in sem_ranked}, {c: kw[c] for c in kw_ranked}, alpha)
+    ranked = sorted((c for c in scores if c in cards), key=lambda c: (-scores[c], c))[:k]
+
+    hits = []
+    for cid in ranked:
+        card = cards[cid]
+        passage = index.best_passage(card, qvec) if (index is not None and qvec is not None) else None
+        if passage is None or (mode == "keyword") or (cid in kw and cid not in sem_ranked[:k]):
+            passage = keyword_passage(card, terms) if terms else passage
+        hits.append(
+            Hit(
+                id=cid,
+                title=card.title,
+                tags=card.tags,
+                post_slug=card.post_slug,
+                score=scores[cid],
+                snippet=passage or card.title,
+                semantic=sem[cid][0] if cid in sem else None,
+                keyword=kw.get(cid),
+            )
+        )
+    best_cos = max((v[0] for v in sem.values()), default=0.0)
+    top_kw = max(kw, key=lambda c: kw[c], default=None)
+    coverage = term_coverage(cards[top_kw], terms) if top_kw else 0.0
+    if mode == "keyword":
+        weak = not kw
+    else:
+        weak = best_cos < WEAK_COSINE and coverage < WEAK_COVERAGE
+    return SearchResult(
+        query=query, mode=mode, hits=hits, elapsed_ms=(time.perf_counter() - start) * 1000, notice=notice, weak=weak
+    )
