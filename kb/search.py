@@ -8,6 +8,7 @@ changed. Fusion is reciprocal rank fusion by default; a convex combination is av
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
@@ -169,29 +170,61 @@ class SemanticIndex:
         have = set(self.card_ids)
         return all(c.id in have for c in cards)
 
+    def __post_init__(self) -> None:
+        # Rows come grouped by card (load orders them so); remember where each card's rows start.
+        order: list[str] = []
+        starts: list[int] = []
+        for i, cid in enumerate(self.card_ids):
+            if not order or order[-1] != cid:
+                order.append(cid)
+                starts.append(i)
+        self._order = order
+        self._slot = {cid: n for n, cid in enumerate(order)}
+        self._starts = np.asarray(starts, dtype=np.int64)  # (N,)
+        self._ends = np.append(self._starts[1:], len(self.card_ids)).astype(np.int64)  # (N,)
+        self._kinds = np.asarray(self.kinds)  # (C,)
+        self._masks: dict[tuple[str, ...], np.ndarray] = {}
+
+    def _kind_mask(self, kinds: Sequence[str]) -> np.ndarray:
+        key = tuple(sorted(kinds))
+        if key not in self._masks:
+            self._masks[key] = np.isin(self._kinds, key)  # (C,) bool
+        return self._masks[key]
+
     def card_scores(
-        self, qvec: np.ndarray, kinds: Sequence[str] = DEFAULT_RANK_KINDS, allowed: set[str] | None = None
+        self,
+        qvec: np.ndarray,
+        kinds: Sequence[str] = DEFAULT_RANK_KINDS,
+        allowed: set[str] | None = None,
+        limit: int | None = None,
     ) -> dict[str, tuple[float, int]]:
-        """{card_id: (best cosine over its passages of ``kinds``, index of that passage)}."""
+        """{card_id: (best cosine over its passages of ``kinds``, row of that passage)} for the best ``limit``
+        cards (all if None), vectorised: one matrix-vector product and one segmented max."""
         if not len(self):
             return {}
         sims = self.vectors @ qvec  # (C,)
-        best: dict[str, tuple[float, int]] = {}
-        kind_set = set(kinds)
-        for i in np.argsort(-sims):
-            cid = self.card_ids[i]
-            if cid in best or self.kinds[i] not in kind_set or (allowed is not None and cid not in allowed):
+        masked = np.where(self._kind_mask(kinds), sims, -np.inf)  # (C,)
+        best = np.maximum.reduceat(masked, self._starts)  # (N,) best passage per card
+        if allowed is not None:
+            keep = np.fromiter((cid in allowed for cid in self._order), dtype=bool, count=len(self._order))
+            best = np.where(keep, best, -np.inf)
+        n = len(best) if limit is None else min(limit, len(best))
+        top = np.argpartition(-best, n - 1)[:n] if n < len(best) else np.arange(len(best))
+        out: dict[str, tuple[float, int]] = {}
+        for slot in top[np.argsort(-best[top])]:
+            if not np.isfinite(best[slot]):
                 continue
-            best[cid] = (float(sims[i]), int(i))
-        return best
+            lo, hi = int(self._starts[slot]), int(self._ends[slot])
+            out[self._order[slot]] = (float(best[slot]), lo + int(np.argmax(masked[lo:hi])))
+        return out
 
     def best_passage(self, card: Card, qvec: np.ndarray) -> str | None:
         """The note bullet or explanation sentence of ``card`` closest in meaning to the query."""
-        rows = [
-            i
-            for i, (cid, kind) in enumerate(zip(self.card_ids, self.kinds, strict=True))
-            if cid == card.id and kind in PASSAGE_KINDS
-        ]
+        slot = self._slot.get(card.id)
+        if slot is None:
+            return None
+        lo, hi = int(self._starts[slot]), int(self._ends[slot])
+        rows = [i for i in range(lo, hi) if self.kinds[i] in PASSAGE_KINDS]
         if not rows:
             return None
         sims = self.vectors[rows] @ qvec  # (P,)
@@ -285,36 +318,51 @@ def _stem(word: str) -> str:
     return w
 
 
+def _key(word: str) -> str:
+    """A crude matching key: the first six letters of the stem ("overfitting" and "overfit" agree)."""
+    return _stem(word)[:6]
+
+
+def _keys(text: str) -> frozenset[str]:
+    return frozenset(_key(w) for w in _WORD.findall(text))
+
+
 def highlight(text: str, terms: Iterable[str]) -> str:
     """Markdown with the query's words marked; the text itself is escaped so it cannot inject markup."""
-    stems = {_stem(t) for t in terms if len(t) >= 2}
+    keys = {_key(t) for t in terms if len(t) >= 2}
     escaped = re.sub(r"([\\`*_{}\[\]()#+!|<>~:$-])", r"\\\1", text)
 
     def mark(m: re.Match[str]) -> str:
         word = m.group(0)
-        return f"**:violet-background[{word}]**" if any(_stem(word).startswith(s) for s in stems) else word
+        return f"**:violet-background[{word}]**" if _key(word) in keys else word
 
     return _WORD.sub(mark, escaped)
 
 
+@functools.lru_cache(maxsize=20_000)
+def _passages(card: Card) -> tuple[tuple[str, frozenset[str]], ...]:
+    texts = [_plain(b) for b in card.note_bullets] + split_sentences(card.explained)
+    return tuple((t, _keys(t)) for t in texts)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _card_keys(card: Card) -> frozenset[str]:
+    return _keys(" ".join((card.title, card.notes, card.explained, " ".join(card.tags))))
+
+
 def keyword_passage(card: Card, terms: Sequence[str]) -> str:
     """The bullet or sentence of a card that contains most of the query's words."""
-    passages = [_plain(b) for b in card.note_bullets] + split_sentences(card.explained)
-    stems = [_stem(t) for t in terms]
-
-    def overlap(p: str) -> int:
-        words = {_stem(w) for w in _WORD.findall(p)}
-        return sum(any(w.startswith(s) for w in words) for s in stems)
-
-    return max(passages, key=overlap) if passages else card.title
+    keys = {_key(t) for t in terms}
+    passages = _passages(card)
+    return max(passages, key=lambda p: len(keys & p[1]))[0] if passages else card.title
 
 
 def term_coverage(card: Card, terms: Sequence[str]) -> float:
     """Share of the query's words (by crude stem) that occur anywhere in the card."""
     if not terms:
         return 0.0
-    words = {_stem(w) for w in _WORD.findall(" ".join((card.title, card.notes, card.explained, " ".join(card.tags))))}
-    return sum(any(w.startswith(_stem(t)) for w in words) for t in terms) / len(terms)
+    keys = _card_keys(card)
+    return sum(_key(t) in keys for t in terms) / len(terms)
 
 
 def search(
@@ -346,7 +394,7 @@ def search(
         if index is None or embedder is None or not len(index):
             raise RuntimeError("the semantic index is empty: run 'python -m db sync' to build it")
         qvec = embedder.encode([query])[0]  # (D,)
-        sem = index.card_scores(qvec, rank_kinds, allowed)
+        sem = index.card_scores(qvec, rank_kinds, allowed, limit=CANDIDATES)
     kw: dict[str, float] = {}
     if mode in ("hybrid", "keyword") and fts.supported(session):
         kw = {

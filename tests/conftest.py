@@ -83,3 +83,32 @@ def real_content_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "real-content"
     shutil.copytree(REAL_CONTENT, dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def indexed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file holding the real content and its real MiniLM search index, built once per test run.
+    Tests copy it (see :func:`indexed_db_copy`) rather than write to it."""
+    from sqlmodel import Session
+
+    from db.engine import make_engine
+    from db.queries import list_cards
+    from db.sync import sync_content
+    from kb.cards import load_content
+    from kb.embed import load_minilm
+    from kb.search import update_index
+
+    path = tmp_path_factory.mktemp("indexed") / "indexed.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        sync_content(load_content(REAL_CONTENT), session=session)
+        update_index(list_cards(session=session), load_minilm(), session=session)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def indexed_db_copy(indexed_db: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "indexed-copy.db"
+    shutil.copy(indexed_db, dest)
+    return dest

@@ -79,6 +79,15 @@ def server(tmp_path: Path) -> Iterator[str]:
     proc.wait(timeout=10)
 
 
+@pytest.fixture
+def indexed_server(indexed_db_copy: Path) -> Iterator[str]:
+    """A server on a copy of the database that already holds the real search index."""
+    proc, url = start_server(indexed_db_copy)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():

@@ -69,3 +69,21 @@ def test_a_tag_link_on_a_card_opens_browse_filtered(server, page) -> None:
     titles = page.locator(TILES).all_inner_texts()
     assert titles and all("detection" in t for t in titles)
     assert len(titles) < N_CARDS
+
+
+def test_search_answers_a_question_in_the_learners_words(indexed_server, page, shoot) -> None:
+    page.goto(f"{indexed_server}/search")
+    box = page.get_by_placeholder("e.g. why does my training loss stop going down?")
+    expect(box).to_be_visible(timeout=30_000)
+    settle(page)
+    box.fill("why does my detector draw several boxes around the same dog?")
+    box.press("Enter")
+    first = page.locator('[class*="st-key-hit-"]').first
+    expect(first).to_be_visible(timeout=90_000)  # the first search loads the model
+    settle(page, timeout_s=60)
+    titles = page.locator('[class*="st-key-hit-"]').all_inner_texts()
+    assert any("Non-max suppression (NMS)" in t for t in titles[:3])
+    expect(page.get_by_text(re.compile(r"\d+ results · \d+ ms"))).to_be_visible()
+    shoot(page, "search")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == []

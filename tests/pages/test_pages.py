@@ -177,3 +177,59 @@ def test_a_bad_database_url_gets_a_clear_message(app, monkeypatch) -> None:
     at = app()
     assert not at.exception
     assert "Cannot open the database" in at.error[0].value
+
+
+# ------------------------------------------------------------------------------------------- search
+
+
+def search_page(app, monkeypatch, db, **query_params):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    return app("pages/search.py", **query_params)
+
+
+def test_search_page_with_an_empty_query_offers_examples(app, monkeypatch, indexed_db_copy) -> None:
+    at = search_page(app, monkeypatch, indexed_db_copy)
+    assert not at.exception
+    assert "Type a question" in at.info[0].value
+    assert at.get("page_link") == [] or all("id" not in str(p.proto) for p in at.get("page_link"))
+    at.button[0].click().run()  # an example question
+    assert not at.exception
+    assert "results ·" in " ".join(c.value for c in at.caption)
+
+
+def test_search_page_answers_a_paraphrase(app, monkeypatch, indexed_db_copy) -> None:
+    at = search_page(app, monkeypatch, indexed_db_copy)
+    at.text_input(key="sq").input("why does my detector draw several boxes around the same dog?").run()
+    assert not at.exception
+    labels = page_link_labels(at)
+    assert "Non-max suppression (NMS)" in labels[:3]
+    caption = " ".join(c.value for c in at.caption)
+    assert "Hybrid ranking" in caption and " ms " in caption
+
+
+def test_search_page_keyword_mode_and_post_filter(app, monkeypatch, indexed_db_copy) -> None:
+    at = search_page(app, monkeypatch, indexed_db_copy, q="optimiser", mode="keyword")
+    assert not at.exception
+    before = page_link_labels(at)
+    at.multiselect[0].select("day-173").run()
+    after = page_link_labels(at)
+    assert after and after != before and "Adam optimiser" in after
+    assert "Keywords ranking" in " ".join(c.value for c in at.caption)
+
+
+def test_search_page_nonsense_and_very_long_queries(app, monkeypatch, indexed_db_copy) -> None:
+    at = search_page(app, monkeypatch, indexed_db_copy)
+    at.text_input(key="sq").input("asdkjh qwpoe zzxc").run()
+    assert not at.exception
+    assert any("Nothing in the notes matches" in w.value for w in at.warning)
+    at.text_input(key="sq").input("how does dropout work " * 40).run()
+    assert not at.exception
+    assert any("only the first" in w.value for w in at.warning)
+
+
+def test_card_page_shows_similar_cards_by_meaning(app, monkeypatch, indexed_db_copy) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{indexed_db_copy}")
+    at = app("pages/card.py", id="adagrad")
+    assert not at.exception
+    assert "**Similar cards** (by meaning)" in [m.value for m in at.markdown]
+    assert "RMSProp" in page_link_labels(at) or "AdaDelta" in page_link_labels(at)
