@@ -91,10 +91,10 @@ def main() -> int:
             report["hybrid_fusions"] = fusions
             if args.by_kind:
                 kinds = {
-                    "whole explanation only": ("field-explained",),
-                    "title + bullets + sentences": ("title", "note", "explained"),
-                    "title + bullets + whole explanation": ("title", "note", "field-explained"),
-                    "all of them (default)": ks.DEFAULT_RANK_KINDS,
+                    "title only": ("title",),
+                    "note bullets only": ("note",),
+                    "explanation sentences only": ("explained",),
+                    "title + bullets + sentences (default)": ks.DEFAULT_RANK_KINDS,
                 }
                 report["semantic_by_passages"] = {
                     n: evaluate(runner("semantic", kinds=k), questions) for n, k in kinds.items()

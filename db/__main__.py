@@ -19,13 +19,18 @@ def _update_search_index(engine) -> str:  # type: ignore[no-untyped-def]
     """Embed what changed; the model is loaded only if some passage has no vector yet."""
     from db.queries import list_cards
     from kb.embed import MINILM
-    from kb.search import missing_chunks, stored_model, update_index
+    from kb.search import missing_chunks, prune_index, stored_model, update_index
 
     with Session(engine) as session:
         cards = list_cards(session=session)
         model = stored_model(session=session)
         if model and model.startswith(MINILM) and not missing_chunks(cards, model, session=session):
-            return "search index: up to date"
+            removed = prune_index(cards, model, session=session)
+            return (
+                f"search index: up to date ({removed} stale passages removed)"
+                if removed
+                else "search index: up to date"
+            )
         from kb.embed import load_minilm
 
         return update_index(cards, load_minilm(), session=session).summary()

@@ -82,7 +82,7 @@ class ChunkEmbeddingRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     card_id: str = Field(foreign_key="card.id", index=True, ondelete="CASCADE")
     position: int = 0
-    kind: str  # title | note | explained | field-explained
+    kind: str  # title | note | explained
     text: str
     model: str = Field(index=True)
     text_hash: str = Field(index=True)

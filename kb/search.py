@@ -1,9 +1,9 @@
 """Hybrid search over the cards: MiniLM embeddings (semantic) fused with SQLite FTS5 BM25 (keyword).
 
-The semantic index embeds each card as several passages (its title, each note bullet, each sentence of its
-explanation, and the whole explanation); a card scores as its best passage, and the best bullet or sentence is
-the snippet shown. Vectors live in the database, keyed by a hash of model and text, so an update embeds only what
-changed. Fusion is reciprocal rank fusion by default; a convex combination is available for comparison.
+The semantic index embeds each card as several passages (its title, each note bullet and each sentence of its
+explanation); a card scores as its best passage, and that bullet or sentence is the snippet shown. Vectors
+live in the database, keyed by a hash of model and text, so an update embeds only what changed. Fusion is
+reciprocal rank fusion by default; a convex combination is available for comparison.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ CANDIDATES = 50  # how deep each ranker's list goes into the fusion
 WEAK_COSINE = 0.33  # best-passage cosine below which nothing is related (eval questions: >= 0.36; junk: <= 0.32)
 WEAK_COVERAGE = 0.5  # ... unless the top keyword hit contains at least this share of the query's words
 PASSAGE_KINDS = ("note", "explained")
-DEFAULT_RANK_KINDS = ("title", "note", "explained", "field-explained")  # chosen on bench/search_eval.py
+DEFAULT_RANK_KINDS = ("title", "note", "explained")  # chosen on bench/search_eval.py (see README)
 
 
 class QueryError(ValueError):
@@ -68,7 +68,6 @@ def card_chunks(card: Card) -> list[Chunk]:
     texts: list[tuple[str, str]] = [("title", f"{card.title} ({card.section})")]
     texts += [("note", f"{card.title}: {_plain(b)}") for b in card.note_bullets if _plain(b)]
     texts += [("explained", f"{card.title}: {s}") for s in split_sentences(card.explained)]
-    texts.append(("field-explained", f"{card.title}. {card.explained}"))
     return [Chunk(card.id, i, kind, text) for i, (kind, text) in enumerate(texts)]
 
 
@@ -96,6 +95,17 @@ class IndexReport:
 def missing_chunks(cards: Iterable[Card], model: str, *, session: Session) -> list[Chunk]:
     have = set(session.exec(select(ChunkEmbeddingRow.text_hash).where(ChunkEmbeddingRow.model == model)))
     return [c for card in cards for c in card_chunks(card) if text_hash(model, c.text) not in have]
+
+
+def prune_index(cards: Iterable[Card], model: str, *, session: Session) -> int:
+    """Delete vectors of other models and of passages no card has any more (no model needed). Returns count."""
+    wanted = {text_hash(model, c.text) for card in cards for c in card_chunks(card)}
+    rows = session.exec(select(ChunkEmbeddingRow.id, ChunkEmbeddingRow.text_hash, ChunkEmbeddingRow.model)).all()
+    stale = [row_id for row_id, h, m in rows if m != model or h not in wanted]
+    if stale:
+        session.exec(delete(ChunkEmbeddingRow).where(ChunkEmbeddingRow.id.in_(stale)))  # type: ignore[union-attr]
+        session.commit()
+    return len(stale)
 
 
 def update_index(cards: Sequence[Card], embedder: Embedder, *, session: Session, batch: int = 256) -> IndexReport:
@@ -231,7 +241,7 @@ class SemanticIndex:
         return self.texts[rows[int(np.argmax(sims))]].removeprefix(f"{card.title}: ")
 
     def similar(self, card_id: str, k: int = 5) -> list[tuple[str, float]]:
-        """Nearest other cards by their whole-explanation vectors."""
+        """Nearest other cards by the mean of their passage vectors."""
         ids, matrix = self._cards()
         if card_id not in ids:
             return []
@@ -242,9 +252,8 @@ class SemanticIndex:
     def _cards(self) -> tuple[list[str], np.ndarray]:
         if self._card_matrix is None:
             sums: dict[str, np.ndarray] = {}
-            for i, (cid, kind) in enumerate(zip(self.card_ids, self.kinds, strict=True)):
-                if kind.startswith("field-"):
-                    sums[cid] = sums.get(cid, 0) + self.vectors[i]
+            for i, cid in enumerate(self.card_ids):
+                sums[cid] = sums.get(cid, 0) + self.vectors[i]
             ids = sorted(sums)
             matrix = np.stack([sums[i] for i in ids]) if ids else np.zeros((0, 1), dtype=np.float32)
             matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)

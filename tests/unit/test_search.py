@@ -27,6 +27,7 @@ from kb.search import (
     clean_query,
     convex,
     highlight,
+    prune_index,
     rrf,
     search,
     update_index,
@@ -75,8 +76,8 @@ def test_an_update_embeds_only_what_changed(engine, real_content_copy) -> None:
         sync_content(loaded, session=session)
         report = update_index(loaded.cards, FAKE, session=session)
         again = update_index(loaded.cards, FAKE, session=session)
-    # the new sentence and the whole-explanation passage are new; the rest of the 1,300+ passages are reused
-    assert report.embedded == 2 and report.removed == 1 and report.kept > 1000
+    # only the new sentence is new text; the other 1,200+ passages are reused
+    assert report.embedded == 1 and report.removed == 0 and report.kept > 1000
     assert again.embedded == 0 and again.removed == 0
 
 
@@ -89,6 +90,14 @@ def test_deleted_cards_and_other_models_lose_their_vectors(engine) -> None:
         update_index(remaining, other, session=session)
         models = set(session.exec(select(ChunkEmbeddingRow.model)))
     assert models == {other.name}
+
+
+def test_pruning_needs_no_model_and_removes_only_stale_vectors(engine) -> None:
+    remaining = [c for c in LOADED.cards if c.id != "ssd"]
+    with Session(engine) as session:
+        assert prune_index(remaining, FAKE.name, session=session) == len(card_chunks(CARDS["ssd"]))
+        assert prune_index(remaining, FAKE.name, session=session) == 0
+        assert "ssd" not in set(session.exec(select(ChunkEmbeddingRow.card_id)))
 
 
 # ------------------------------------------------------------------------------------------- rankers
