@@ -87,3 +87,46 @@ class ChunkEmbeddingRow(SQLModel, table=True):
     model: str = Field(index=True)
     text_hash: str = Field(index=True)
     vector: bytes  # float32, unit length
+
+
+class LearnerRow(SQLModel, table=True):
+    """A named study profile; several people on one install keep separate progress (no login)."""
+
+    __tablename__ = "learner"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    desired_retention: float = 0.9
+    new_per_day: int = 20
+    created_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+class ItemStateRow(SQLModel, table=True):
+    """A learner's FSRS memory state for one quiz item. ``item_id`` is not a foreign key, so a content sync
+    that retires an item never deletes anyone's history."""
+
+    __tablename__ = "item_state"
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
+    item_id: str = Field(primary_key=True)
+    state_json: str  # fsrs.Card.to_json()
+    due: dt.datetime = Field(index=True)
+    reps: int = 0
+    updated_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+class ReviewRow(SQLModel, table=True):
+    """One answer, committed in its own transaction before the next question is shown."""
+
+    __tablename__ = "review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    item_id: str = Field(index=True)
+    card_id: str = Field(index=True)
+    rating: int  # 1 Again, 2 Hard, 3 Good, 4 Easy (fsrs.Rating)
+    reviewed_at: dt.datetime = Field(index=True)
+    duration_ms: int | None = None
+    mode: str = "due"  # due | cram (cram reviews never change the schedule)
+    state_before: str | None = None  # fsrs.Card JSON; None for a new item
+    state_after: str | None = None

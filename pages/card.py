@@ -3,8 +3,9 @@
 import streamlit as st
 
 from kb.cards import KNOWN_DEMOS
+from kb.quiz import card_history, list_learners
 from ui.boot import ensure_router
-from ui.data import cards_by_id, content, similar_cards
+from ui.data import cards_by_id, content, session, similar_cards
 from ui.widgets import BROWSE_PAGE, CARD_PAGE, demo_page, post_label
 
 ensure_router()
@@ -51,6 +52,31 @@ with main:
     st.markdown(card.explained)
     if card.missing:
         st.info(f"**Missing from the source.** {card.missing}", icon=":material/image_not_supported:")
+
+    learner_name = st.session_state.get("active_learner")
+    if learner_name:
+        with session() as db:
+            learner = next((lr for lr in list_learners(session=db) if lr.name == learner_name), None)
+            history = card_history(learner.id, card.id, session=db) if learner else []
+        with st.expander(f"Your reviews of this card ({learner_name}): {len(history)}", icon=":material/history:"):
+            if history:
+                prompts = {f"{card.id}:{q.key}": q.prompt for q in card.quiz}
+                st.dataframe(
+                    [
+                        {
+                            "When (UTC)": h.reviewed_at.strftime("%Y-%m-%d %H:%M"),
+                            "Question": prompts.get(h.item_id, "(retired question)")[:70],
+                            "Rating": ["", "Again", "Hard", "Good", "Easy"][h.rating],
+                            "Mode": h.mode,
+                            "Next due": h.due_after.strftime("%Y-%m-%d %H:%M") if h.due_after else "unchanged",
+                        }
+                        for h in history
+                    ],
+                    hide_index=True,
+                    width="stretch",
+                )
+            else:
+                st.caption("No answers yet: quiz yourself on this card from the Quiz page.")
 
     st.subheader(":material/quiz: Check yourself")
     for n, item in enumerate(card.quiz, start=1):

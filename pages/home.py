@@ -17,7 +17,9 @@ with st.container(key="hero"):
         "Six posts of CS231n-style notes from December 2018, turned into study cards: the author's own bullets, "
         "a plain explanation of what they leave out, and questions to check yourself."
     )
-    st.page_link("pages/search.py", label="Ask the notes a question in your own words", icon=":material/search:")
+    with st.container(horizontal=True):
+        st.page_link("pages/search.py", label="Ask the notes a question in your own words", icon=":material/search:")
+        st.page_link("pages/quiz.py", label="Quiz yourself with spaced repetition", icon=":material/quiz:")
 
 quiz_items = sum(len(c.quiz) for c in cards)
 with_demo = sum(1 for c in cards if c.demo)

@@ -87,3 +87,29 @@ def test_search_answers_a_question_in_the_learners_words(indexed_server, page, s
     shoot(page, "search")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.console_errors == []
+
+
+def test_quiz_create_a_profile_and_answer_one_item(server, page, shoot) -> None:
+    page.goto(f"{server}/quiz")
+    expect(page.get_by_text("Create a profile to start")).to_be_visible(timeout=30_000)
+    settle(page)
+    page.get_by_label("New profile").fill("Ada")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_text("to do now")).to_be_visible(timeout=30_000)
+    settle(page)
+    if page.get_by_role("button", name="Show answer").count():
+        page.get_by_role("button", name="Show answer").click()
+    elif page.get_by_label("Your answer").count():
+        page.get_by_label("Your answer").fill("a guess")
+        page.get_by_role("button", name="Check").click()
+    else:
+        page.locator('[data-testid="stRadio"] label').first.click()
+        page.get_by_role("button", name="Check").click()
+    good = page.get_by_role("button", name=re.compile(r"^Good"))
+    expect(good).to_be_visible(timeout=15_000)
+    settle(page)
+    shoot(page, "quiz")
+    good.click()
+    expect(page.get_by_text("1 answered this session")).to_be_visible(timeout=15_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == []

@@ -233,3 +233,70 @@ def test_card_page_shows_similar_cards_by_meaning(app, monkeypatch, indexed_db_c
     assert not at.exception
     assert "**Similar cards** (by meaning)" in [m.value for m in at.markdown]
     assert "RMSProp" in page_link_labels(at) or "AdaDelta" in page_link_labels(at)
+
+
+# ------------------------------------------------------------------------------------------- quiz
+
+
+def answer_current_question(at) -> str:
+    """Answer whatever kind of question is showing, then press the Good button. Returns the kind."""
+    show = [b for b in at.button if b.label == "Show answer"]
+    if show:
+        show[0].click().run()
+        kind = "qa"
+    elif any(t.label == "Your answer" for t in at.text_input):
+        next(t for t in at.text_input if t.label == "Your answer").input("some guess")
+        next(b for b in at.button if b.label == "Check").click().run()
+        kind = "cloze"
+    else:
+        at.radio[0].set_value(at.radio[0].options[0])
+        next(b for b in at.button if b.label == "Check").click().run()
+        kind = "mcq"
+    assert not at.exception
+    good = [b for b in at.button if b.label.startswith("Good")]
+    assert good, [b.label for b in at.button]
+    good[0].click().run()
+    assert not at.exception
+    return kind
+
+
+def test_quiz_needs_a_profile_then_stores_every_answer(app, tmp_path) -> None:
+    from sqlmodel import Session, select
+
+    from db.engine import make_engine
+    from db.models import ReviewRow
+
+    at = app("pages/quiz.py")
+    assert not at.exception
+    assert "Create a profile" in at.info[0].value
+    next(t for t in at.text_input if t.label == "New profile").input("Ada")
+    next(b for b in at.button if b.label == "Create").click().run()
+    assert not at.exception
+    assert at.selectbox[0].value == "Ada"
+    kinds = [answer_current_question(at) for _ in range(3)]
+    assert "3 answered this session" in " ".join(c.value for c in at.caption)
+    engine = make_engine(f"sqlite:///{tmp_path / 'pages.db'}")
+    with Session(engine) as session:
+        reviews = session.exec(select(ReviewRow)).all()
+    engine.dispose()
+    assert len(reviews) == 3 and {r.rating for r in reviews} == {3} and len({r.item_id for r in reviews}) == 3
+    assert all(r.mode == "due" and r.state_after for r in reviews)
+    assert kinds  # the kinds met depend on the first cards' items
+
+    card_id = reviews[0].card_id  # the card page now shows this profile's history for that card
+    answered_here = sum(r.card_id == card_id for r in reviews)
+    at.query_params["id"] = card_id
+    at.switch_page("pages/card.py")
+    at.run()
+    assert not at.exception
+    assert any(e.label == f"Your reviews of this card (Ada): {answered_here}" for e in at.expander)
+    assert len(at.dataframe[0].value) == answered_here
+
+
+def test_quiz_rejects_a_bad_profile_name_and_explains_an_unknown_one(app) -> None:
+    at = app("pages/quiz.py", learner="Nobody")
+    assert not at.exception
+    assert any("no profile called" in w.value for w in at.warning)
+    next(t for t in at.text_input if t.label == "New profile").input("   ")
+    next(b for b in at.button if b.label == "Create").click().run()
+    assert "1 to 40 characters" in at.error[0].value
