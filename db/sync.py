@@ -92,7 +92,10 @@ def _write_card(session: Session, card: Card, row: CardRow | None) -> None:
     for position, related in enumerate(card.related):
         session.add(CardLinkRow(card_id=card.id, related_id=related, position=position))
 
-    items = {q.id: q for q in session.exec(select(QuizItemRow).where(QuizItemRow.card_id == card.id))}
+    items = {  # only the items written in the card file; imported ones are the learner's and stay
+        q.id: q
+        for q in session.exec(select(QuizItemRow).where(QuizItemRow.card_id == card.id, QuizItemRow.origin == "card"))
+    }
     wanted = {f"{card.id}:{item.key}": (position, item) for position, item in enumerate(card.quiz)}
     for item_id in set(items) - set(wanted):
         session.delete(items[item_id])

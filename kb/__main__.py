@@ -100,6 +100,50 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from db.engine import make_engine
+    from db.queries import list_cards, list_posts
+    from kb.exchange import select_items, write_apkg, write_csv
+
+    with Session(make_engine()) as session:
+        cards, posts = list_cards(session=session), list_posts(session=session)
+    try:
+        items = select_items(cards, posts, tag=args.tag, post=args.post)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if not items:
+        print("no quiz items match; check --tag and --post (python -m kb check lists the cards)", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    if args.format == "apkg":
+        counts = write_apkg(items, out)
+        print(f"wrote {out}: {counts['basic']} basic and {counts['cloze']} cloze notes")
+    else:
+        print(f"wrote {out}: {write_csv(items, out)} items")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from db.engine import make_engine
+    from kb.exchange import import_csv
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    with Session(make_engine()) as session:
+        report = import_csv(path.read_bytes(), session=session)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    print(report.summary())
+    return 0 if not report.problems else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kb", description="Study-card knowledge base tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,6 +157,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     find.add_argument("--mode", choices=["hybrid", "semantic", "keyword"], default="hybrid")
     find.add_argument("--json", action="store_true", help="print JSON (stdin mode always prints JSON lines)")
     find.set_defaults(func=_search)
+    export = sub.add_parser("export", help="export quiz items to an Anki package or CSV")
+    export.add_argument("--format", choices=["apkg", "csv"], required=True)
+    export.add_argument("--out", required=True, help="file to write")
+    export.add_argument("--tag", help="only cards with this tag")
+    export.add_argument("--post", help="only cards of this post (day number, e.g. 172, or slug)")
+    export.set_defaults(func=_export)
+    imp = sub.add_parser("import", help="import question/answer items from CSV (card_id, question, answer)")
+    imp.add_argument("--format", choices=["csv"], default="csv")
+    imp.add_argument("file")
+    imp.set_defaults(func=_import)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

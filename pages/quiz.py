@@ -2,7 +2,9 @@
 
 import datetime as dt
 import random
+import tempfile
 import time
+from pathlib import Path
 
 import fsrs
 import streamlit as st
@@ -10,6 +12,7 @@ import streamlit as st
 from db import fts
 from kb.browse import filter_cards, tag_counts
 from kb.cards import Card, QuizItem
+from kb.exchange import ExportItem, import_csv, select_items, write_apkg, write_csv
 from kb.quiz import (
     NEW_PER_DAY_RANGE,
     RATINGS,
@@ -273,3 +276,41 @@ def quiz_panel() -> None:
 
 
 quiz_panel()
+
+
+# ------------------------------------------------------------------------------------------- export / import
+@st.cache_data(show_spinner=False, max_entries=8)
+def export_files(item_ids: tuple[str, ...]) -> tuple[bytes, bytes]:
+    chosen = [ExportItem(i, *items[i]) for i in item_ids if i in items]
+    with tempfile.TemporaryDirectory() as tmp:
+        apkg, csv_path = Path(tmp) / "dl-notes.apkg", Path(tmp) / "dl-notes.csv"
+        write_apkg(chosen, apkg)
+        write_csv(chosen, csv_path)
+        return apkg.read_bytes(), csv_path.read_bytes()
+
+
+with st.expander("Export to Anki or CSV, import from CSV", icon=":material/import_export:"):
+    export_items = select_items(scoped, posts)
+    st.caption(
+        f"{len(export_items)} items in the current scope ({scope.lower()}). Cloze items become Anki cloze "
+        "notes; CSV carries the question/answer items."
+    )
+    left, right = st.columns(2)
+    apkg_bytes, csv_bytes = export_files(tuple(e.item_id for e in export_items))
+    left.download_button(
+        "Anki package (.apkg)",
+        apkg_bytes,
+        file_name="dl-notes.apkg",
+        mime="application/octet-stream",
+        icon=":material/download:",
+    )
+    right.download_button("CSV", csv_bytes, file_name="dl-notes.csv", mime="text/csv", icon=":material/download:")
+    upload = st.file_uploader(
+        "Import question/answer items (CSV with columns card_id, question, answer)", type=["csv"], max_upload_size=2
+    )
+    if upload is not None and st.button("Import", icon=":material/upload:"):
+        with session() as db:
+            report = import_csv(upload.getvalue(), session=db)
+        (st.success if not report.problems else st.warning)(report.summary())
+        for problem in report.problems[:50]:
+            st.caption(problem)

@@ -300,3 +300,16 @@ def test_quiz_rejects_a_bad_profile_name_and_explains_an_unknown_one(app) -> Non
     next(t for t in at.text_input if t.label == "New profile").input("   ")
     next(b for b in at.button if b.label == "Create").click().run()
     assert "1 to 40 characters" in at.error[0].value
+
+
+def test_quiz_page_exports_and_imports(app) -> None:
+    at = app("pages/quiz.py")
+    next(t for t in at.text_input if t.label == "New profile").input("Ada")
+    next(b for b in at.button if b.label == "Create").click().run()
+    assert [d.proto.label for d in at.download_button] == ["Anki package (.apkg)", "CSV"]
+    csv_text = b"card_id,question,answer\nyolo,What does YOLO look at once?,The whole image\nnope,Q?,A\n"
+    at.file_uploader[0].upload("mine.csv", csv_text, "text/csv").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception
+    assert "1 added, 0 already present, 1 rows skipped" in at.warning[-1].value
+    assert any(c.value.startswith("line 3: no card with id 'nope'") for c in at.caption)

@@ -1,0 +1,143 @@
+"""Anki and CSV export, CSV import: round trips, escaping, and malformed rows skipped by line number."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from db.engine import make_engine
+from db.models import QuizItemRow
+from db.queries import list_cards, list_posts
+from db.sync import sync_content
+from kb.cards import Card, QuizItem, load_content
+from kb.exchange import ExportItem, import_csv, select_items, write_apkg, write_csv
+from tests.conftest import REAL_CONTENT, ROOT
+
+LOADED = load_content(REAL_CONTENT)
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    eng = make_engine("sqlite://")
+    with Session(eng) as session:
+        sync_content(LOADED, session=session)
+    yield eng
+    eng.dispose()
+
+
+def apkg_notes(path: Path, tmp_path: Path) -> list[tuple[str, str]]:
+    """(note type name, fields) of every note in an .apkg, read straight from its SQLite collection."""
+    with zipfile.ZipFile(path) as z:
+        z.extract("collection.anki2", tmp_path)
+    con = sqlite3.connect(tmp_path / "collection.anki2")
+    try:
+        import json
+
+        models = json.loads(con.execute("SELECT models FROM col").fetchone()[0])
+        return [(models[str(mid)]["name"], flds) for mid, flds in con.execute("SELECT mid, flds FROM notes")]
+    finally:
+        con.close()
+
+
+def test_apkg_holds_every_item_with_cloze_items_as_cloze_notes(tmp_path) -> None:
+    items = select_items(LOADED.cards, LOADED.posts)
+    counts = write_apkg(items, tmp_path / "all.apkg")
+    notes = apkg_notes(tmp_path / "all.apkg", tmp_path)
+    n_cloze = sum(1 for e in items if e.item.kind == "cloze")
+    assert len(notes) == len(items) == counts["basic"] + counts["cloze"]
+    assert sum(1 for name, _ in notes if name.endswith("cloze")) == n_cloze == counts["cloze"]
+    assert all("{{c1::" in flds for name, flds in notes if name.endswith("cloze"))
+
+
+def test_apkg_filters_by_post_and_tag(tmp_path) -> None:
+    items = select_items(LOADED.cards, LOADED.posts, post="173", tag="frameworks")
+    assert items and all(e.card.post_slug == "day-173" and "frameworks" in e.card.tags for e in items)
+    write_apkg(items, tmp_path / "some.apkg")
+    assert len(apkg_notes(tmp_path / "some.apkg", tmp_path)) == len(items)
+    with pytest.raises(ValueError, match="no post"):
+        select_items(LOADED.cards, LOADED.posts, post="999")
+
+
+def test_exported_text_cannot_inject_html_or_formulas(tmp_path) -> None:
+    card = Card(
+        id="x",
+        title="X <i>",
+        post_slug="day-172",
+        section="S",
+        tags=("t",),
+        related=(),
+        notes="- n",
+        explained="E. F.",
+        quiz=(),
+    )
+    items = [
+        ExportItem("x:1", card, QuizItem(kind="qa", prompt="<script>alert(1)</script>?", answer="=1+2")),
+        ExportItem("x:2", card, QuizItem(kind="cloze", prompt="A <b>{{c1::term}}</b>.", answer="term")),
+    ]
+    write_apkg(items, tmp_path / "x.apkg")
+    fields = " ".join(f for _, f in apkg_notes(tmp_path / "x.apkg", tmp_path))
+    assert "<script>" not in fields and "&lt;script&gt;" in fields and "&lt;b&gt;{{c1::term}}&lt;/b&gt;" in fields
+    assert write_csv(items, tmp_path / "x.csv") == 1  # only the question/answer item goes to CSV
+    rows = list(csv.DictReader((tmp_path / "x.csv").open()))
+    assert rows[0]["answer"] == "'=1+2"  # a spreadsheet shows it as text instead of computing it
+
+
+def test_csv_round_trip_and_malformed_rows(engine, tmp_path) -> None:
+    with Session(engine) as session:
+        cards, posts = list_cards(session=session), list_posts(session=session)
+        write_csv(select_items(cards, posts, tag="detection"), tmp_path / "out.csv")
+        again = import_csv((tmp_path / "out.csv").read_bytes(), session=session)
+        assert not again.added and not again.problems and again.unchanged > 0  # all already present
+
+        bad = (
+            "card_id,question,answer\n"
+            "yolo,What does YOLO stand for?,You only look once\n"  # line 2: good
+            "no-such-card,Q?,A\n"  # line 3: unknown card
+            "yolo,,missing question\n"  # line 4: empty question
+            "ssd,What does SSD stand for?,Single Shot,Detector\n"  # line 5: an unquoted comma
+            'ssd,"What does the S in SSD stand for, twice?","Single, Shot"\n'  # line 6: good
+        )
+        report = import_csv(bad, session=session)
+        assert len(report.added) == 2
+        assert [p.split(":")[0] for p in report.problems] == ["line 3", "line 4", "line 5"]
+        imported = session.exec(select(QuizItemRow).where(QuizItemRow.origin == "import")).all()
+        assert sorted(q.answer for q in imported) == ["Single, Shot", "You only look once"]
+
+        sync_content(LOADED, session=session)  # a content sync keeps imported items
+        assert len(session.exec(select(QuizItemRow).where(QuizItemRow.origin == "import")).all()) == 2
+
+
+def test_import_refuses_a_file_without_the_columns_or_not_text(engine) -> None:
+    with Session(engine) as session:
+        no_header = import_csv("front,back\nA,B\n", session=session)
+        binary = import_csv(b"\xff\xfe\x00garbage", session=session)
+    assert "line 1" in no_header.problems[0] and "card_id" in no_header.problems[0]
+    assert "not UTF-8" in binary.problems[0]
+
+
+def test_cli_export_and_import(tmp_path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PATH": "/usr/bin:/bin"}
+
+    def kb(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+
+    assert kb("db", "sync", "--no-embed").returncode == 0
+    done = kb("kb", "export", "--format", "apkg", "--out", str(tmp_path / "d.apkg"), "--post", "172")
+    assert done.returncode == 0 and "cloze notes" in done.stdout
+    assert len(apkg_notes(tmp_path / "d.apkg", tmp_path)) == sum(
+        len(c.quiz) for c in LOADED.cards if c.post_slug == "day-172"
+    )
+    (tmp_path / "in.csv").write_text("card_id,question,answer\nyolo,Q one?,A one\nnope,Q?,A\n")
+    done = kb("kb", "import", "--format", "csv", str(tmp_path / "in.csv"))
+    assert done.returncode == 1 and "1 added" in done.stdout and "line 3" in done.stderr
