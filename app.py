@@ -15,10 +15,11 @@ home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=Tr
 browse = st.Page("pages/browse.py", title="Browse cards", icon=":material/style:")
 search = st.Page("pages/search.py", title="Search", icon=":material/search:")
 quiz = st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:")
+progress = st.Page("pages/progress.py", title="Progress", icon=":material/monitoring:")
 card = st.Page("pages/card.py", title="Card", icon=":material/article:", visibility="hidden")
 health = st.Page("pages/health.py", title="Content health", icon=":material/health_and_safety:")
 
-page = st.navigation({"Study": [home, search, quiz, browse, card], "Maintain": [health]})
+page = st.navigation({"Study": [home, search, quiz, progress, browse, card], "Maintain": [health]})
 
 with st.sidebar:
     st.caption("Study notes from six posts of CS231n-style deep-learning notes, December 2018.")

@@ -313,3 +313,30 @@ def test_quiz_page_exports_and_imports(app) -> None:
     assert not at.exception
     assert "1 added, 0 already present, 1 rows skipped" in at.warning[-1].value
     assert any(c.value.startswith("line 3: no card with id 'nope'") for c in at.caption)
+
+
+def test_progress_page_draws_a_profiles_history(app, tmp_path) -> None:
+    import datetime as dt
+
+    import fsrs
+    from sqlmodel import Session
+
+    from db.engine import make_engine
+    from kb.quiz import get_or_create_learner, record_review
+
+    at = app("pages/progress.py")
+    assert "No profile has answered anything yet" in at.info[0].value
+    engine = make_engine(f"sqlite:///{tmp_path / 'pages.db'}")
+    now = dt.datetime.now(dt.UTC)
+    with Session(engine) as session:
+        ada = get_or_create_learner("Ada", session=session)
+        for n, item in enumerate(("yolo:1", "ssd:1", "yolo:1")):
+            record_review(
+                ada, item, item.split(":")[0], fsrs.Rating.Good, now - dt.timedelta(days=2 - n), session=session
+            )
+    engine.dispose()
+    at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Reviews"] == "3" and metrics["Items started"] == "2" and metrics["Streak"] == "3 d"
+    assert len(at.get("plotly_chart")) == 4
