@@ -5,7 +5,7 @@ import streamlit as st
 from kb.cards import KNOWN_DEMOS
 from kb.quiz import card_history, list_learners
 from ui.boot import ensure_router
-from ui.data import cards_by_id, content, session, similar_cards
+from ui.data import cards_by_id, content, quiz_items, session, similar_cards
 from ui.widgets import BROWSE_PAGE, CARD_PAGE, demo_page, post_label
 
 ensure_router()
@@ -60,7 +60,7 @@ with main:
             history = card_history(learner.id, card.id, session=db) if learner else []
         with st.expander(f"Your reviews of this card ({learner_name}): {len(history)}", icon=":material/history:"):
             if history:
-                prompts = {f"{card.id}:{q.key}": q.prompt for q in card.quiz}
+                prompts = {i: q.prompt for i, (c, q) in quiz_items().items() if c.id == card.id}
                 st.dataframe(
                     [
                         {

@@ -30,7 +30,7 @@ from kb.quiz import (
     update_settings,
 )
 from ui.boot import ensure_router
-from ui.data import content, session
+from ui.data import content, quiz_items, session
 from ui.widgets import CARD_PAGE, post_label
 
 ensure_router()
@@ -45,7 +45,7 @@ SCOPES = ("Everything", "A post", "A tag", "Cards matching words")
 
 posts, cards = content()
 labels = {p.slug: post_label(p) for p in posts}
-items: dict[str, tuple[Card, QuizItem]] = {f"{c.id}:{q.key}": (c, q) for c in cards for q in c.quiz}
+items: dict[str, tuple[Card, QuizItem]] = quiz_items()
 
 st.title("Quiz")
 

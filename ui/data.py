@@ -12,8 +12,9 @@ from sqlmodel import Session
 from db.engine import database_url, make_engine
 from db.queries import content_version, list_cards, list_posts
 from db.sync import sync_content
-from kb.cards import Card, LoadResult, Post, load_content
+from kb.cards import Card, LoadResult, Post, QuizItem, load_content
 from kb.embed import Embedder, load_minilm
+from kb.quiz_gen import cloze_from_notes, mcq_from_qa
 from kb.search import SemanticIndex, missing_chunks, stored_model, update_index
 
 log = logging.getLogger(__name__)
@@ -151,3 +152,27 @@ def session() -> Session:
     if eng is None:
         raise RuntimeError(startup_problem() or "the database is not available")
     return Session(eng)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _quiz_items(version: str) -> dict[str, tuple[Card, QuizItem]]:
+    del version
+    _, cards = content()
+    by_id = {c.id: c for c in cards}
+    out: dict[str, tuple[Card, QuizItem]] = {}
+    for card in cards:
+        neighbours = [by_id[i] for i, _ in similar_cards(card.id, 12) if i in by_id]
+        for item in (*card.quiz, *cloze_from_notes(card), *mcq_from_qa(card, neighbours)):
+            out.setdefault(f"{card.id}:{item.key}", (card, item))
+    return out
+
+
+def quiz_items() -> dict[str, tuple[Card, QuizItem]]:
+    """Every quiz item by id: the cards' own, plus cloze items from key terms and multiple-choice versions of
+    question/answer items whose distractors come from the most similar cards (when the search index exists)."""
+    eng = _boot()[0]
+    if eng is None:
+        return {}
+    with Session(eng) as session:
+        version = content_version(session=session)
+    return _quiz_items(version)
