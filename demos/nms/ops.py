@@ -1,0 +1,179 @@
+"""Box operations for non-max suppression, in plain vectorised PyTorch.
+
+Conventions follow ``torchvision.ops``: boxes are ``Tensor[N, 4]`` in (x1, y1, x2, y2) with x1 <= x2 and
+y1 <= y2, scores are ``Tensor[N]``, and kept indices come back as int64, sorted by decreasing score, on the
+input's device. Unlike torchvision, inputs are validated in Python and problems raise ``ValueError``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+def _check_boxes(boxes: Tensor, name: str = "boxes") -> None:
+    if not isinstance(boxes, Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, not {type(boxes).__name__}")
+    if boxes.dim() != 2 or boxes.shape[1] != 4:
+        raise ValueError(f"{name} must have shape [N, 4] as (x1, y1, x2, y2), got {list(boxes.shape)}")
+    if not boxes.is_floating_point():
+        raise ValueError(f"{name} must be a floating-point tensor, got {boxes.dtype}")
+    if boxes.numel() and not torch.isfinite(boxes).all():
+        raise ValueError(f"{name} contains NaN or infinite coordinates")
+    if boxes.numel() and ((boxes[:, 2] < boxes[:, 0]).any() or (boxes[:, 3] < boxes[:, 1]).any()):
+        raise ValueError(f"{name} has a box with x2 < x1 or y2 < y1; boxes must be (x1, y1, x2, y2)")
+
+
+def _check_scores(boxes: Tensor, scores: Tensor) -> None:
+    if not isinstance(scores, Tensor) or scores.dim() != 1:
+        raise ValueError(f"scores must be a 1-D tensor, got shape {list(getattr(scores, 'shape', []))}")
+    if scores.shape[0] != boxes.shape[0]:
+        raise ValueError(f"boxes and scores differ in length: {boxes.shape[0]} boxes, {scores.shape[0]} scores")
+    if scores.numel() and not torch.isfinite(scores).all():
+        raise ValueError("scores contain NaN or infinite values")
+
+
+def _check_threshold(value: float, name: str) -> None:
+    if not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"{name} must be between 0 and 1, got {value}")
+
+
+def box_area(boxes: Tensor) -> Tensor:
+    """Areas of ``boxes`` (Tensor[N, 4]) -> Tensor[N]."""
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
+def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """Pairwise intersection over union.
+
+    Args:
+        boxes1 (Tensor[N, 4]), boxes2 (Tensor[M, 4]): boxes in (x1, y1, x2, y2).
+    Returns:
+        Tensor[N, M]: IoU of every pair, in the inputs' dtype and device. Two zero-area boxes have IoU 0.
+    """
+    _check_boxes(boxes1, "boxes1")
+    _check_boxes(boxes2, "boxes2")
+    return _iou(boxes1, boxes2)
+
+
+def _iou(a: Tensor, b: Tensor) -> Tensor:
+    lt = torch.maximum(a[:, None, :2], b[None, :, :2])  # (N, M, 2)
+    rb = torch.minimum(a[:, None, 2:], b[None, :, 2:])  # (N, M, 2)
+    wh = (rb - lt).clamp(min=0)  # (N, M, 2)
+    inter = wh[..., 0] * wh[..., 1]  # (N, M)
+    union = box_area(a)[:, None] + box_area(b)[None, :] - inter  # (N, M)
+    return torch.where(union > 0, inter / union.clamp(min=torch.finfo(a.dtype).tiny), torch.zeros_like(inter))
+
+
+BLOCK = 2048  # rows of the IoU matrix computed at once, to bound memory at (BLOCK, N) floats
+
+
+@torch.no_grad()
+def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
+    """Greedy non-max suppression: keep the best box, drop boxes overlapping it by IoU > ``iou_threshold``,
+    repeat with the next best survivor.
+
+    Args:
+        boxes (Tensor[N, 4]): (x1, y1, x2, y2). scores (Tensor[N]). iou_threshold (float in [0, 1]).
+    Returns:
+        Tensor[K] int64: indices of the kept boxes, by decreasing score, on the input's device.
+
+    The "who suppresses whom" matrix is computed with tensor operations in row blocks; the greedy pass then
+    takes one vectorised step per *kept* box (OR its row into the removed mask, jump to the next survivor).
+    """
+    _check_boxes(boxes)
+    _check_scores(boxes, scores)
+    _check_threshold(iou_threshold, "iou_threshold")
+    n = boxes.shape[0]
+    if n == 0:
+        return torch.empty(0, dtype=torch.int64, device=boxes.device)
+    order = torch.argsort(scores, descending=True, stable=True)  # (N,)
+    ordered = boxes[order]  # (N, 4)
+    rows = []
+    for start in range(0, n, BLOCK):
+        # compared in float64, as torchvision's kernel compares its float IoU with a double threshold
+        block = _iou(ordered[start : start + BLOCK], ordered).double() > float(iou_threshold)  # (B, N)
+        rows.append(block.cpu())
+    suppresses = torch.cat(rows).numpy()  # (N, N) bool; row i: boxes that i would suppress
+    removed = np.zeros(n, dtype=bool)  # (N,)
+    keep = []
+    i = 0
+    while i < n:
+        keep.append(i)
+        removed |= suppresses[i]
+        removed[: i + 1] = True  # everything up to i is decided
+        rest = np.flatnonzero(~removed[i + 1 :])
+        if rest.size == 0:
+            break
+        i = i + 1 + int(rest[0])
+    return order[torch.as_tensor(keep, dtype=torch.int64, device=boxes.device)]
+
+
+@torch.no_grad()
+def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: float) -> Tensor:
+    """Class-aware NMS: boxes only suppress boxes with the same ``idxs`` (Tensor[N], int). Same return as nms.
+
+    Boxes of different classes are moved apart by an offset larger than any coordinate, so one nms call
+    handles every class (the trick torchvision uses)."""
+    _check_boxes(boxes)
+    _check_scores(boxes, scores)
+    if not isinstance(idxs, Tensor) or idxs.shape != scores.shape or idxs.is_floating_point():
+        raise ValueError("idxs must be an integer tensor with one class index per box")
+    if boxes.shape[0] == 0:
+        return torch.empty(0, dtype=torch.int64, device=boxes.device)
+    offsets = idxs.to(boxes) * (boxes.max() - boxes.min() + 1)  # (N,)
+    return nms(boxes + offsets[:, None], scores, iou_threshold)
+
+
+@torch.no_grad()
+def soft_nms(
+    boxes: Tensor,
+    scores: Tensor,
+    iou_threshold: float = 0.3,
+    sigma: float = 0.5,
+    method: Literal["gaussian", "linear"] = "gaussian",
+    score_threshold: float = 0.001,
+) -> tuple[Tensor, Tensor]:
+    """Soft-NMS (Bodla et al. 2017): instead of deleting overlapping boxes, decay their scores.
+
+    Each step picks the highest current score; the others' scores are multiplied by exp(-IoU^2 / sigma)
+    ("gaussian") or by (1 - IoU) where IoU > ``iou_threshold`` ("linear"). Boxes whose score falls below
+    ``score_threshold`` are dropped.
+
+    Returns:
+        (keep Tensor[K] int64, new_scores Tensor[K]): indices in the order they were picked (decreasing decayed
+        score) and their decayed scores, on the input's device.
+    """
+    _check_boxes(boxes)
+    _check_scores(boxes, scores)
+    _check_threshold(iou_threshold, "iou_threshold")
+    if method not in ("gaussian", "linear"):
+        raise ValueError(f"method must be 'gaussian' or 'linear', not {method!r}")
+    if sigma <= 0:
+        raise ValueError(f"sigma must be positive, got {sigma}")
+    if score_threshold < 0:
+        raise ValueError(f"score_threshold must be non-negative, got {score_threshold}")
+    device = boxes.device
+    if boxes.shape[0] == 0:
+        return torch.empty(0, dtype=torch.int64, device=device), torch.empty(0, dtype=scores.dtype, device=device)
+    iou = _iou(boxes, boxes)  # (N, N)
+    current = scores.clone()  # (N,)
+    alive = current >= score_threshold  # (N,)
+    keep, kept_scores = [], []
+    while bool(alive.any()):
+        masked = torch.where(alive, current, torch.full_like(current, -1.0))
+        i = int(torch.argmax(masked))
+        keep.append(i)
+        kept_scores.append(current[i].clone())
+        alive[i] = False
+        overlap = iou[i]  # (N,)
+        if method == "gaussian":
+            decay = torch.exp(-(overlap**2) / sigma)
+        else:
+            decay = torch.where(overlap > iou_threshold, 1.0 - overlap, torch.ones_like(overlap))
+        current = torch.where(alive, current * decay, current)
+        alive &= current >= score_threshold
+    return torch.tensor(keep, dtype=torch.int64, device=device), torch.stack(kept_scores)
