@@ -81,8 +81,9 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     Returns:
         Tensor[K] int64: indices of the kept boxes, by decreasing score, on the input's device.
 
-    The "who suppresses whom" matrix is computed with tensor operations in row blocks; the greedy pass then
-    takes one vectorised step per *kept* box (OR its row into the removed mask, jump to the next survivor).
+    On the CPU each step compares the picked box with the surviving candidates only, vectorised with numpy
+    (about N*K/2 pair tests, like torchvision's kernel). On a GPU the whole "who suppresses whom" matrix is
+    computed in row blocks and the greedy pass then reads its rows.
     """
     _check_boxes(boxes)
     _check_scores(boxes, scores)
@@ -92,10 +93,36 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
         return torch.empty(0, dtype=torch.int64, device=boxes.device)
     order = torch.argsort(scores, descending=True, stable=True)  # (N,)
     ordered = boxes[order]  # (N, 4)
+    if boxes.device.type == "cpu":
+        keep = _greedy_cpu(ordered.numpy(), float(iou_threshold))
+    else:
+        keep = _greedy_matrix(ordered, float(iou_threshold))
+    return order[torch.as_tensor(keep, dtype=torch.int64, device=boxes.device)]
+
+
+def _greedy_cpu(boxes: np.ndarray, threshold: float) -> list[int]:
+    """Greedy pass over score-sorted boxes (N, 4); float arithmetic in the boxes' dtype, as torchvision does."""
+    x1, y1, x2, y2 = boxes.T  # each (N,)
+    area = (x2 - x1) * (y2 - y1)  # (N,)
+    candidates = np.arange(boxes.shape[0])  # survivors, best first
+    keep: list[int] = []
+    while candidates.size:
+        i, rest = int(candidates[0]), candidates[1:]
+        keep.append(i)
+        w = np.maximum(np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]), 0)  # (R,)
+        h = np.maximum(np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]), 0)  # (R,)
+        inter = w * h
+        with np.errstate(invalid="ignore", divide="ignore"):
+            iou = inter / (area[i] + area[rest] - inter)  # (R,); 0/0 = NaN never suppresses
+        candidates = rest[~(iou.astype(np.float64) > threshold)]  # compared in float64 like torchvision
+    return keep
+
+
+def _greedy_matrix(ordered: Tensor, threshold: float) -> list[int]:
+    n = ordered.shape[0]
     rows = []
     for start in range(0, n, BLOCK):
-        # compared in float64, as torchvision's kernel compares its float IoU with a double threshold
-        block = _iou(ordered[start : start + BLOCK], ordered).double() > float(iou_threshold)  # (B, N)
+        block = _iou(ordered[start : start + BLOCK], ordered).double() > threshold  # (B, N)
         rows.append(block.cpu())
     suppresses = torch.cat(rows).numpy()  # (N, N) bool; row i: boxes that i would suppress
     removed = np.zeros(n, dtype=bool)  # (N,)
@@ -109,7 +136,7 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
         if rest.size == 0:
             break
         i = i + 1 + int(rest[0])
-    return order[torch.as_tensor(keep, dtype=torch.int64, device=boxes.device)]
+    return keep
 
 
 @torch.no_grad()

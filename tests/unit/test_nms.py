@@ -88,3 +88,32 @@ def test_soft_nms_decays_instead_of_deleting() -> None:
     assert hard.tolist() == [0, 2]  # decayed below the score threshold: dropped
     with pytest.raises(ValueError, match="method"):
         soft_nms(boxes, scores, method="cubic")  # type: ignore[arg-type]
+
+
+def test_bench_cli_prints_timings_and_checks_agreement() -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-m", "demos.nms", "bench", "--sizes", "50", "200", "--repeat", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    rows = report["results"]["cpu"]
+    assert [r["boxes"] for r in rows] == [50, 200] and all(r["same_result"] for r in rows)
+    assert all(r["own_ms"] > 0 and r["torchvision_ms"] > 0 for r in rows)
+    bad = subprocess.run(
+        [sys.executable, "-m", "demos.nms", "bench", "--sizes", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2 and "--sizes" in bad.stderr
