@@ -81,8 +81,8 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     Returns:
         Tensor[K] int64: indices of the kept boxes, by decreasing score, on the input's device.
 
-    On the CPU each step compares the picked box with the surviving candidates only, vectorised with numpy
-    (about N*K/2 pair tests, like torchvision's kernel). On a GPU the whole "who suppresses whom" matrix is
+    On the CPU survivors are resolved a block at a time with numpy (see ``_greedy_cpu``), comparing kept boxes
+    with surviving candidates only, as torchvision's kernel does. On a GPU the whole "who suppresses whom" matrix is
     computed in row blocks and the greedy pass then reads its rows.
     """
     _check_boxes(boxes)
@@ -100,21 +100,42 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     return order[torch.as_tensor(keep, dtype=torch.int64, device=boxes.device)]
 
 
+CPU_BLOCK = 64  # survivors resolved together on the CPU
+
+
+def _pair_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of every pair of rows of a (A, 4) and b (B, 4) -> (A, B), float arithmetic in the boxes' dtype with
+    torchvision's operation order, so results are bit-identical to its kernel; 0/0 gives NaN (never > t)."""
+    w = np.maximum(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0)
+    h = np.maximum(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0)
+    inter = w * h  # (A, B)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])  # (A,)
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])  # (B,)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return inter / (area_a[:, None] + area_b[None, :] - inter)
+
+
 def _greedy_cpu(boxes: np.ndarray, threshold: float) -> list[int]:
-    """Greedy pass over score-sorted boxes (N, 4); float arithmetic in the boxes' dtype, as torchvision does."""
-    x1, y1, x2, y2 = boxes.T  # each (N,)
-    area = (x2 - x1) * (y2 - y1)  # (N,)
+    """Greedy pass over score-sorted boxes (N, 4), a block of survivors at a time: the block's own overlaps
+    are resolved in order on a small (B, B) matrix, then its kept boxes remove their overlaps among all later
+    candidates in one (K, R) comparison. Thresholds are compared in float64, as torchvision does."""
     candidates = np.arange(boxes.shape[0])  # survivors, best first
     keep: list[int] = []
     while candidates.size:
-        i, rest = int(candidates[0]), candidates[1:]
-        keep.append(i)
-        w = np.maximum(np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]), 0)  # (R,)
-        h = np.maximum(np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]), 0)  # (R,)
-        inter = w * h
-        with np.errstate(invalid="ignore", divide="ignore"):
-            iou = inter / (area[i] + area[rest] - inter)  # (R,); 0/0 = NaN never suppresses
-        candidates = rest[~(iou.astype(np.float64) > threshold)]  # compared in float64 like torchvision
+        block, rest = candidates[:CPU_BLOCK], candidates[CPU_BLOCK:]
+        inside = _pair_iou(boxes[block], boxes[block]).astype(np.float64) > threshold  # (B, B)
+        suppressed = np.zeros(block.size, dtype=bool)
+        kept_local = []
+        for j in range(block.size):
+            if not suppressed[j]:
+                kept_local.append(j)
+                suppressed |= inside[j]
+        kept = block[kept_local]
+        keep.extend(int(k) for k in kept)
+        if rest.size:
+            hit = _pair_iou(boxes[kept], boxes[rest]).astype(np.float64) > threshold  # (K, R)
+            rest = rest[~hit.any(axis=0)]
+        candidates = rest
     return keep
 
 
