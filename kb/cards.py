@@ -88,6 +88,11 @@ class QuizItem:
     hint: str | None = None  # cloze hint, from {{c1::term::hint}}
 
     @property
+    def question(self) -> str:
+        """The prompt as a learner sees it: for cloze, the deletion shown as a Markdown blank."""
+        return CLOZE_RE.sub(r"\\_\\_\\_\\_\\_", self.prompt) if self.kind == "cloze" else self.prompt
+
+    @property
     def key(self) -> str:
         """Stable id within its card: editing the answer keeps it, rewording the question makes a new item."""
         return hashlib.sha1(f"{self.kind}\n{self.prompt}".encode()).hexdigest()[:12]

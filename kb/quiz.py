@@ -228,12 +228,6 @@ def due_queue(learner: Learner, item_ids: Sequence[str], now: dt.datetime, *, se
     return due + new
 
 
-def review_count(learner_id: int, *, session: Session) -> int:
-    return int(
-        session.exec(select(func.count()).select_from(ReviewRow).where(ReviewRow.learner_id == learner_id)).one()
-    )
-
-
 @dataclass(frozen=True)
 class ReviewEntry:
     item_id: str

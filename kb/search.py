@@ -176,10 +176,6 @@ class SemanticIndex:
     def __len__(self) -> int:
         return len(self.card_ids)
 
-    def covers(self, cards: Iterable[Card]) -> bool:
-        have = set(self.card_ids)
-        return all(c.id in have for c in cards)
-
     def __post_init__(self) -> None:
         # Rows come grouped by card (load orders them so); remember where each card's rows start.
         order: list[str] = []

@@ -80,13 +80,7 @@ with main:
 
     st.subheader(":material/quiz: Check yourself")
     for n, item in enumerate(card.quiz, start=1):
-        if item.kind == "cloze":
-            prompt = item.prompt.replace("{{c1::" + item.answer, "{{c1::").split("{{c1::")[0]
-            rest = item.prompt.split("}}", 1)[1] if "}}" in item.prompt else ""
-            question = f"{prompt}\\_\\_\\_\\_\\_{rest}"
-        else:
-            question = item.prompt
-        with st.expander(f"{n}. {question}", icon=":material/help:"):
+        with st.expander(f"{n}. {item.question}", icon=":material/help:"):
             if item.kind == "mcq":
                 st.markdown("\n".join(f"- {opt}" for opt in item.options))
             st.markdown(f"**Answer:** {item.answer}")

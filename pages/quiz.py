@@ -230,9 +230,7 @@ def quiz_panel() -> None:
             if st.session_state.get("revealed") == item_id:
                 st.markdown(f"**Answer:** {item.answer}")
         elif item.kind == "cloze":
-            before, _, rest = item.prompt.partition("{{c1::")
-            after = rest.split("}}", 1)[1] if "}}" in rest else ""
-            st.markdown(f"#### {before}\\_\\_\\_\\_\\_{after}")
+            st.markdown(f"#### {item.question}")
             if item.hint:
                 st.caption(f"Hint: {item.hint}")
             with st.form(f"cloze-{item_id}", border=False):

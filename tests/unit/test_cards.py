@@ -67,6 +67,13 @@ def test_a_valid_card_loads(content) -> None:
     assert card.quiz[1].answer == "thing"
 
 
+def test_a_cloze_question_shows_a_blank_not_the_answer(content) -> None:
+    content("alpha")
+    [card] = load_content(content.root).cards
+    assert card.quiz[1].question == r"A \_\_\_\_\_ is here."
+    assert card.quiz[0].question == card.quiz[0].prompt == "What is it?"
+
+
 def test_missing_front_matter(content) -> None:
     content("alpha", "## Notes\n- x\n")
     [p] = problems_for(content)
