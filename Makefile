@@ -6,15 +6,25 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup db run check lint test test-unit test-pages test-e2e chromium bench clean
+FASHION := /usr/share/datasets/fashion-mnist
 
-$(STAMP): requirements.txt requirements-dev.txt
+.PHONY: setup datasets db run check lint test test-unit test-pages test-e2e chromium bench gpu-check clean
+
+$(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
-setup: $(STAMP)
+setup: $(STAMP) datasets
+
+# Fashion-MNIST comes from Debian's package; without apt (or root) the demos show it as unavailable.
+datasets:
+	@test -d $(FASHION) || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  { echo "Installing Debian's dataset-fashion-mnist"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; } || \
+	  echo "Fashion-MNIST not installed (needs: apt-get install dataset-fashion-mnist); demos will skip it."; }
 
 db: setup
 	$(BIN)/python -m db sync
@@ -53,6 +63,10 @@ bench: db chromium
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/search_eval.py --by-kind
 	$(BIN)/python bench/search_bench.py
+
+# Each demo's GPU path once, with timings (needs CUDA; see demos/gpu_check.py).
+gpu-check: setup
+	$(BIN)/python -m demos.gpu_check
 
 clean:
 	rm -rf $(VENV) db/study.db db/study.db-wal db/study.db-shm .pytest_cache .ruff_cache

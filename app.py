@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.widgets import inject_css
+from ui.widgets import demo_pages, inject_css
 
 st.set_page_config(
     page_title="DL Notes Study", page_icon=str(Path(__file__).parent / "ui/assets/icon.png"), layout="wide"
@@ -19,7 +19,9 @@ progress = st.Page("pages/progress.py", title="Progress", icon=":material/monito
 card = st.Page("pages/card.py", title="Card", icon=":material/article:", visibility="hidden")
 health = st.Page("pages/health.py", title="Content health", icon=":material/health_and_safety:")
 
-page = st.navigation({"Study": [home, search, quiz, progress, browse, card], "Maintain": [health]})
+demos = [st.Page(path, title=title, icon=icon) for path, title, icon in demo_pages()]
+sections = {"Study": [home, search, quiz, progress, browse, card], "Demos": demos, "Maintain": [health]}
+page = st.navigation({name: pages for name, pages in sections.items() if pages})
 
 with st.sidebar:
     st.caption("Study notes from six posts of CS231n-style deep-learning notes, December 2018.")

@@ -50,6 +50,24 @@ def tag_badges(tags: tuple[str, ...] | list[str]) -> str:
     return " ".join(f":violet-badge[{t}]" for t in tags)
 
 
+# Navigation icon for each demo's page; a demo shows in the sidebar once pages/demo_<name>.py exists.
+DEMO_ICONS: dict[str, str] = {
+    "nms": ":material/select_all:",
+    "transfer": ":material/move_down:",
+    "captioning": ":material/subtitles:",
+    "bayesian": ":material/blur_on:",
+}
+
+
+def demo_pages() -> list[tuple[str, str, str]]:
+    """(page path, title, icon) of every demo page present in this install, in KNOWN_DEMOS order."""
+    return [
+        (f"pages/demo_{name}.py", title, DEMO_ICONS.get(name, ":material/science:"))
+        for name, title in KNOWN_DEMOS.items()
+        if (ROOT / "pages" / f"demo_{name}.py").exists()
+    ]
+
+
 def demo_page(card: Card) -> str | None:
     """The demo page for a card, if that demo has a page in this install."""
     if card.demo and card.demo in KNOWN_DEMOS and (ROOT / "pages" / f"demo_{card.demo}.py").exists():
