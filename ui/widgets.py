@@ -88,3 +88,21 @@ def card_grid(cards: list[Card], columns: int = 3) -> None:
         for col, card in zip(cols, cards[start : start + columns], strict=False):
             with col:
                 card_tile(card)
+
+
+def demo_header(name: str, device: str | None = None) -> None:
+    """Title of a demo page, the device its compute runs on, and links to the concept cards it illustrates
+    (every card whose ``demo:`` names this demo); those cards link back here from the card page."""
+    from ui.data import content  # local import: widgets is imported by the router before the data layer
+
+    st.title(KNOWN_DEMOS[name])
+    _, cards = content()
+    linked = [c for c in cards if c.demo == name]
+    if linked:
+        cols = st.columns(min(len(linked), 4) + 1, vertical_alignment="center")
+        cols[0].caption("Concept cards")
+        for i, card in enumerate(linked):
+            with cols[1 + i % 4]:
+                st.page_link(CARD_PAGE, label=card.title, query_params={"id": card.id}, icon=":material/article:")
+    if device is not None:
+        st.caption(f"Compute runs on **{device}**.")
