@@ -30,6 +30,8 @@ _CSS = """
 .st-key-related [data-testid="stPageLink"] a p, .st-key-similar [data-testid="stPageLink"] a p {
   font-weight: 400 !important; }
 [class*="st-key-hit-"] [data-testid="stPageLink"] p { font-weight: 600; font-size: 1.05rem; }
+/* Demo images drawn under plotly traces: show small rendered scenes as crisp pixels, not a blur. */
+.js-plotly-plot .layer-below image { image-rendering: pixelated; }
 </style>
 """
 

@@ -1,0 +1,402 @@
+"""Non-max suppression: a real detector's raw boxes, the greedy loop step by step, the IoU threshold's effect."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from ui.boot import ensure_router
+from ui.nms_view import (
+    RAW,
+    SUPPRESSED,
+    box_trace,
+    image_figure,
+    iou_bar_figure,
+    kept_traces,
+    png_source,
+    sweep_figure,
+)
+from ui.widgets import demo_header
+
+ensure_router()
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_JSON = ROOT / "demos" / "nms" / "results" / "eval.json"
+BENCH_JSON = ROOT / "demos" / "nms" / "results" / "bench.json"
+METHOD_LABELS = {
+    "greedy": "Greedy NMS",
+    "batched": "Greedy, class-aware (batched)",
+    "soft-linear": "Soft-NMS, linear decay",
+    "soft-gaussian": "Soft-NMS, Gaussian decay",
+    "none": "No NMS (raw boxes)",
+}
+SHAPES_SOURCE, PHOTO_SOURCE = "Shapes detector on a rendered scene", "Haar cascade on a photo"
+SWEEP = [round(0.1 * i, 1) for i in range(1, 10)]
+
+
+@st.cache_resource(show_spinner="Loading PyTorch and the shapes detector…")
+def engine() -> dict[str, Any]:
+    import torch
+
+    from demos.nms import detector, evaluate, haar
+    from demos.scenes import SHAPES
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    label = f"CUDA ({torch.cuda.get_device_name(0)})" if device.type == "cuda" else "CPU"
+    model = detector.load(detector.CHECKPOINT, device)
+    return {
+        "torch": torch,
+        "device": device,
+        "label": label,
+        "model": model,
+        "detector": detector,
+        "evaluate": evaluate,
+        "haar": haar,
+        "shapes": list(SHAPES),
+    }
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def shapes_scene(seed: int) -> dict[str, Any]:
+    """Render crowded scene ``seed`` and run the detector: every raw box before NMS, plus the truth."""
+    e = engine()
+    from demos.scenes import make_dataset
+
+    scene = make_dataset(1, seed, e["detector"].CROWDED)[0]
+    raw = e["detector"].raw_detections(e["model"], scene.image[None].to(e["device"]))[0]
+    seen = scene.visible > 0
+    return {
+        "image": (scene.image.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8),
+        "boxes": raw.boxes.cpu().numpy(),
+        "scores": raw.scores.cpu().numpy(),
+        "labels": raw.labels.cpu().numpy(),
+        "gt_boxes": scene.boxes[seen].numpy(),
+        "gt_labels": scene.labels[seen].numpy(),
+        "classes": e["shapes"],
+        "note": None,
+    }
+
+
+@st.cache_data(max_entries=16, show_spinner="Sliding the cascade over the photo…")
+def photo_windows(name: str, data: bytes | None, cascade: str) -> dict[str, Any]:
+    """Every raw Haar window on a bundled photo (``data`` None) or an uploaded one. Raises ValueError."""
+    haar = engine()["haar"]
+    image = haar.sample_images()[name][0] if data is None else haar.decode_upload(data, name)
+    found = haar.detect_windows(image, cascade)
+    return {
+        "image": found.image,
+        "boxes": found.boxes.numpy(),
+        "scores": found.scores.numpy(),
+        "labels": np.zeros(len(found.scores), dtype=np.int64),
+        "gt_boxes": None,
+        "gt_labels": None,
+        "classes": [cascade],
+        "note": f"OpenCV's own window grouping (minNeighbors=3) reports {found.grouped}.",
+    }
+
+
+def suppress(src: dict[str, Any], method: str, iou: float, score: float, sigma: float) -> dict[str, Any]:
+    """Run one NMS method on the source's raw boxes -> numpy arrays for drawing, plus the scene's metrics."""
+    e = engine()
+    torch, ev = e["torch"], e["evaluate"]
+    boxes = torch.from_numpy(src["boxes"]).to(e["device"])
+    scores = torch.from_numpy(src["scores"]).to(e["device"])
+    labels = torch.from_numpy(src["labels"]).to(e["device"])
+    out = ev.apply_method(boxes, scores, labels, method, iou_threshold=iou, score_threshold=score, sigma=sigma)
+    result = {
+        "kept_boxes": out.kept.boxes.cpu().numpy(),
+        "kept_scores": out.kept.scores.cpu().numpy(),
+        "kept_labels": out.kept.labels.cpu().numpy(),
+        "kept_index": out.index.cpu().numpy(),
+        "candidates": out.candidates.cpu().numpy(),
+        "precision": None,
+        "recall": None,
+        "ap": None,
+    }
+    if src["gt_boxes"] is not None:
+        gt_b, gt_l = torch.from_numpy(src["gt_boxes"]), torch.from_numpy(src["gt_labels"])
+        kept = ev.Detections(out.kept.boxes.cpu(), out.kept.scores.cpu(), out.kept.labels.cpu())
+        result["precision"], result["recall"] = ev.precision_recall(kept, gt_b, gt_l)
+        result["ap"] = ev.mean_ap([kept], [(gt_b, gt_l)], len(src["classes"]))[0]
+    return result
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def threshold_sweep(key: str, _src: dict[str, Any], method: str, score: float, sigma: float) -> dict[str, list]:
+    rows = [suppress(_src, method, t, score, sigma) for t in SWEEP]
+    return {
+        "kept": [len(r["kept_scores"]) for r in rows],
+        "precision": [r["precision"] for r in rows],
+        "recall": [r["recall"] for r in rows],
+    }
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def trace(key: str, _src: dict[str, Any], score: float, iou: float) -> tuple[np.ndarray, list[Any]]:
+    e = engine()
+    torch = e["torch"]
+    cand = np.nonzero(_src["scores"] >= score)[0]
+    steps = e["evaluate"].greedy_trace(
+        torch.from_numpy(_src["boxes"][cand]), torch.from_numpy(_src["scores"][cand]), iou
+    )
+    return cand, steps
+
+
+def load_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------- page
+e = engine()
+demo_header("nms", e["label"])
+st.markdown(
+    "A detector does not output one box per object. A sliding-window detector tests thousands of windows and a "
+    "dense CNN predicts a box at every grid cell, so each object collects a **cluster of near-duplicate boxes**. "
+    "Non-max suppression keeps the best-scoring box, removes every box that overlaps it by more than an "
+    "**IoU threshold**, and repeats. Move the sliders and watch what survives."
+)
+
+source = st.segmented_control("Raw boxes from", [SHAPES_SOURCE, PHOTO_SOURCE], default=SHAPES_SOURCE, key="source")
+src: dict[str, Any] | None = None
+key = ""
+if source == PHOTO_SOURCE:
+    haar = e["haar"]
+    c1, c2 = st.columns([2, 1])
+    names = list(haar.sample_images())
+    choice = c1.selectbox("Photo", [*names, "Upload your own…"], key="photo")
+    cascade = c2.selectbox(
+        "Cascade",
+        list(haar.CASCADES),
+        key="cascade",
+        index=list(haar.CASCADES).index(haar.sample_images()[choice][1]) if choice in names else 0,
+    )
+    data = None
+    if choice == "Upload your own…":
+        upload = st.file_uploader(
+            "A JPEG, PNG, WebP or BMP photo, up to 8 MB and 4000 px a side",
+            type=["jpg", "jpeg", "png", "webp", "bmp"],
+            key="upload",
+        )
+        if upload is None:
+            st.info("Upload a photo with a face in it, or pick one of the bundled photos.")
+        else:
+            data = upload.getvalue()
+            choice = upload.name
+    if choice in names or data is not None:
+        try:
+            src = photo_windows(choice, data, cascade)
+            key = f"photo:{choice}:{cascade}:{hashlib.sha1(data).hexdigest() if data else ''}"
+        except ValueError as exc:
+            st.error(f"{exc}")
+    if src is not None and len(src["scores"]) == 0:
+        st.warning("The cascade found no windows at all in this photo; try another photo or cascade.")
+        src = None
+else:
+    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+    seed = c1.number_input("Scene number", min_value=0, max_value=999_999, value=7, step=1, key="scene")
+    if c2.button("Random scene", icon=":material/casino:"):
+        st.session_state.scene = int(np.random.default_rng().integers(0, 1_000_000))
+        st.rerun()
+    src = shapes_scene(int(seed))
+    key = f"scene:{int(seed)}"
+
+
+@st.fragment
+def suppression_panel(src: dict[str, Any], key: str) -> None:
+    is_shapes = src["gt_boxes"] is not None
+    c1, c2, c3 = st.columns(3)
+    method = c1.selectbox("Method", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="method")
+    iou = c2.slider(
+        "IoU threshold",
+        0.05,
+        0.95,
+        0.5 if method != "soft-linear" else 0.3,
+        0.05,
+        key=f"iou-{method}",
+        help="Greedy: a box overlapping a kept box by more than this is removed. "
+        "Soft-NMS linear: overlaps above it get their score decayed by (1 - IoU).",
+    )
+    score = c3.slider(
+        "Score threshold",
+        0.0,
+        0.95,
+        0.05 if is_shapes else 0.0,
+        0.01,
+        key=f"score-{source}",
+        help="Raw boxes scoring below this are dropped before NMS (0 keeps every raw box).",
+    )
+    sigma = 0.5
+    if method == "soft-gaussian":
+        sigma = st.slider(
+            "Gaussian σ",
+            0.05,
+            2.0,
+            0.5,
+            0.05,
+            key="sigma",
+            help="Soft-NMS Gaussian: a box's score is multiplied by exp(-IoU² / σ). Smaller σ, harsher.",
+        )
+    out = suppress(src, method, iou, score, sigma)
+    n_cand, n_kept = len(out["candidates"]), len(out["kept_scores"])
+
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        show_raw = st.toggle("Show suppressed boxes", value=True, key="show-raw")
+        suppressed = np.setdiff1d(out["candidates"], out["kept_index"])
+        traces = []
+        if show_raw and len(suppressed):
+            traces.append(box_trace(src["boxes"][suppressed], f"suppressed ({len(suppressed)})", SUPPRESSED, 1))
+        if is_shapes and st.session_state.get("show-gt", False):
+            traces.append(box_trace(src["gt_boxes"], "ground truth", "#111827", 1.5, dash="dot"))
+        traces += kept_traces(out["kept_boxes"], out["kept_scores"], out["kept_labels"], src["classes"])
+        h, w = src["image"].shape[:2]
+        st.plotly_chart(
+            image_figure(png_source(src["image"]), w, h, traces), key="boxes-figure", config={"displayModeBar": False}
+        )
+    with right:
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Raw boxes", n_cand, help=f"of {len(src['scores'])} before the score threshold")
+        m2.metric("Kept", n_kept)
+        m3.metric("Suppressed", n_cand - n_kept)
+        if is_shapes:
+            st.toggle("Show ground truth", key="show-gt")
+            p1, p2, p3 = st.columns(3)
+            p1.metric("Precision", f"{out['precision']:.2f}", help="kept boxes that match an object (IoU ≥ 0.5)")
+            p2.metric("Recall", f"{out['recall']:.2f}", help="objects found by a kept box (IoU ≥ 0.5)")
+            p3.metric("AP@0.5", f"{out['ap']:.2f}", help="average precision of this scene, mean over shapes")
+            st.caption(
+                f"The scene holds {len(src['gt_boxes'])} shapes. The detector predicts a box at each of "
+                f"{len(src['scores'])} grid cells; neighbouring cells repeat the same object."
+            )
+        else:
+            st.caption(src["note"] or "")
+            st.caption("A Haar cascade has no ground truth here: judge by eye whether each face keeps one box.")
+        if method.startswith("soft"):
+            st.info(
+                "Soft-NMS keeps overlapping boxes with lowered scores; a box leaves only when its decayed score "
+                "falls under the score threshold. Raise the score threshold to see the difference."
+            )
+
+    tab_step, tab_sweep, tab_all = st.tabs(
+        ["Step through the greedy loop", "Move the IoU threshold", "All held-out scenes"]
+    )
+    with tab_step:
+        cand, steps = trace(f"{key}:{score}:{iou}", src, score, iou)
+        if not steps:
+            st.info("No raw boxes are above the score threshold.")
+        else:
+            k = st.slider("Step", 1, len(steps), 1, key=f"step-{key}-{score}-{iou}") if len(steps) > 1 else 1
+            step = steps[k - 1]
+            kept_before = [cand[s.picked] for s in steps[: k - 1]]
+            picked = cand[step.picked]
+            doomed = [cand[j] for j in step.suppressed]
+            spared = [cand[j] for j in step.compared if j not in set(step.suppressed)]
+            traces = [
+                box_trace(src["boxes"][spared], f"still in play ({len(spared)})", RAW, 1),
+                box_trace(src["boxes"][doomed], f"removed at this step ({len(doomed)})", SUPPRESSED, 1.5),
+                box_trace(src["boxes"][kept_before], f"kept earlier ({len(kept_before)})", "#2563EB", 2),
+                box_trace(src["boxes"][[picked]], "picked now", "#F59E0B", 4),
+            ]
+            c1, c2 = st.columns([3, 2], gap="large")
+            h, w = src["image"].shape[:2]
+            c1.plotly_chart(
+                image_figure(png_source(src["image"]), w, h, traces, display_width=480),
+                key="step-figure",
+                config={"displayModeBar": False},
+            )
+            with c2:
+                st.markdown(
+                    f"**Step {k} of {len(steps)}.** The best box still in play (score "
+                    f"{src['scores'][picked]:.2f}) is kept. Its IoU with each of the {len(step.compared)} boxes "
+                    f"still in play is computed; the **{len(doomed)}** above {iou:.2f} are removed, "
+                    f"{len(spared)} go on to the next step."
+                )
+                if step.compared:
+                    sup = set(step.suppressed)
+                    st.plotly_chart(
+                        iou_bar_figure(step.ious, [j in sup for j in step.compared], iou),
+                        key="iou-bars",
+                        config={"displayModeBar": False},
+                    )
+                else:
+                    st.caption("Nothing left to compare: this was the last step.")
+    with tab_sweep:
+        sweep = threshold_sweep(f"{key}:{score}:{sigma}:{method}", src, method, score, sigma)
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(sweep_figure(SWEEP, {"boxes kept": sweep["kept"]}, "boxes kept", iou), key="sweep-kept")
+        if is_shapes:
+            c2.plotly_chart(
+                sweep_figure(
+                    SWEEP,
+                    {"precision": sweep["precision"], "recall": sweep["recall"]},
+                    "this scene, IoU ≥ 0.5 match",
+                    iou,
+                ),
+                key="sweep-pr",
+            )
+            st.caption(
+                "Too low a threshold removes real neighbours (recall falls); too high keeps duplicates "
+                "(precision falls)."
+            )
+    with tab_all:
+        results = load_json(EVAL_JSON)
+        if results is None:
+            st.info("No evaluation yet: run `python -m demos.nms eval --save` to compute AP on held-out scenes.")
+        else:
+            ap = results["ap50"]
+            st.markdown(
+                f"AP@0.5 of the shipped detector on **{results['scenes']} held-out crowded scenes** "
+                f"({results['objects_per_scene']} shapes each on average, overlapping), per method at its "
+                f"default threshold. Measured with `{results['command']}` on {results['hardware']}."
+            )
+            import plotly.graph_objects as go
+
+            names = [METHOD_LABELS[m] for m in ap]
+            bars = go.Figure(
+                go.Bar(
+                    x=[ap[m]["ap50"] for m in ap],
+                    y=names,
+                    orientation="h",
+                    text=[f"{ap[m]['ap50']:.3f}" for m in ap],
+                    textposition="outside",
+                )
+            )
+            bars.update_layout(
+                height=260,
+                margin={"l": 10, "r": 40, "t": 10, "b": 10},
+                xaxis={"range": [0, 1.05], "title": "AP@0.5"},
+                yaxis={"autorange": "reversed"},
+            )
+            c1, c2 = st.columns(2)
+            c1.plotly_chart(bars, key="ap-bars", config={"displayModeBar": False})
+            sweep_all = results["ap50_vs_iou_threshold"]
+            thresholds = [float(t) for t in next(iter(sweep_all.values()))]
+            c2.plotly_chart(
+                sweep_figure(
+                    thresholds,
+                    {METHOD_LABELS[m]: list(v.values()) for m, v in sweep_all.items()},
+                    "AP@0.5, all held-out scenes",
+                    iou,
+                ),
+                key="ap-sweep",
+            )
+        bench = load_json(BENCH_JSON)
+        if bench is not None:
+            rows = [{"device": dev, **r} for dev, rs in bench["results"].items() for r in rs]
+            st.markdown(
+                f"**Speed**: this project's `nms` against `torchvision.ops.nms` "
+                f"(`python -m demos.nms bench --json`, {bench['device_name']})."
+            )
+            st.dataframe(rows, hide_index=True)
+
+
+if src is not None:
+    suppression_panel(src, key)
