@@ -40,7 +40,7 @@ class DetectorConfig:
 class TrainConfig:
     seed: int = 0  # seeds scenes, initial weights and batch order
     train_scenes: int = 2000  # rendered once, then reused every epoch
-    epochs: int = 8
+    epochs: int = 16
     batch_size: int = 32
     lr: float = 3e-3  # AdamW, cosine decay to 0
     weight_decay: float = 1e-4
@@ -245,7 +245,7 @@ def _flip(images: Tensor, cls_t: Tensor, ltrb_t: Tensor, config: DetectorConfig)
 @dataclass(frozen=True)
 class RawDetections:
     boxes: Tensor  # (P, 4) float32 (x1, y1, x2, y2) pixels, one per grid cell, before any NMS
-    scores: Tensor  # (P,) best class score x centredness, square-rooted, in [0, 1]
+    scores: Tensor  # (P,) best class probability x predicted centredness, in [0, 1]
     labels: Tensor  # (P,) int64 index into SHAPES of the best class
 
 
@@ -262,7 +262,7 @@ def raw_detections(model: ShapesDetector, images: Tensor) -> list[RawDetections]
     probs = cls_logits.flatten(2).transpose(1, 2).sigmoid()  # (B, P, C)
     ctr = ctr_logits.flatten(2).transpose(1, 2).sigmoid()  # (B, P, 1)
     best, labels = probs.max(dim=-1)  # (B, P)
-    scores = (best * ctr[..., 0]).sqrt()
+    scores = best * ctr[..., 0]  # centredness ranks a cell near an object's centre above one near its edge
     return [RawDetections(boxes[i], scores[i], labels[i]) for i in range(b)]
 
 
