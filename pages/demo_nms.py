@@ -278,7 +278,11 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
             )
         else:
             st.caption(src["note"] or "")
-            st.caption("A Haar cascade has no ground truth here: judge by eye whether each face keeps one box.")
+            st.caption(
+                "The cascade slides a window over the photo at scales 1.1× apart. Windows of neighbouring scales "
+                "nest inside each other with an IoU often under 0.5, so greedy NMS at 0.5 can keep two boxes on "
+                "one face: try 0.3. There is no ground truth here: judge by eye whether each face keeps one box."
+            )
         if method.startswith("soft"):
             st.info(
                 "Soft-NMS keeps overlapping boxes with lowered scores; a box leaves only when its decayed score "
