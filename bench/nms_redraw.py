@@ -26,9 +26,15 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, settle, start_server
 
 OBSERVE = """() => {
   window.__muts = [];
-  const plot = document.querySelector('.js-plotly-plot');
-  new MutationObserver(() => window.__muts.push(performance.now()))
-    .observe(plot, {subtree: true, childList: true, attributes: true});
+  // the main box figure only (the first chart on the page), not the charts in the tabs below it
+  const inPlot = (n) => {
+    const el = n && (n.nodeType === 1 ? n : n.parentElement);
+    const chart = el && el.closest('[data-testid="stPlotlyChart"]');
+    return chart && chart === document.querySelector('[data-testid="stPlotlyChart"]');
+  };
+  new MutationObserver((records) => {
+    if (records.some((r) => inPlot(r.target))) window.__muts.push(performance.now());
+  }).observe(document.body, {subtree: true, childList: true, attributes: true});
 }"""
 
 

@@ -136,7 +136,7 @@ def threshold_sweep(key: str, _src: dict[str, Any], method: str, score: float, s
     }
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)  # a resource: read-only, not copied on every rerun
 def trace(key: str, _src: dict[str, Any], score: float, iou: float) -> tuple[np.ndarray, list[Any]]:
     e = engine()
     torch = e["torch"]
@@ -145,6 +145,11 @@ def trace(key: str, _src: dict[str, Any], score: float, iou: float) -> tuple[np.
         torch.from_numpy(_src["boxes"][cand]), torch.from_numpy(_src["scores"][cand]), iou
     )
     return cand, steps
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def image_uri(key: str, _image: np.ndarray) -> str:
+    return png_source(_image)
 
 
 def load_json(path: Path) -> dict[str, Any] | None:
@@ -259,7 +264,9 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
         traces += kept_traces(out["kept_boxes"], out["kept_scores"], out["kept_labels"], src["classes"])
         h, w = src["image"].shape[:2]
         st.plotly_chart(
-            image_figure(png_source(src["image"]), w, h, traces), key="boxes-figure", config={"displayModeBar": False}
+            image_figure(image_uri(key, src["image"]), w, h, traces),
+            key="boxes-figure",
+            config={"displayModeBar": False},
         )
     with right:
         m1, m2, m3 = st.columns(3)
@@ -289,10 +296,11 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
                 "falls under the score threshold. Raise the score threshold to see the difference."
             )
 
-    tab_step, tab_sweep, tab_all = st.tabs(
-        ["Step through the greedy loop", "Move the IoU threshold", "All held-out scenes"]
-    )
-    with tab_step:
+    # One panel at a time (not tabs): only the panel in view is computed when a slider moves.
+    views = ["Step through the greedy loop", "Move the IoU threshold", "All held-out scenes"]
+    view = st.segmented_control("Look closer", views, default=views[0], key="view") or views[0]
+    tab_step, tab_sweep, tab_all = (view == v for v in views)
+    if tab_step:
         cand, steps = trace(f"{key}:{score}:{iou}", src, score, iou)
         if not steps:
             st.info("No raw boxes are above the score threshold.")
@@ -301,8 +309,8 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
             step = steps[k - 1]
             kept_before = [cand[s.picked] for s in steps[: k - 1]]
             picked = cand[step.picked]
-            doomed = [cand[j] for j in step.suppressed]
-            spared = [cand[j] for j in step.compared if j not in set(step.suppressed)]
+            doomed = cand[step.compared[step.suppressed]]
+            spared = cand[step.compared[~step.suppressed]]
             traces = [
                 box_trace(src["boxes"][spared], f"still in play ({len(spared)})", RAW, 1),
                 box_trace(src["boxes"][doomed], f"removed at this step ({len(doomed)})", SUPPRESSED, 1.5),
@@ -312,7 +320,7 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
             c1, c2 = st.columns([3, 2], gap="large")
             h, w = src["image"].shape[:2]
             c1.plotly_chart(
-                image_figure(png_source(src["image"]), w, h, traces, display_width=480),
+                image_figure(image_uri(key, src["image"]), w, h, traces, display_width=480),
                 key="step-figure",
                 config={"displayModeBar": False},
             )
@@ -323,16 +331,15 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
                     f"still in play is computed; the **{len(doomed)}** above {iou:.2f} are removed, "
                     f"{len(spared)} go on to the next step."
                 )
-                if step.compared:
-                    sup = set(step.suppressed)
+                if len(step.compared):
                     st.plotly_chart(
-                        iou_bar_figure(step.ious, [j in sup for j in step.compared], iou),
+                        iou_bar_figure(step.ious, step.suppressed, iou),
                         key="iou-bars",
                         config={"displayModeBar": False},
                     )
                 else:
                     st.caption("Nothing left to compare: this was the last step.")
-    with tab_sweep:
+    if tab_sweep:
         sweep = threshold_sweep(f"{key}:{score}:{sigma}:{method}", src, method, score, sigma)
         c1, c2 = st.columns(2)
         c1.plotly_chart(sweep_figure(SWEEP, {"boxes kept": sweep["kept"]}, "boxes kept", iou), key="sweep-kept")
@@ -350,7 +357,7 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
                 "Too low a threshold removes real neighbours (recall falls); too high keeps duplicates "
                 "(precision falls)."
             )
-    with tab_all:
+    if tab_all:
         results = load_json(EVAL_JSON)
         if results is None:
             st.info("No evaluation yet: run `python -m demos.nms eval --save` to compute AP on held-out scenes.")

@@ -24,15 +24,15 @@ def png_source(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _outline(boxes: np.ndarray) -> tuple[list[float | None], list[float | None]]:
-    """Rectangle outlines of (N, 4) boxes as one polyline with None breaks: one trace, not N shapes."""
-    if len(boxes) == 0:
-        return [], []
+def _outline(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rectangle outlines of (N, 4) boxes as one polyline broken by NaN: one trace, not N shapes. Numpy arrays
+    (not lists) keep plotly's validation fast at a thousand boxes."""
+    boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)  # float32: half the bytes sent to the browser
     x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
-    nan = np.full(len(boxes), np.nan)
-    xs = np.stack([x1, x2, x2, x1, x1, nan], axis=1).ravel()
-    ys = np.stack([y1, y1, y2, y2, y1, nan], axis=1).ravel()
-    return [None if np.isnan(v) else float(v) for v in xs], [None if np.isnan(v) else float(v) for v in ys]
+    nan = np.full(len(boxes), np.nan, dtype=np.float32)
+    xs = np.stack([x1, x2, x2, x1, x1, nan], axis=1).ravel()  # (6N,)
+    ys = np.stack([y1, y1, y2, y2, y1, nan], axis=1).ravel()  # (6N,)
+    return xs, ys
 
 
 def box_trace(boxes: np.ndarray, name: str, colour: str, width: float, dash: str = "solid") -> go.Scatter:
@@ -105,14 +105,16 @@ def sweep_figure(
     return fig
 
 
-def iou_bar_figure(ious: list[float], suppressed: list[bool], threshold: float) -> go.Figure:
-    """IoU of the picked box with every box still in play at one greedy step, sorted."""
-    order = np.argsort(ious)[::-1]
-    vals = [ious[i] for i in order]
-    colours = [SUPPRESSED if suppressed[i] else RAW for i in order]
+def iou_bar_figure(ious: np.ndarray, suppressed: np.ndarray, threshold: float) -> go.Figure:
+    """IoU of the picked box with every box still in play at one greedy step, highest first."""
+    order = np.argsort(-ious, kind="stable")
+    colours = np.where(suppressed[order], SUPPRESSED, RAW)
     fig = go.Figure(
         go.Bar(
-            x=list(range(1, len(vals) + 1)), y=vals, marker_color=colours, hovertemplate="IoU %{y:.2f}<extra></extra>"
+            x=np.arange(1, len(order) + 1),
+            y=ious[order],
+            marker_color=colours,
+            hovertemplate="IoU %{y:.2f}<extra></extra>",
         )
     )
     fig.add_hline(y=threshold, line_dash="dot", line_color="#DC2626", annotation_text=f"IoU threshold {threshold:.2f}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -73,9 +74,9 @@ def apply_method(
 @dataclass(frozen=True)
 class GreedyStep:
     picked: int  # index (into the candidates given) of the box kept at this step
-    compared: list[int]  # indices still in play when it was picked (excluding itself)
-    ious: list[float]  # IoU of the picked box with each of ``compared``
-    suppressed: list[int]  # the subset of ``compared`` this step removes (IoU > threshold)
+    compared: np.ndarray  # (R,) int64 indices still in play when it was picked (excluding itself)
+    ious: np.ndarray  # (R,) float64 IoU of the picked box with each of ``compared``
+    suppressed: np.ndarray  # (R,) bool: which of ``compared`` this step removes (IoU > threshold)
 
 
 def greedy_trace(boxes: Tensor, scores: Tensor, iou_threshold: float) -> list[GreedyStep]:
@@ -83,23 +84,23 @@ def greedy_trace(boxes: Tensor, scores: Tensor, iou_threshold: float) -> list[Gr
     overlapping it by more than ``iou_threshold`` is dropped. Same keep set as :func:`nms`."""
     if boxes.numel() == 0:
         return []
-    order = scores.argsort(descending=True, stable=True).tolist()
-    iou = box_iou(boxes.double(), boxes.double())  # (N, N), float64 like torchvision's threshold compare
+    order = scores.argsort(descending=True, stable=True).cpu().numpy()  # (N,)
+    iou = box_iou(boxes.double(), boxes.double()).cpu().numpy()  # (N, N), float64 like torchvision's compare
     alive = order
     steps = []
-    while alive:
+    while alive.size:
         best, rest = alive[0], alive[1:]
-        row = iou[best, rest] if rest else torch.empty(0, dtype=iou.dtype)
-        drop = (row > iou_threshold).tolist()
+        row = iou[best, rest]  # (R,)
+        drop = row > iou_threshold  # (R,)
         steps.append(
             GreedyStep(
-                picked=best,
+                picked=int(best),
                 compared=rest,
-                ious=[round(float(v), 4) for v in row],
-                suppressed=[j for j, d in zip(rest, drop, strict=True) if d],
+                ious=row,
+                suppressed=drop,
             )
         )
-        alive = [j for j, d in zip(rest, drop, strict=True) if not d]
+        alive = rest[~drop]
     return steps
 
 
