@@ -13,12 +13,12 @@ from db.models import CardRow, CardTagRow, PostRow, QuizItemRow
 from db.queries import content_version, list_cards, list_posts
 from db.sync import sync_content
 from kb.cards import load_content
-from tests.conftest import REAL_CONTENT, card_text
+from tests.conftest import REAL_CONTENT, card_text, sqlite_only
 
 
 @pytest.fixture
-def engine() -> Iterator[Engine]:
-    eng = make_engine("sqlite://")
+def engine(engine_url: str) -> Iterator[Engine]:
+    eng = make_engine(engine_url)
     yield eng
     eng.dispose()
 
@@ -134,6 +134,7 @@ def test_the_real_content_syncs_completely(engine) -> None:
         assert len(session.exec(select(QuizItemRow)).all()) == sum(len(c.quiz) for c in loaded.cards)
 
 
+@sqlite_only
 def test_sqlite_file_uses_wal_and_a_busy_timeout(tmp_path) -> None:
     eng = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with eng.connect() as conn:

@@ -1,0 +1,41 @@
+"""Alembic's entry point, for both ``python -m db`` (which passes its own connection) and the ``alembic``
+command (which connects to DATABASE_URL, or the SQLite file db/study.db)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+from db import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+# Each engine's keyword index lives outside the ORM: FTS5 tables on SQLite, card_search on PostgreSQL.
+KEYWORD_TABLES = ("card_fts", "card_search")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    return not (type_ == "table" and name is not None and name.startswith(KEYWORD_TABLES))
+
+
+def run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        include_name=include_name,
+        render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters a table by copying it
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    run(connection)
+else:
+    from db.engine import make_engine
+
+    engine = make_engine(migrate_schema=False)
+    with engine.begin() as conn:
+        run(conn)
+    engine.dispose()
