@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
 ADVISORY_LOCK_KEY = 7_242_018  # any constant shared by every process of this app
+# Each engine's keyword index lives outside the ORM models: FTS5 tables on SQLite, card_search on PostgreSQL.
+KEYWORD_TABLES = ("card_fts", "card_search")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's filter for comparing the database with the models: leave the keyword index tables out."""
+    return not (type_ == "table" and name is not None and name.startswith(KEYWORD_TABLES))
 
 
 def config() -> Config:

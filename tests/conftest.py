@@ -149,7 +149,15 @@ def real_content_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def indexed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def minilm():  # type: ignore[no-untyped-def]
+    """The real all-MiniLM-L6-v2 embedder, loaded once per test run (about 11 s on a 2-core CPU)."""
+    from kb.embed import load_minilm
+
+    return load_minilm()
+
+
+@pytest.fixture(scope="session")
+def indexed_db(tmp_path_factory: pytest.TempPathFactory, minilm) -> Path:  # type: ignore[no-untyped-def]
     """A SQLite file holding the real content and its real MiniLM search index, built once per test run.
     Tests copy it (see :func:`indexed_db_copy`) rather than write to it."""
     from sqlmodel import Session
@@ -158,14 +166,13 @@ def indexed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from db.queries import list_cards
     from db.sync import sync_content
     from kb.cards import load_content
-    from kb.embed import load_minilm
     from kb.search import update_index
 
     path = tmp_path_factory.mktemp("indexed") / "indexed.db"
     engine = make_engine(f"sqlite:///{path}")
     with Session(engine) as session:
         sync_content(load_content(REAL_CONTENT), session=session)
-        update_index(list_cards(session=session), load_minilm(), session=session)
+        update_index(list_cards(session=session), minilm, session=session)
     engine.dispose()
     return path
 

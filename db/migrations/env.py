@@ -8,13 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from db import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-
-# Each engine's keyword index lives outside the ORM: FTS5 tables on SQLite, card_search on PostgreSQL.
-KEYWORD_TABLES = ("card_fts", "card_search")
-
-
-def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    return not (type_ == "table" and name is not None and name.startswith(KEYWORD_TABLES))
+from db.migrate import include_name
 
 
 def run(connection: Connection) -> None:
