@@ -50,6 +50,7 @@ OPTS="-p $PORT -k $TMP -c listen_addresses=127.0.0.1 -c max_connections=200"
   start >/dev/null || { cat "$TMP/server.log" >&2; exit 1; }
 
 export DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PORT/postgres"
+export TEST_DATABASE_URL="$DATABASE_URL"  # the tests make their own schemas in it
 export PG_THROWAWAY_DIR="$TMP"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on port $PORT (removed afterwards)" >&2
 "$@"
