@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 
 FASHION := /usr/share/datasets/fashion-mnist
 
-.PHONY: setup datasets db run check lint test test-unit test-pages test-e2e chromium bench gpu-check clean
+.PHONY: setup datasets db run check lint test test-unit test-pages test-e2e test-postgres chromium bench bench-load gpu-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,10 +59,22 @@ test-pages: setup
 test-e2e: setup chromium
 	$(BIN)/python -m pytest -q tests/e2e
 
+# The database, migration, search, quiz and page tests again on PostgreSQL: a throwaway cluster from Debian's
+# packages (installed if missing) on a free local port, removed afterwards even on failure.
+PG_TESTS := tests/unit/test_sync.py tests/unit/test_migrations.py tests/unit/test_quiz.py tests/unit/test_progress.py \
+	tests/unit/test_search.py tests/unit/test_search_engines.py tests/unit/test_exchange.py tests/integration tests/pages
+test-postgres: setup
+	tests/with_postgres.sh $(BIN)/python -m pytest -q $(PG_TESTS)
+
 bench: db chromium
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/search_eval.py --by-kind
 	$(BIN)/python bench/search_bench.py
+
+# 20 simulated learners answering at once for 20 s: SQLite, then PostgreSQL with its default durability.
+bench-load: setup
+	$(BIN)/python bench/load.py
+	PG_DURABLE=1 tests/with_postgres.sh sh -c '$(BIN)/python bench/load.py --url "$$DATABASE_URL"'
 
 # Each demo's GPU path once, with timings (needs CUDA; see demos/gpu_check.py).
 gpu-check: setup

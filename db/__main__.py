@@ -1,4 +1,5 @@
-"""``python -m db sync``: build or update the database from content/."""
+"""``python -m db sync``: build or update the database from content/; ``python -m db migrate``: upgrade its
+schema only."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from db.engine import database_url, make_engine
+from db import migrate
+from db.engine import database_url, make_engine, where
 from db.sync import sync_content
 from kb.cards import content_dir_default, load_content
 
@@ -42,15 +44,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     sync = sub.add_parser("sync", help="create the database if needed and sync it from content/")
     sync.add_argument("--content", default=str(content_dir_default()))
     sync.add_argument("--no-embed", action="store_true", help="skip the search index (no model is loaded)")
+    sub.add_parser("migrate", help="upgrade the database schema to the newest migration (sync does this too)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command == "migrate":
+        engine = make_engine(migrate_schema=False)
+        before = migrate.upgrade(engine)
+        print(f"{where(database_url())}: schema at revision {migrate.head()} (was {before or 'empty'})")
+        return 0
     loaded = load_content(Path(args.content))
     engine = make_engine()
     with Session(engine) as session:
         report = sync_content(loaded, session=session)
-    url = database_url()
-    shown = url.split("@")[-1] if "@" in url else url
-    print(f"{shown}: {report.summary()}")
+    print(f"{where(database_url())}: {report.summary()}")
     if not args.no_embed:
         print(_update_search_index(engine))
     if loaded.problems:

@@ -1,4 +1,5 @@
-"""The database engine: a SQLite file under db/ unless ``DATABASE_URL`` says otherwise."""
+"""The database engine: a SQLite file under db/ unless ``DATABASE_URL`` says otherwise (for a group, a
+PostgreSQL server: ``postgresql+psycopg://user:password@host:5432/dbname``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import create_engine
 
 from db import (
-    fts,
+    migrate,
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )
 
@@ -28,7 +29,20 @@ def _busy_timeout_ms() -> int:
 
 def database_url() -> str:
     """``DATABASE_URL`` from the environment, else the SQLite file db/study.db."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
+    return normalise_url(os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB_PATH}")
+
+
+def normalise_url(url: str) -> str:
+    """PostgreSQL URLs without a driver (``postgres://``, ``postgresql://``) use psycopg 3, the one installed."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def where(url: str) -> str:
+    """``url`` without user and password, for messages."""
+    return url.split("@")[-1] if "@" in url else url
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -39,26 +53,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """Create an engine for ``url`` (default: :func:`database_url`) and make sure the tables exist.
+def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
+    # Timestamps are stored and read in UTC whatever the server's default time zone.
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.autocommit = autocommit
+
+
+def make_engine(url: str | None = None, *, migrate_schema: bool = True, **options: Any) -> Engine:
+    """Create an engine for ``url`` (default: :func:`database_url`) and upgrade its schema to the newest
+    migration (see :mod:`db.migrate`). ``options`` go to SQLAlchemy's ``create_engine`` (e.g. ``pool_size``).
 
     SQLite gets foreign keys, WAL journalling and a busy timeout, so two browser tabs writing at once wait
     for each other instead of failing. ``sqlite://`` (in memory) shares one connection across threads.
+    PostgreSQL sessions run in UTC, and pooled connections are checked before use.
     """
-    url = url or database_url()
+    url = normalise_url(url or database_url())
     kwargs: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        kwargs["pool_pre_ping"] = True
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": _busy_timeout_ms() / 1000}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
         else:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, **kwargs)
+    engine = create_engine(url, **{**kwargs, **options})
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    SQLModel.metadata.create_all(engine)
-    if url.startswith("sqlite"):
-        with Session(engine) as session:
-            fts.ensure_table(session)
-            session.commit()
+    elif url.startswith("postgresql"):
+        event.listen(engine, "connect", _postgres_session)
+    if migrate_schema:
+        migrate.upgrade(engine)
     return engine

@@ -1,5 +1,7 @@
-"""Keyword search with SQLite's own FTS5 engine (BM25 ranking). The FTS table mirrors the card table and is
-kept up to date by the content sync."""
+"""Keyword search, BM25-ranked, with each engine's own full-text search: FTS5 on SQLite (the ``card_fts``
+table), tsvector with a GIN index on PostgreSQL (``card_search``, see :mod:`db.fts_pg`). Both index the same
+terms and rank them with the same formula, so a query gives the same cards in the same order on either. The
+tables are made by the migrations and kept up to date by the content sync."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import text
 from sqlmodel import Session
 
+from db import fts_pg
 from kb.cards import Card
 
 FTS_TABLE = "card_fts"
@@ -25,20 +28,27 @@ STOPWORDS = frozenset(
 )
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+def _engine(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def supported(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+    return _engine(session) in ENGINES
 
 
-def ensure_table(session: Session) -> None:
-    session.exec(
-        text(  # type: ignore[call-overload]
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-            "card_id UNINDEXED, title, tags, section, notes, explained, tokenize='porter unicode61')"
-        )
-    )
+def column_texts(card: Card) -> tuple[str, str, str, str, str]:
+    """The indexed columns of a card: title, tags, section, notes, explained."""
+    return card.title, " ".join(card.tags), card.section, card.notes, card.explained
 
 
 def upsert(session: Session, cards: Iterable[Card]) -> None:
+    if _engine(session) == "postgresql":
+        session.flush()  # the search rows refer to the card rows
+        fts_pg.upsert(session, ((c.id, column_texts(c)) for c in cards))
+        return
     for card in cards:
         session.exec(text(f"DELETE FROM {FTS_TABLE} WHERE card_id = :id").bindparams(id=card.id))  # type: ignore[call-overload]
         session.exec(
@@ -57,11 +67,16 @@ def upsert(session: Session, cards: Iterable[Card]) -> None:
 
 
 def delete(session: Session, card_ids: Iterable[str]) -> None:
+    if _engine(session) == "postgresql":
+        fts_pg.delete(session, card_ids)
+        return
     for card_id in card_ids:
         session.exec(text(f"DELETE FROM {FTS_TABLE} WHERE card_id = :id").bindparams(id=card_id))  # type: ignore[call-overload]
 
 
 def row_ids(session: Session) -> set[str]:
+    if _engine(session) == "postgresql":
+        return fts_pg.row_ids(session)
     return {r[0] for r in session.exec(text(f"SELECT card_id FROM {FTS_TABLE}"))}  # type: ignore[call-overload]
 
 
@@ -82,15 +97,17 @@ def match_expression(terms: list[str]) -> str:
 
 
 def search(session: Session, query: str, *, limit: int = 50) -> list[tuple[str, float]]:
-    """[(card_id, bm25 score)] best first; the score is positive, higher is better."""
+    """[(card_id, bm25 score)] best first, ties by card id; the score is positive, higher is better."""
     terms = query_terms(query)
     if not terms:
         return []
+    if _engine(session) == "postgresql":
+        return fts_pg.search(session, terms, BM25_WEIGHTS[1:], limit=limit)
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     rows = session.exec(
         text(  # type: ignore[call-overload]
             f"SELECT card_id, -bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH :q ORDER BY bm25({FTS_TABLE}, {weights}) LIMIT :limit"
+            f"WHERE {FTS_TABLE} MATCH :q ORDER BY score DESC, card_id LIMIT :limit"
         ).bindparams(q=match_expression(terms), limit=limit)
     )
     return [(r[0], float(r[1])) for r in rows]

@@ -31,7 +31,7 @@ def list_posts(*, session: Session) -> list[Post]:
 def content_version(*, session: Session) -> str:
     """A string that changes whenever a sync changes anything; use it as a cache key."""
     cards = session.exec(select(func.count(), func.max(CardRow.synced_at))).one()
-    posts = session.exec(select(func.group_concat(PostRow.content_hash))).one()
+    posts = ",".join(session.exec(select(PostRow.content_hash).order_by(PostRow.slug)))
     return f"{cards[0]}|{cards[1]}|{posts}"
 
 

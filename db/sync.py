@@ -151,9 +151,8 @@ def sync_content(loaded: LoadResult, *, session: Session) -> SyncReport:
 
 
 def _sync_fts(session: Session, loaded: LoadResult, report: SyncReport) -> None:
-    """Mirror the changed cards into the FTS table; also repair it if it drifted (e.g. a database made before
-    the FTS table existed)."""
-    fts.ensure_table(session)
+    """Mirror the changed cards into the keyword index; also repair it if it drifted (e.g. a database made
+    before the index existed)."""
     changed = set(report.added) | set(report.updated)
     indexed = fts.row_ids(session)
     stale = indexed - {c.id for c in loaded.cards} - set(report.kept_broken)

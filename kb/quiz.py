@@ -157,6 +157,16 @@ def item_card(learner_id: int, item_id: str, now: dt.datetime, *, session: Sessi
     return fsrs.Card.from_json(row.state_json) if row is not None else new_card(now)
 
 
+def _lock_item(session: Session) -> None:
+    """Make the coming read of an item's state part of the answer's write transaction, so two tabs answering
+    the same item queue up instead of both scheduling from the same old state (one would overwrite the other).
+    PostgreSQL locks the row (SELECT ... FOR UPDATE, in :func:`record_review`); SQLite takes its write lock
+    now (BEGIN IMMEDIATE; it would otherwise read outside any transaction)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def record_review(
     learner: Learner,
     item_id: str,
@@ -174,7 +184,8 @@ def record_review(
     _check_utc(now)
     if rating not in RATINGS:
         raise QuizError(f"rating must be Again, Hard, Good or Easy, not {rating!r}")
-    state = session.get(ItemStateRow, (learner.id, item_id))
+    _lock_item(session)
+    state = session.get(ItemStateRow, (learner.id, item_id), with_for_update=True)
     before = fsrs.Card.from_json(state.state_json) if state is not None else new_card(now)
     after, _log = scheduler(learner.desired_retention).review_card(before, rating, now, duration_ms)
     session.add(

@@ -1,16 +1,79 @@
-"""Shared fixtures: a tiny content folder built per test, so validation and sync tests control every byte."""
+"""Shared fixtures: a tiny content folder built per test, so validation and sync tests control every byte;
+fresh databases on the engine under test.
+
+The database tests run on SQLite unless ``TEST_DATABASE_URL`` names a PostgreSQL server (``make
+test-postgres`` starts a throwaway one): then every database those tests make is a new schema on that server,
+dropped afterwards.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import textwrap
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_CONTENT = ROOT / "content"
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+if not POSTGRES_URL.startswith(("postgresql", "postgres:")):
+    POSTGRES_URL = ""
+ENGINE = "postgresql" if POSTGRES_URL else "sqlite"  # the engine the database tests run on
+
+sqlite_only = pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite-specific (PRAGMAs, files)")
+needs_postgres = pytest.mark.skipif(
+    not POSTGRES_URL, reason="needs a PostgreSQL server in TEST_DATABASE_URL (make test-postgres)"
+)
+
+
+def _admin_engine():  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    from db.engine import normalise_url
+
+    return create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+
+
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A URL whose connections work in a new, empty schema of the test server; the schema is dropped after."""
+    from sqlalchemy import text
+
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    base = POSTGRES_URL + ("&" if "?" in POSTGRES_URL else "?")
+    try:
+        yield f"{base}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on the engine under test (a SQLite file, or a PostgreSQL schema); it outlives
+    the engines made on it during the test, so a test can "restart" by making a second engine."""
+    if ENGINE == "postgresql":
+        with postgres_schema() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def engine_url(db_url: str) -> str:
+    """Like :func:`db_url`, but SQLite in memory (faster) where a test makes a single engine."""
+    return "sqlite://" if ENGINE == "sqlite" else db_url
+
 
 POSTS_YAML = """\
 - slug: day-1
@@ -86,7 +149,15 @@ def real_content_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def indexed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def minilm():  # type: ignore[no-untyped-def]
+    """The real all-MiniLM-L6-v2 embedder, loaded once per test run (about 11 s on a 2-core CPU)."""
+    from kb.embed import load_minilm
+
+    return load_minilm()
+
+
+@pytest.fixture(scope="session")
+def indexed_db(tmp_path_factory: pytest.TempPathFactory, minilm) -> Path:  # type: ignore[no-untyped-def]
     """A SQLite file holding the real content and its real MiniLM search index, built once per test run.
     Tests copy it (see :func:`indexed_db_copy`) rather than write to it."""
     from sqlmodel import Session
@@ -95,14 +166,13 @@ def indexed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from db.queries import list_cards
     from db.sync import sync_content
     from kb.cards import load_content
-    from kb.embed import load_minilm
     from kb.search import update_index
 
     path = tmp_path_factory.mktemp("indexed") / "indexed.db"
     engine = make_engine(f"sqlite:///{path}")
     with Session(engine) as session:
         sync_content(load_content(REAL_CONTENT), session=session)
-        update_index(list_cards(session=session), load_minilm(), session=session)
+        update_index(list_cards(session=session), minilm, session=session)
     engine.dispose()
     return path
 

@@ -8,14 +8,14 @@ from sqlmodel import Session
 
 from db.engine import make_engine
 from db.queries import list_cards
-from kb.embed import MINILM, load_minilm
+from kb.embed import MINILM
 from kb.search import SemanticIndex, search
 
 
 @pytest.fixture(scope="module")
-def setup(indexed_db):
+def setup(indexed_db, minilm):
     engine = make_engine(f"sqlite:///{indexed_db}")
-    embedder = load_minilm()
+    embedder = minilm
     with Session(engine) as session:
         cards = {c.id: c for c in list_cards(session=session)}
         index = SemanticIndex.load(embedder.name, session=session)

@@ -1,7 +1,9 @@
-"""Page tests run the real app with AppTest against a throwaway SQLite database."""
+"""Page tests run the real app with AppTest against a throwaway database: a SQLite file, or a schema on the
+PostgreSQL test server under make test-postgres (see tests/conftest.py)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,15 +12,21 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ENGINE, ROOT, postgres_schema
 
 TIMEOUT_S = 60  # generous: the first run syncs 140+ cards into a fresh database
 
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
-    """app(page=None, **query_params) -> an AppTest that has run once on that page."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'pages.db'}")
+    """app(page=None, **query_params) -> an AppTest that has run once on that page. ``app.db_url`` is the
+    database the app uses."""
+    stack = contextlib.ExitStack()
+    if ENGINE == "postgresql":
+        db_url = stack.enter_context(postgres_schema())
+    else:
+        db_url = f"sqlite:///{tmp_path / 'pages.db'}"
+    monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.chdir(ROOT)
     # AppTest starts every run in Streamlit's legacy pages/ mode, where a page would first run without app.py
     # and ui.boot.ensure_router() would rerun it, dropping a button click. A real server leaves that mode
@@ -43,9 +51,11 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..
             at.run()
         return at
 
-    yield open_page
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    open_page.db_url = db_url  # type: ignore[attr-defined]
+    with stack:
+        yield open_page
+        st.cache_resource.clear()
+        st.cache_data.clear()
 
 
 def texts(at: AppTest) -> str:

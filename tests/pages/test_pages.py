@@ -5,9 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from kb.cards import load_content
-from tests.conftest import REAL_CONTENT, ROOT
+from tests.conftest import ENGINE, REAL_CONTENT, ROOT, sqlite_only
 from tests.pages.conftest import texts
+
+# These pages run on a copy of the SQLite file that holds the real search index; on PostgreSQL the same
+# search is checked by tests/integration/test_search_parity.py.
+on_the_indexed_sqlite_copy = pytest.mark.skipif(ENGINE == "postgresql", reason="runs on the indexed SQLite copy")
 
 N_CARDS = len(load_content(REAL_CONTENT).cards)
 
@@ -151,6 +157,7 @@ def test_health_sync_now_reports_what_changed(app, real_content_copy, monkeypatc
     assert "1 updated" in at.success[-1].value
 
 
+@sqlite_only
 def test_health_sync_now_when_the_database_is_locked(app, real_content_copy, monkeypatch, tmp_path) -> None:
     import sqlite3
 
@@ -187,6 +194,7 @@ def search_page(app, monkeypatch, db, **query_params):
     return app("pages/search.py", **query_params)
 
 
+@on_the_indexed_sqlite_copy
 def test_search_page_with_an_empty_query_offers_examples(app, monkeypatch, indexed_db_copy) -> None:
     at = search_page(app, monkeypatch, indexed_db_copy)
     assert not at.exception
@@ -197,6 +205,7 @@ def test_search_page_with_an_empty_query_offers_examples(app, monkeypatch, index
     assert "results ·" in " ".join(c.value for c in at.caption)
 
 
+@on_the_indexed_sqlite_copy
 def test_search_page_answers_a_paraphrase(app, monkeypatch, indexed_db_copy) -> None:
     at = search_page(app, monkeypatch, indexed_db_copy)
     at.text_input(key="sq").input("why does my detector draw several boxes around the same dog?").run()
@@ -207,6 +216,7 @@ def test_search_page_answers_a_paraphrase(app, monkeypatch, indexed_db_copy) -> 
     assert "Hybrid ranking" in caption and " ms " in caption
 
 
+@on_the_indexed_sqlite_copy
 def test_search_page_keyword_mode_and_post_filter(app, monkeypatch, indexed_db_copy) -> None:
     at = search_page(app, monkeypatch, indexed_db_copy, q="optimiser", mode="keyword")
     assert not at.exception
@@ -217,6 +227,7 @@ def test_search_page_keyword_mode_and_post_filter(app, monkeypatch, indexed_db_c
     assert "Keywords ranking" in " ".join(c.value for c in at.caption)
 
 
+@on_the_indexed_sqlite_copy
 def test_search_page_nonsense_and_very_long_queries(app, monkeypatch, indexed_db_copy) -> None:
     at = search_page(app, monkeypatch, indexed_db_copy)
     at.text_input(key="sq").input("asdkjh qwpoe zzxc").run()
@@ -227,6 +238,7 @@ def test_search_page_nonsense_and_very_long_queries(app, monkeypatch, indexed_db
     assert any("only the first" in w.value for w in at.warning)
 
 
+@on_the_indexed_sqlite_copy
 def test_card_page_shows_similar_cards_by_meaning(app, monkeypatch, indexed_db_copy) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{indexed_db_copy}")
     at = app("pages/card.py", id="adagrad")
@@ -275,7 +287,7 @@ def test_quiz_needs_a_profile_then_stores_every_answer(app, tmp_path) -> None:
     assert at.selectbox[0].value == "Ada"
     kinds = [answer_current_question(at) for _ in range(3)]
     assert "3 answered this session" in " ".join(c.value for c in at.caption)
-    engine = make_engine(f"sqlite:///{tmp_path / 'pages.db'}")
+    engine = make_engine(app.db_url)
     with Session(engine) as session:
         reviews = session.exec(select(ReviewRow)).all()
     engine.dispose()
@@ -326,7 +338,7 @@ def test_progress_page_draws_a_profiles_history(app, tmp_path) -> None:
 
     at = app("pages/progress.py")
     assert "No profile has answered anything yet" in at.info[0].value
-    engine = make_engine(f"sqlite:///{tmp_path / 'pages.db'}")
+    engine = make_engine(app.db_url)
     now = dt.datetime.now(dt.UTC)
     with Session(engine) as session:
         ada = get_or_create_learner("Ada", session=session)

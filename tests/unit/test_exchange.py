@@ -26,8 +26,8 @@ LOADED = load_content(REAL_CONTENT)
 
 
 @pytest.fixture
-def engine() -> Iterator[Engine]:
-    eng = make_engine("sqlite://")
+def engine(engine_url: str) -> Iterator[Engine]:
+    eng = make_engine(engine_url)
     with Session(eng) as session:
         sync_content(LOADED, session=session)
     yield eng
@@ -124,8 +124,8 @@ def test_import_refuses_a_file_without_the_columns_or_not_text(engine) -> None:
     assert "not UTF-8" in binary.problems[0]
 
 
-def test_cli_export_and_import(tmp_path) -> None:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PATH": "/usr/bin:/bin"}
+def test_cli_export_and_import(tmp_path, db_url) -> None:
+    env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
 
     def kb(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -4,6 +4,7 @@ restarts and concurrent writers."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 from collections.abc import Iterator
 
@@ -27,14 +28,15 @@ from kb.quiz import (
     scheduler,
     update_settings,
 )
+from tests.conftest import ENGINE
 
 T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 G, A = fsrs.Rating.Good, fsrs.Rating.Again
 
 
 @pytest.fixture
-def engine() -> Iterator[Engine]:
-    eng = make_engine("sqlite://")
+def engine(engine_url: str) -> Iterator[Engine]:
+    eng = make_engine(engine_url)
     yield eng
     eng.dispose()
 
@@ -164,8 +166,8 @@ def test_bad_input_is_refused_with_a_reason(engine, call, message) -> None:
         call(session)
 
 
-def test_reviews_survive_a_restart(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'quiz.db'}"
+def test_reviews_survive_a_restart(db_url) -> None:
+    url = db_url
     first = make_engine(url)
     with Session(first) as session:
         ada = get_or_create_learner("Ada", session=session)
@@ -179,8 +181,8 @@ def test_reviews_survive_a_restart(tmp_path) -> None:
     second.dispose()
 
 
-def test_two_writers_at_once_lose_and_corrupt_nothing(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'quiz.db'}"
+def test_two_writers_at_once_lose_and_corrupt_nothing(db_url) -> None:
+    url = db_url
     setup = make_engine(url)
     with Session(setup) as session:
         learners = [get_or_create_learner(name, session=session) for name in ("Tab one", "Tab two")]
@@ -208,7 +210,9 @@ def test_two_writers_at_once_lose_and_corrupt_nothing(tmp_path) -> None:
         assert len(rows) == 80 and len({r.id for r in rows}) == 80
         assert {len([r for r in rows if r.learner_id == lr.id]) for lr in learners} == {40}
         assert session.exec(select(ItemStateRow)).all().__len__() == 14
-        assert setup.connect().exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    if ENGINE == "sqlite":
+        with setup.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     setup.dispose()
 
 
@@ -223,3 +227,37 @@ def test_card_history_lists_a_learners_reviews_newest_first(engine) -> None:
         history = card_history(ada.id, "non-max-suppression", session=session)
     assert [(h.item_id, h.rating, h.mode) for h in history] == [("nms:2", 1, "cram"), ("nms:1", 3, "due")]
     assert history[0].due_after is None and history[1].due_after == T0 + dt.timedelta(minutes=10)
+
+
+def test_two_tabs_answering_the_same_item_keep_one_consistent_schedule(db_url) -> None:
+    setup = make_engine(db_url)
+    with Session(setup) as session:
+        ada = get_or_create_learner("Ada", session=session)
+        record_review(ada, "x:1", "x", G, T0, session=session)
+    errors: list[BaseException] = []
+
+    def tab(offset: int) -> None:
+        eng = make_engine(db_url)
+        try:
+            with Session(eng) as session:
+                for n in range(15):
+                    record_review(ada, "x:1", "x", G, T0 + dt.timedelta(hours=1 + 2 * n + offset), session=session)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            eng.dispose()
+
+    threads = [threading.Thread(target=tab, args=(offset,)) for offset in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Session(setup) as session:
+        reviews = session.exec(select(ReviewRow).order_by(ReviewRow.id)).all()
+        state = session.get(ItemStateRow, (ada.id, "x:1"))
+    setup.dispose()
+    assert len(reviews) == 31 and state.reps == 31
+    for previous, review in itertools.pairwise(reviews):
+        assert review.state_before == previous.state_after  # each answer scheduled from the one before it
+    assert state.state_json == reviews[-1].state_after

@@ -40,8 +40,8 @@ FAKE = HashingEmbedder()
 
 
 @pytest.fixture
-def engine() -> Iterator[Engine]:
-    eng = make_engine("sqlite://")
+def engine(engine_url: str) -> Iterator[Engine]:
+    eng = make_engine(engine_url)
     with Session(eng) as session:
         sync_content(LOADED, session=session)
         update_index(LOADED.cards, FAKE, session=session)
@@ -204,8 +204,8 @@ def test_fts_follows_the_sync(engine, real_content_copy) -> None:
 # ------------------------------------------------------------------------------------------- CLI
 
 
-def test_cli_keyword_search_prints_json(tmp_path) -> None:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PATH": "/usr/bin:/bin"}
+def test_cli_keyword_search_prints_json(db_url) -> None:
+    env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
     sync = subprocess.run(
         [sys.executable, "-m", "db", "sync", "--no-embed"],
         cwd=ROOT,

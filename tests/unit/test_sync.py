@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
+import fsrs
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from db.engine import make_engine
-from db.models import CardRow, CardTagRow, PostRow, QuizItemRow
+from db.models import CardRow, CardTagRow, ItemStateRow, LearnerRow, PostRow, QuizItemRow, ReviewRow
 from db.queries import content_version, list_cards, list_posts
 from db.sync import sync_content
 from kb.cards import load_content
-from tests.conftest import REAL_CONTENT, card_text
+from kb.quiz import get_or_create_learner, record_review
+from tests.conftest import REAL_CONTENT, card_text, sqlite_only
 
 
 @pytest.fixture
-def engine() -> Iterator[Engine]:
-    eng = make_engine("sqlite://")
+def engine(engine_url: str) -> Iterator[Engine]:
+    eng = make_engine(engine_url)
     yield eng
     eng.dispose()
 
@@ -134,6 +137,7 @@ def test_the_real_content_syncs_completely(engine) -> None:
         assert len(session.exec(select(QuizItemRow)).all()) == sum(len(c.quiz) for c in loaded.cards)
 
 
+@sqlite_only
 def test_sqlite_file_uses_wal_and_a_busy_timeout(tmp_path) -> None:
     eng = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with eng.connect() as conn:
@@ -150,3 +154,38 @@ def test_database_url_overrides_the_default(monkeypatch, tmp_path) -> None:
     assert database_url().endswith("other.db")
     monkeypatch.delenv("DATABASE_URL")
     assert database_url().endswith("db/study.db")
+
+
+def test_syncing_content_never_drops_review_history(engine, content) -> None:
+    content("alpha")
+    content("beta")
+    sync(engine, content.root)
+    now = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    with Session(engine) as session:
+        ada = get_or_create_learner("Ada", session=session)
+        item_ids = [q.id for q in session.exec(select(QuizItemRow).order_by(QuizItemRow.id))]
+        for n, item_id in enumerate(item_ids):
+            record_review(
+                ada, item_id, item_id.split(":")[0], fsrs.Rating.Good, now + dt.timedelta(minutes=n), session=session
+            )
+
+    def history() -> tuple[list, list]:
+        with Session(engine) as session:
+            reviews = [
+                (r.item_id, r.rating, r.state_after) for r in session.exec(select(ReviewRow).order_by(ReviewRow.id))
+            ]
+            states = [
+                (s.item_id, s.state_json) for s in session.exec(select(ItemStateRow).order_by(ItemStateRow.item_id))
+            ]
+        return reviews, states
+
+    before = history()
+    assert len(before[0]) == len(item_ids) == 4
+    content.root.joinpath("day-1", "beta.md").unlink()  # a card removed from content/
+    content("alpha", card_text("alpha").replace("It is a thing.", "A reworded answer."))  # an item edited
+    content("gamma")  # and one added
+    report = sync(engine, content.root)
+    assert report.removed == ["beta"] and report.updated == ["alpha"] and report.added == ["gamma"]
+    assert history() == before  # every answer and schedule is still there, also for the removed card
+    with Session(engine) as session:
+        assert [lr.name for lr in session.exec(select(LearnerRow))] == ["Ada"]
