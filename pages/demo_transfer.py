@@ -324,3 +324,10 @@ else:
         f"torch thread), shared with other jobs (load average about {hw.get('load_average_1min', '?')}). "
         "Commands: " + "; ".join(f"`{r['command']}`" for r in runs) + "."
     )
+    partial = [r for r in runs if not r.get("complete", True)]
+    if partial:
+        st.warning(
+            "This sweep is partial: " + " ".join(r.get("note", "") for r in partial) + " Missing points are "
+            "simply absent; rerun the commands above (on a GPU they take minutes) to fill them in.",
+            icon=":material/info:",
+        )

@@ -108,39 +108,47 @@ def cmd_sweep(args: argparse.Namespace, device: torch.device, argv: Sequence[str
     )
     t0 = time.perf_counter()
     started = hardware(device)
+    old = json.loads(args.out.read_text()) if args.merge and args.out.is_file() else {}
+    done: list[dict[str, object]] = []
+
+    def write(complete: bool) -> dict[str, object]:
+        """Rewrite the output file; called after every run, so an interrupted sweep keeps what it measured."""
+        run_info = {
+            "command": "python -m demos.transfer " + " ".join(argv),
+            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "hardware": started,
+            "load_average_1min_at_end": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+            "seconds": round(time.perf_counter() - t0, 1),
+            "complete": complete,
+            "rows_measured": len(done),
+            "skipped_datasets": skipped,
+            "config": {
+                "datasets": list(config.datasets),
+                "labels": [x if x is not None else "all" for x in config.labels],
+                "strategies": list(config.strategies),
+                "seeds": list(config.seeds),
+                "epochs": config.epochs if config.epochs is not None else "auto",
+                "augment": config.augment,
+                "image_size": config.image_size,
+                "test_images": config.test_limit or 1000,
+            },
+        }
+        new_keys = {_row_key(r) for r in done}
+        rows = [r for r in old.get("rows", []) if _row_key(r) not in new_keys] + done
+        report = {"runs": [*old.get("runs", []), run_info], "rows": rows, "summary": summarise(rows)}
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.out.with_name(args.out.name + ".tmp")
+        tmp.write_text(json.dumps(report, indent=1) + "\n")
+        tmp.replace(args.out)
+        return run_info
 
     def progress(row: dict[str, object]) -> None:
         print(json.dumps(row), file=sys.stderr, flush=True)
+        done.append(row)
+        write(complete=False)
 
     data = sweep(config, device, on_result=progress)
-    run_info = {
-        "command": "python -m demos.transfer " + " ".join(argv),
-        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "hardware": started,
-        "load_average_1min_at_end": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
-        "seconds": round(time.perf_counter() - t0, 1),
-        "skipped_datasets": skipped,
-        "config": {
-            "datasets": list(config.datasets),
-            "labels": [x if x is not None else "all" for x in config.labels],
-            "strategies": list(config.strategies),
-            "seeds": list(config.seeds),
-            "epochs": config.epochs if config.epochs is not None else "auto",
-            "augment": config.augment,
-            "image_size": config.image_size,
-            "test_images": config.test_limit or 1000,
-        },
-    }
-    rows: list[dict[str, object]] = list(data["rows"])  # type: ignore[arg-type]
-    runs = [run_info]
-    if args.merge and args.out.is_file():
-        old = json.loads(args.out.read_text())
-        new_keys = {_row_key(r) for r in rows}
-        rows = [r for r in old.get("rows", []) if _row_key(r) not in new_keys] + rows
-        runs = [*old.get("runs", []), run_info]
-    report = {"runs": runs, "rows": rows, "summary": summarise(rows)}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    run_info = write(complete=True)
     return {"out": str(args.out), "runs": len(data["rows"]), "seconds": run_info["seconds"], "summary": data["summary"]}
 
 
