@@ -73,16 +73,17 @@ def recompute_results() -> dict:
 
     device, models = load_models()
     splits = load_mnist(0)
-    ood, skipped = ood_sets(splits.test, 500, 0)
+    ood, skipped = ood_sets(splits.test, 300, 0)
     t0 = time.perf_counter()
     results = evaluate_all(models, splits.test, ood, EvalConfig(samples=SAMPLES), device, 0)
     meta = {
         "command": "the page's Re-run button (same as python -m demos.bayesian eval)",
         "hardware": "this server",
         "seconds": round(time.perf_counter() - t0, 1),
+        "eval": {"n_sweep": EvalConfig().n_sweep},
         "samples": SAMPLES,
         "n_test": len(splits.test.x),
-        "n_ood": 500,
+        "n_ood": 300,
         "ood_sets": list(ood),
         "ood_skipped": skipped,
     }
@@ -291,7 +292,8 @@ def rotation_tab(results: dict, kinds: list[str]) -> None:
     fig.update_layout(height=340, margin={"t": 40, "b": 10, "l": 10, "r": 10}, legend={"orientation": "h", "y": -0.3})
     st.plotly_chart(fig, width="stretch")
     st.caption(
-        "500 test digits rotated by each angle. The AUROC panel asks: ranking the rotated digits against the upright "
+        f"{results['meta']['eval']['n_sweep']} test digits rotated by each angle. The AUROC panel asks: ranking "
+        "the rotated digits against the upright "
         "ones by each model's own uncertainty score, how often does the rotated one come out more uncertain? "
         "The ordinary CNN has no mutual information (one pass), so it is ranked by its softmax entropy."
     )

@@ -63,9 +63,11 @@ def _train(args: argparse.Namespace) -> dict[str, object]:
 def _eval(args: argparse.Namespace) -> dict[str, object]:
     device = _device(args.device)
     models = checkpoints.load(device, Path(args.checkpoints))
+    if args.models:
+        models = {k: m for k, m in models.items() if k in args.models}
     splits = load_mnist(args.seed, Path(args.mnist_npz) if args.mnist_npz else None)
     ood, skipped = ood_sets(splits.test, args.n_ood, args.seed)
-    config = EvalConfig(samples=args.samples)
+    config = EvalConfig(samples=args.samples, n_sweep=args.n_sweep)
     t0 = time.perf_counter()
     results = evaluate_all(models, splits.test, ood, config, device, args.seed)
     meta = {
@@ -82,8 +84,14 @@ def _eval(args: argparse.Namespace) -> dict[str, object]:
         "eval": asdict(config),
     }
     if args.save:
-        full = {**results, "meta": meta}
-        (Path(args.checkpoints) / checkpoints.EVAL_JSON).write_text(json.dumps(full) + "\n")
+        path = Path(args.checkpoints) / checkpoints.EVAL_JSON
+        old = json.loads(path.read_text()) if path.exists() else {}
+        # models evaluated by an earlier command under the same settings keep their results
+        same = old.get("meta", {}).get("eval") == json.loads(json.dumps(asdict(config)))
+        kept = {k: v for k, v in old.items() if same and k in MODEL_KINDS and k not in results}
+        commands = [c for c in old.get("meta", {}).get("commands", []) if same] + [meta["command"]]
+        full = {**kept, **results, "meta": {**meta, "commands": commands}}
+        path.write_text(json.dumps(full) + "\n")
     return {**summary(results), "meta": meta}
 
 
@@ -101,7 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     e = sub.add_parser("eval", help="evaluate the checkpoints and print JSON")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--samples", type=int, default=EvalConfig.samples, help="T stochastic passes")
-    e.add_argument("--n-ood", type=int, default=500, help="images in each OOD set")
+    e.add_argument("--n-ood", type=int, default=300, help="images in each OOD set")
+    e.add_argument("--n-sweep", type=int, default=EvalConfig.n_sweep, help="test digits per rotation angle")
+    e.add_argument("--models", nargs="+", choices=MODEL_KINDS, help="evaluate only these models")
     e.add_argument("--checkpoints", default=str(checkpoints.CHECKPOINT_DIR))
     e.add_argument("--save", action="store_true", help="also write the full results to <checkpoints>/eval.json")
     e.add_argument("--json", action="store_true", help="print JSON (the default output too)")
@@ -115,8 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems = []
     if args.command == "train" and (args.epochs < 1 or not 0 < args.dropout < 1 or args.prior_sigma <= 0):
         problems.append("--epochs must be >= 1, --dropout in (0, 1) and --prior-sigma > 0")
-    if args.command == "eval" and (args.samples < 1 or args.n_ood < 10):
-        problems.append("--samples must be >= 1 and --n-ood >= 10")
+    if args.command == "eval" and (args.samples < 1 or args.n_ood < 10 or args.n_sweep < 10):
+        problems.append("--samples must be >= 1, --n-ood and --n-sweep >= 10")
     if problems:
         print("; ".join(problems), file=sys.stderr)
         return 2

@@ -28,7 +28,7 @@ from demos.bayesian.uncertainty import (
 class EvalConfig:
     samples: int = 30  # T: stochastic passes per prediction for MC dropout and BBB
     sweep_angles: tuple[int, ...] = tuple(range(0, 181, 15))  # rotation sweep, degrees
-    n_sweep: int = 500  # test digits rotated at each sweep angle
+    n_sweep: int = 200  # test digits rotated at each sweep angle
     n_bins: int = 15  # confidence bins of the reliability diagram and ECE
     roc_points: int = 51  # points kept per ROC curve (false-positive rates 0, 0.02, ..., 1)
     timing_repeats: int = 25  # single-image predictions timed; the median is reported

@@ -20,7 +20,7 @@ from demos.bayesian.models import BayesNet, ConvNet, Ensemble, Model, NetConfig,
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 30  # passes over the 3,500 training digits
+    epochs: int = 15  # passes over the 3,500 training digits
     batch_size: int = 64  # images per minibatch
     lr: float = 2e-3  # Adam learning rate (decayed by cosine to 0 over the run)
     weight_decay: float = 1e-4  # L2 for the point-estimate models (the Bayesian model has its prior instead)
