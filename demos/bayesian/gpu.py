@@ -17,7 +17,9 @@ from demos.scenes import SceneConfig, make_dataset
 
 def shape_task(n: int, seed: int) -> Split:
     """One shape per 28 px image, grey and inverted like MNIST; the label is the shape's index."""
-    rendered = make_dataset(n, seed, SceneConfig(image_size=28, min_objects=1, max_objects=1, sizes=("large",)))
+    rendered = make_dataset(
+        n, seed, SceneConfig(image_size=28, min_objects=1, max_objects=1, sizes=("large",), backgrounds=("plain",))
+    )
     x = to_mnist_style(torch.stack([r.image.mean(0, keepdim=True) for r in rendered]))  # (N, 1, 28, 28)
     y = torch.stack([r.labels[0] for r in rendered]).long()  # (N,)
     return Split(x, y)
@@ -25,7 +27,7 @@ def shape_task(n: int, seed: int) -> Split:
 
 def gpu_check(device: torch.device, samples: int = 30) -> dict:
     train, test = shape_task(768, seed=1), shape_task(256, seed=2)
-    config = TrainConfig(epochs=6, batch_size=64, seed=0)
+    config = TrainConfig(epochs=10, batch_size=64, seed=0)
     net = NetConfig(dropout=0.25)
     out: dict[str, object] = {"samples": samples, "train_images": len(train.x), "classes": 4}
     for kind in ("baseline", "mc_dropout", "bbb"):

@@ -16,7 +16,7 @@ def test_drawing_a_digit_shows_each_models_prediction(server, page, shoot) -> No
     expect(page.get_by_role("heading", name="Bayesian CNN uncertainty")).to_be_visible(timeout=90_000)
     expect(page.get_by_text("Each model's prediction")).to_be_visible(timeout=90_000)  # a test digit first
     settle(page, 90)
-    page.get_by_role("button", name="Draw a digit").click()
+    page.locator('[data-testid="stButtonGroup"] button', has_text="Draw a digit").click()
     expect(page.get_by_text("Draw a digit on the black square")).to_be_visible(timeout=60_000)
     settle(page, 60)
     canvas = page.locator("canvas").last  # fabric.js draws on its upper canvas
@@ -34,6 +34,6 @@ def test_drawing_a_digit_shows_each_models_prediction(server, page, shoot) -> No
     metrics = page.locator('[data-testid="stMetric"]')
     expect(metrics.first).to_be_visible(timeout=30_000)
     assert metrics.count() >= 4
-    assert "your drawing" in page.get_by_text("What the models see").inner_text()
+    expect(page.get_by_text("What the models see: your drawing")).to_be_visible()
     assert page.locator('[data-testid="stException"]').count() == 0
     shoot(page, "demo_bayesian_drawn")
