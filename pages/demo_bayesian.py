@@ -453,14 +453,14 @@ def explanation_text() -> None:
 differ in what they say when the input is *not* a clean digit.
 
 - The **ordinary CNN** has one set of weights, so it gives one answer. Its only sign of doubt is a flat softmax
-  (high entropy). It can be confidently wrong: a rotated 7 or a sweater may get 99% on some class.
+  (high entropy). It can be confidently wrong: a rotated 7 or a sweater can still get a confident answer.
 - **MC dropout** keeps dropout switched on at test time and asks the network T times; each pass drops different
   units. **Bayes by Backprop** learns a mean and a spread for every weight and draws T weight sets. The **deep
   ensemble** is a few ordinary CNNs trained from different random starts. In all three, *disagreement* between
   the passes (mutual information) is the model saying "I have not seen anything like this".
 - Disagreement is not magic. On inputs that are simply unlike digits in a way the network never needed to
   represent, every pass can agree on a confident wrong answer; softmax entropy then may do as well as, or
-  better than, mutual information. The table below says which happened on each set — read it, not the theory.
+  better than, mutual information. The list below says which happened on each set — read it, not the theory.
 - The price: T passes instead of one, a model twice the size for Bayes by Backprop (a mean and a spread per
   weight), one model per member for the ensemble, and slower training.
 """
