@@ -29,7 +29,7 @@ def gpu_check(device: torch.device, samples: int = 30) -> dict:
     train, test = shape_task(768, seed=1), shape_task(256, seed=2)
     config = TrainConfig(epochs=10, batch_size=64, seed=0)
     net = NetConfig(dropout=0.25)
-    out: dict[str, object] = {"samples": samples, "train_images": len(train.x), "classes": 4}
+    out: dict[str, object] = {"samples": samples, "train_images": len(train.x), "classes": 4, "chance_accuracy": 0.25}
     for kind in ("baseline", "mc_dropout", "bbb"):
         result = train_model(kind, train, device, config, net)
         model = result.model
