@@ -1,0 +1,167 @@
+"""Evaluation: accuracy, NLL, calibration (ECE, reliability diagram), OOD detection (AUROC, ROC curves), the
+rotation sweep and the time one prediction with uncertainty takes."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from demos.bayesian.data import Split, rotate
+from demos.bayesian.models import Model, sample_probs
+from demos.bayesian.uncertainty import (
+    auroc,
+    expected_entropy,
+    mutual_information,
+    nll,
+    predictive_entropy,
+    reliability,
+    roc_curve,
+)
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    samples: int = 30  # T: stochastic passes per prediction for MC dropout and BBB
+    sweep_angles: tuple[int, ...] = tuple(range(0, 181, 15))  # rotation sweep, degrees
+    n_sweep: int = 200  # test digits rotated at each sweep angle
+    n_bins: int = 15  # confidence bins of the reliability diagram and ECE
+    roc_points: int = 51  # points kept per ROC curve (false-positive rates 0, 0.02, ..., 1)
+    timing_repeats: int = 25  # single-image predictions timed; the median is reported
+
+
+def own_score(kind: str) -> str:
+    """The uncertainty score a model is judged by: its mutual information if it has samples to disagree, the
+    softmax entropy for the deterministic baseline."""
+    return "entropy" if kind == "baseline" else "mutual_information"
+
+
+@dataclass(frozen=True)
+class Scores:
+    entropy: Tensor  # (B,) predictive entropy, nats
+    mutual_information: Tensor  # (B,) epistemic part
+    expected_entropy: Tensor  # (B,) aleatoric part
+
+    def get(self, name: str) -> Tensor:
+        return getattr(self, name)
+
+
+def scores(probs: Tensor) -> Scores:
+    """All three uncertainty scores from ``probs (S, B, C)``."""
+    return Scores(predictive_entropy(probs), mutual_information(probs), expected_entropy(probs))
+
+
+def _roc_summary(in_s: Tensor, out_s: Tensor, points: int) -> dict[str, list[float]]:
+    fpr, tpr = roc_curve(in_s.cpu().numpy(), out_s.cpu().numpy())
+    grid = np.linspace(0, 1, points)
+    # tpr is a step function of fpr; for each grid fpr keep the best tpr reached at that fpr or below
+    kept = [float(tpr[fpr <= f + 1e-12].max()) for f in grid]
+    return {"fpr": [round(float(f), 4) for f in grid], "tpr": [round(t, 4) for t in kept]}
+
+
+@torch.no_grad()
+def time_prediction(model: Model, x: Tensor, samples: int, repeats: int) -> float:
+    """Median milliseconds for one image's prediction with uncertainty: T passes plus entropy and MI."""
+    times = []
+    for i in range(repeats + 2):
+        if x.device.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        probs = sample_probs(model, x, samples)
+        scores(probs)
+        if x.device.type == "cuda":
+            torch.cuda.synchronize()
+        if i >= 2:  # two warm-up runs
+            times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def _r(v: float) -> float:
+    return round(float(v), 4)
+
+
+def evaluate_model(
+    kind: str, model: Model, test: Split, ood: dict[str, Tensor], config: EvalConfig, device: torch.device
+) -> dict[str, object]:
+    """Every figure for one model, as plain JSON-ready values."""
+    t = config.samples
+    probs = sample_probs(model, test.x.to(device), t).cpu()  # (S, N, 10)
+    mean = probs.mean(0)
+    labels = test.y
+    rel = reliability(mean, labels, config.n_bins)
+    in_scores = scores(probs)
+    score = own_score(kind)
+    auroc_own, auroc_entropy, roc = {}, {}, {}
+    ood_means: dict[str, dict[str, float]] = {}
+    for name, x in ood.items():
+        out_scores = scores(sample_probs(model, x.to(device), t).cpu())
+        auroc_own[name] = _r(auroc(in_scores.get(score), out_scores.get(score)))
+        auroc_entropy[name] = _r(auroc(in_scores.entropy, out_scores.entropy))
+        roc[name] = _roc_summary(in_scores.get(score), out_scores.get(score), config.roc_points)
+        ood_means[name] = {
+            "entropy": _r(out_scores.entropy.mean()),
+            "mutual_information": _r(out_scores.mutual_information.mean()),
+        }
+    sweep: dict[str, list[float]] = {"angles": list(config.sweep_angles)}
+    base = test.x[: config.n_sweep]
+    base_scores = in_scores.get(score)[: config.n_sweep]
+    for angle in config.sweep_angles:
+        p = sample_probs(model, rotate(base, float(angle)).to(device), t).cpu()
+        s = scores(p)
+        sweep.setdefault("accuracy", []).append(_r((p.mean(0).argmax(-1) == labels[: config.n_sweep]).float().mean()))
+        sweep.setdefault("entropy", []).append(_r(s.entropy.mean()))
+        sweep.setdefault("mutual_information", []).append(_r(s.mutual_information.mean()))
+        sweep.setdefault("auroc", []).append(_r(auroc(base_scores, s.get(score))))
+    passes = probs.shape[0]
+    return {
+        "accuracy": _r((mean.argmax(-1) == labels).float().mean()),
+        "nll": _r(nll(mean, labels)),
+        "ece": _r(rel.ece),
+        "ood_auroc": auroc_own,
+        "ood_auroc_entropy": auroc_entropy,
+        "score": score,
+        "passes": passes,
+        "ms_per_prediction": round(time_prediction(model, test.x[:1].to(device), t, config.timing_repeats), 2),
+        "test_mean": {
+            "entropy": _r(in_scores.entropy.mean()),
+            "mutual_information": _r(in_scores.mutual_information.mean()),
+            "expected_entropy": _r(in_scores.expected_entropy.mean()),
+        },
+        "ood_mean": ood_means,
+        "reliability": {
+            "edges": [_r(e) for e in rel.edges],
+            "confidence": [None if c is None else _r(c) for c in rel.confidence],
+            "accuracy": [None if a is None else _r(a) for a in rel.accuracy],
+            "count": rel.count,
+        },
+        "roc": roc,
+        "rotation": sweep,
+    }
+
+
+SUMMARY_KEYS = ("accuracy", "nll", "ece", "ood_auroc", "ood_auroc_entropy", "score", "passes", "ms_per_prediction")
+
+
+def evaluate_all(
+    models: dict[str, Model],
+    test: Split,
+    ood: dict[str, Tensor],
+    config: EvalConfig,
+    device: torch.device,
+    seed: int = 0,
+) -> dict[str, dict[str, object]]:
+    """:func:`evaluate_model` for every model, keyed by kind; sampling is seeded per model."""
+    results = {}
+    for kind, model in models.items():
+        torch.manual_seed(seed)
+        results[kind] = evaluate_model(kind, model, test, ood, config, device)
+    return results
+
+
+def summary(results: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    """The headline figures of each model (no curves)."""
+    return {kind: {k: r[k] for k in SUMMARY_KEYS} for kind, r in results.items()}
