@@ -32,6 +32,7 @@ _CSS = """
 [class*="st-key-hit-"] [data-testid="stPageLink"] p { font-weight: 600; font-size: 1.05rem; }
 /* Demo images drawn under plotly traces: show small rendered scenes as crisp pixels, not a blur. */
 .js-plotly-plot .layer-below image { image-rendering: pixelated; }
+.st-key-demo-cards [data-testid="stPageLink"] a { border: 1px solid #E3E5F0; border-radius: 999px; padding: 0 .7rem; }
 </style>
 """
 
@@ -101,10 +102,15 @@ def demo_header(name: str, device: str | None = None) -> None:
     _, cards = content()
     linked = [c for c in cards if c.demo == name]
     if linked:
-        cols = st.columns(min(len(linked), 4) + 1, vertical_alignment="center")
-        cols[0].caption("Concept cards")
-        for i, card in enumerate(linked):
-            with cols[1 + i % 4]:
-                st.page_link(CARD_PAGE, label=card.title, query_params={"id": card.id}, icon=":material/article:")
+        with st.container(horizontal=True, vertical_alignment="center", gap="small", key="demo-cards"):
+            st.caption("Concept cards:", width="content")
+            for card in linked:
+                st.page_link(
+                    CARD_PAGE,
+                    label=card.title,
+                    query_params={"id": card.id},
+                    icon=":material/article:",
+                    width="content",
+                )
     if device is not None:
         st.caption(f"Compute runs on **{device}**.")
