@@ -3,7 +3,8 @@
 # a throwaway PostgreSQL (tests/with_postgres.sh), `python -m db sync`, two `streamlit run` processes on
 # :8501 and :8502, nginx with deploy/nginx.conf on :8080 in front of them. Checks, through nginx, that a
 # learner can create a profile and answer a question (websocket upgraded, answer stored in PostgreSQL), that
-# the other process sees the same database, and that pg_dump backs it up.
+# all of that client's requests went to one process, that both processes see the same database, and that
+# pg_dump backs it up.
 #   deploy/try_locally.sh            # run the checks, stop everything
 #   KEEP=1 deploy/try_locally.sh     # ... then leave it running until Ctrl-C (open http://localhost:8080)
 set -euo pipefail
@@ -48,7 +49,8 @@ pid $RUN/nginx.pid;
 error_log $RUN/error.log;
 events {}
 http {
-    access_log $RUN/access.log;
+    log_format upstream '\$remote_addr "\$request" \$status \$upstream_addr';
+    access_log $RUN/access.log upstream;
     client_body_temp_path $RUN/tmp/body;
     proxy_temp_path $RUN/tmp/proxy;
     fastcgi_temp_path $RUN/tmp/fastcgi;
@@ -89,6 +91,8 @@ with sync_playwright() as p:
     page.get_by_label("New profile").fill("Through nginx")
     page.get_by_role("button", name="Create").click()
     expect(page.get_by_text("to do now")).to_be_visible(timeout=60_000)
+    question = page.get_by_role("button", name="Show answer").or_(page.get_by_label("Your answer"))
+    expect(question.or_(page.locator('[data-testid="stRadio"]')).first).to_be_visible(timeout=30_000)
     if page.get_by_role("button", name="Show answer").count():
         page.get_by_role("button", name="Show answer").click()
     elif page.get_by_label("Your answer").count():
@@ -104,16 +108,19 @@ with sync_playwright() as p:
     for port in (8501, 8502):  # both processes serve the same database
         other = browser.new_page()
         other.goto(f"http://127.0.0.1:{port}/progress")
-        expect(other.get_by_text("Through nginx")).to_be_visible(timeout=60_000)
+        expect(other.get_by_role("combobox", name="Profile")).to_have_value("Through nginx", timeout=60_000)
     print("   both app processes show the new profile (one shared database)")
     browser.close()
 engine = make_engine()
 with Session(engine) as session:
     assert len(session.exec(select(ReviewRow)).all()) == 1
 print("   PostgreSQL holds exactly the one answer")
-log = open(sys.argv[1]).read()
-assert '"GET /_stcore/stream HTTP/1.1" 101' in log, "no websocket upgrade in nginx's access log"
+log = open(sys.argv[1]).read().splitlines()
+assert any('"GET /_stcore/stream HTTP/1.1" 101' in line for line in log), "no websocket upgrade in nginx's log"
 print("   nginx upgraded /_stcore/stream to a websocket (101 in its access log)")
+upstreams = {line.rsplit(" ", 1)[-1] for line in log}
+assert len(upstreams) == 1, upstreams
+print(f"   sticky: all {len(log)} requests of this client went to one process ({upstreams.pop()})")
 CHECK
 
 echo "5. backup"

@@ -104,6 +104,8 @@ def use_quiz(page: Page, base: str) -> None:
     page.get_by_label("New profile").fill("Walker")
     page.get_by_role("button", name="Create").click()
     expect(page.get_by_text("to do now")).to_be_visible(timeout=30_000)
+    question = page.get_by_role("button", name="Show answer").or_(page.get_by_label("Your answer"))
+    expect(question.or_(page.locator('[data-testid="stRadio"]')).first).to_be_visible(timeout=30_000)
     settle(page)
     if page.get_by_role("button", name="Show answer").count():
         page.get_by_role("button", name="Show answer").click()
