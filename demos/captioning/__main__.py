@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from demos.captioning.evaluate import EvalConfig, evaluate
-from demos.captioning.train import CHECKPOINT, SMALL_MODEL, TrainConfig, load, save, train
+from demos.captioning.train import CHECKPOINT, TrainConfig, load, save, train
 
 
 def hardware(device: torch.device) -> str:
@@ -71,7 +71,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             train_scenes=args.scenes,
             max_objects=args.max_objects,
             doubly_stochastic=args.doubly_stochastic,
-            model=SMALL_MODEL,
         )
         started = time.perf_counter()
         model, history = train(config, device)

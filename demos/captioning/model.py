@@ -23,6 +23,7 @@ class ModelConfig:
     vocab: int = len(WORDS)  # output words, the special tokens included
     image_size: int = 64  # input side in pixels; the grid is image_size / 8 cells a side
     channels: tuple[int, int, int] = (32, 64, 128)  # encoder widths at 1/2, 1/4 and 1/8 resolution
+    full_res_stem: bool = False  # first convolution at full resolution (finer shape edges, costs more)
     feature_dim: int = 128  # D: size of each grid cell's feature vector
     coords: bool = True  # give every cell its (x, y) position, so the context says where the model looked
     embed_dim: int = 64  # word embedding size
@@ -47,7 +48,7 @@ class Encoder(nn.Module):
         super().__init__()
         c1, c2, c3 = config.channels
         self.body = nn.Sequential(
-            _conv(3, c1, stride=2),  # 1/2
+            *([_conv(3, c1), nn.MaxPool2d(2)] if config.full_res_stem else [_conv(3, c1, stride=2)]),  # 1/2
             _conv(c1, c1),
             nn.MaxPool2d(2),  # 1/4
             _conv(c1, c2),

@@ -16,6 +16,10 @@ from demos.captioning.model import Captioner, ModelConfig, caption_loss
 CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "captioner.pt"
 
 
+# The shipped model: small enough to train in minutes on two CPU cores.
+SMALL_MODEL = ModelConfig(channels=(16, 32, 64), feature_dim=64, hidden_dim=128, embed_dim=32, attention_dim=64)
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     seed: int = 0  # seeds the weights, batch order and which phrasing each step teaches
@@ -23,18 +27,16 @@ class TrainConfig:
     min_objects: int = 1  # objects per training scene, inclusive range
     max_objects: int = 4
     steps: int = 2400  # optimiser steps
-    batch: int = 64  # scenes per step
+    batch: int = 32  # scenes per step
     lr: float = 3e-3  # Adam peak learning rate; cosine decay to 2% after a short warm-up
     warmup: int = 100  # linear warm-up steps
     clip: float = 5.0  # gradient-norm clip
     doubly_stochastic: float = 0.002  # lambda of lambda * sum_l (1 - sum_t alpha_tl)^2
-    model: ModelConfig = field(default_factory=ModelConfig)  # the network
+    model: ModelConfig = field(default_factory=lambda: SMALL_MODEL)  # the network
 
 
-# The shipped model: small enough to train in minutes on two CPU cores.
-SMALL_MODEL = ModelConfig(channels=(16, 32, 64), feature_dim=64, hidden_dim=128, embed_dim=32, attention_dim=64)
 # The page's train-live config: a minute or two on a CPU, seconds on a GPU.
-LIVE = TrainConfig(train_scenes=2000, steps=300, batch=32, model=SMALL_MODEL)
+LIVE = TrainConfig(train_scenes=1000, steps=300)
 
 
 @dataclass
