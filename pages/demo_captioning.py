@@ -27,6 +27,8 @@ SIZES = ("small", "large")
 BACKGROUNDS = ("plain", "gradient", "stripes")
 MAX_COMPOSE = 5
 HIT, MISS = "#16a34a", "#dc2626"
+# Transparent where attention is low, warm and opaque where it is high, so the scene stays visible.
+ATTENTION_SCALE = [[0.0, "rgba(30, 27, 75, 0)"], [0.35, "rgba(124, 58, 237, 0.35)"], [1.0, "rgba(250, 204, 21, 0.9)"]]
 
 
 @st.cache_resource(show_spinner="Loading the captioner…")
@@ -81,8 +83,7 @@ def attention_figure(report: Any, t: int, height: int = 420) -> go.Figure:
             x=centres,
             y=centres,
             zsmooth="best",
-            opacity=0.55,
-            colorscale="Inferno",
+            colorscale=ATTENTION_SCALE,
             zmin=0,
             colorbar={"title": "α", "thickness": 12},
             hovertemplate="attention %{z:.3f}<extra></extra>",
@@ -129,8 +130,7 @@ def small_multiples(report: Any, columns: int = 6) -> go.Figure:
                 x=centres,
                 y=centres,
                 zsmooth="best",
-                opacity=0.6,
-                colorscale="Inferno",
+                colorscale=ATTENTION_SCALE,
                 zmin=0,
                 showscale=False,
                 hovertemplate=f"{words[t]}: %{{z:.3f}}<extra></extra>",
@@ -146,7 +146,7 @@ def small_multiples(report: Any, columns: int = 6) -> go.Figure:
 
 
 def by_objects_figure(by_objects: dict[str, dict[str, Any]]) -> go.Figure:
-    counts = list(by_objects)
+    counts = [int(c) for c in by_objects]
     fig = go.Figure()
     for key, name, colour in (
         ("exact_objects", "caption names exactly the scene's objects", "#4f46e5"),
@@ -155,13 +155,13 @@ def by_objects_figure(by_objects: dict[str, dict[str, Any]]) -> go.Figure:
         ("bleu4", "BLEU-4", "#94a3b8"),
     ):
         fig.add_trace(
-            go.Bar(x=counts, y=[by_objects[c][key] for c in counts], name=name, marker_color=colour),
+            go.Bar(x=counts, y=[by_objects[str(c)][key] for c in counts], name=name, marker_color=colour),
         )
-    beyond = [c for c in counts if not by_objects[c]["in_training"]]
+    beyond = [c for c in counts if not by_objects[str(c)]["in_training"]]
     if beyond:
         fig.add_vrect(
-            x0=counts.index(beyond[0]) - 0.5,
-            x1=len(counts) - 0.5,
+            x0=beyond[0] - 0.5,
+            x1=counts[-1] + 0.5,
             fillcolor="#fee2e2",
             opacity=0.5,
             line_width=0,
@@ -172,7 +172,7 @@ def by_objects_figure(by_objects: dict[str, dict[str, Any]]) -> go.Figure:
         barmode="group",
         height=330,
         margin={"l": 0, "r": 0, "t": 30, "b": 0},
-        xaxis_title="objects in the test scene",
+        xaxis={"title": "objects in the test scene", "dtick": 1},
         yaxis={"range": [0, 1.05]},
         legend={"orientation": "h", "y": -0.3},
     )
@@ -257,6 +257,8 @@ def caption_panel(device: Any, model: Any, trained_max: int) -> None:
         st.error(f"{exc}. Change that object's settings and try again.")
         return
     report = explain(use, device, scene, 1 if mode == "Greedy" else int(width), trained_max)
+    with left:
+        st.image(report.image, caption="The scene (64 × 64 pixels)", width=230)
     with right:
         show_report(report)
     if not report.words:

@@ -20,7 +20,8 @@ from pathlib import Path
 import torch
 
 from demos.captioning.evaluate import EvalConfig, evaluate
-from demos.captioning.train import CHECKPOINT, TrainConfig, load, save, train
+from demos.captioning.model import Captioner
+from demos.captioning.train import CHECKPOINT, Progress, TrainConfig, load, save, train
 
 
 def hardware(device: torch.device) -> str:
@@ -31,6 +32,31 @@ def hardware(device: torch.device) -> str:
 
 def record_path(checkpoint: Path) -> Path:
     return checkpoint.with_suffix(".json")
+
+
+def make_record(
+    model: Captioner,
+    config: TrainConfig,
+    history: list[Progress],
+    seconds: float,
+    checkpoint: Path,
+    device: torch.device,
+    command: str,
+    hardware_text: str,
+) -> dict[str, object]:
+    """The JSON saved next to a checkpoint: how it was made and its test metrics (evaluated on ``device``)."""
+    metrics = evaluate(model, device, replace(EvalConfig(), max_objects=config.max_objects))
+    return {
+        "command": command,
+        "seed": config.seed,
+        "train_seconds": round(seconds, 1),
+        "hardware": hardware_text,
+        "torch": torch.__version__,
+        "checkpoint_bytes": checkpoint.stat().st_size,
+        "final_loss": round(sum(p.ce for p in history[-50:]) / len(history[-50:]), 4),
+        "config": asdict(config),
+        "metrics": metrics,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,18 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         model, history = train(config, device)
         seconds = time.perf_counter() - started
         save(model, args.out)
-        metrics = evaluate(model, device, replace(EvalConfig(), max_objects=config.max_objects))
-        record = {
-            "command": "python -m demos.captioning " + " ".join(sys.argv[1:] if argv is None else argv),
-            "seed": config.seed,
-            "train_seconds": round(seconds, 1),
-            "hardware": hardware(device) + (f", {args.note}" if args.note else ""),
-            "torch": torch.__version__,
-            "checkpoint_bytes": args.out.stat().st_size,
-            "final_loss": round(sum(p.ce for p in history[-50:]) / len(history[-50:]), 4),
-            "config": asdict(config),
-            "metrics": metrics,
-        }
+        command = "python -m demos.captioning " + " ".join(sys.argv[1:] if argv is None else argv)
+        note = f", {args.note}" if args.note else ""
+        record = make_record(model, config, history, seconds, args.out, device, command, hardware(device) + note)
         record_path(args.out).write_text(json.dumps(record, indent=2) + "\n")
         print(json.dumps(record, indent=2))
         return 0
