@@ -21,7 +21,7 @@ import torch
 
 from demos.captioning.evaluate import EvalConfig, evaluate
 from demos.captioning.model import Captioner
-from demos.captioning.train import CHECKPOINT, Progress, TrainConfig, load, save, train
+from demos.captioning.train import CHECKPOINT, SMALL_MODEL, Progress, TrainConfig, load, save, train
 
 
 def hardware(device: torch.device) -> str:
@@ -70,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--scenes", type=int, default=TrainConfig.train_scenes, help="training scenes")
     t.add_argument("--max-objects", type=int, default=TrainConfig.max_objects)
     t.add_argument("--doubly-stochastic", type=float, default=TrainConfig.doubly_stochastic, help="lambda")
+    t.add_argument(
+        "--head-kernel", type=int, choices=[1, 3], default=SMALL_MODEL.head_kernel, help="3 = wide cell view (ablation)"
+    )
     t.add_argument("--out", type=Path, default=CHECKPOINT)
     t.add_argument("--note", default="", help="added to the hardware field, e.g. 'shared with other jobs'")
     e = sub.add_parser("eval", help="test metrics of a checkpoint as one JSON object")
@@ -97,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             train_scenes=args.scenes,
             max_objects=args.max_objects,
             doubly_stochastic=args.doubly_stochastic,
+            model=replace(SMALL_MODEL, head_kernel=args.head_kernel),
         )
         started = time.perf_counter()
         model, history = train(config, device)

@@ -24,6 +24,8 @@ class ModelConfig:
     image_size: int = 64  # input side in pixels; the grid is image_size / 8 cells a side
     channels: tuple[int, int, int] = (32, 64, 128)  # encoder widths at 1/2, 1/4 and 1/8 resolution
     full_res_stem: bool = False  # first convolution at full resolution (finer shape edges, costs more)
+    head_kernel: int = 1  # kernel of the two convolutions at 1/8 resolution: 1 keeps each cell's view local
+    # (about 20 px), so the model must look at an object to name it; 3 widens every cell's view to ~52 px
     feature_dim: int = 128  # D: size of each grid cell's feature vector
     coords: bool = True  # give every cell its (x, y) position, so the context says where the model looked
     embed_dim: int = 64  # word embedding size
@@ -37,8 +39,10 @@ class ModelConfig:
         return self.image_size // 8
 
 
-def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+def _conv(cin: int, cout: int, stride: int = 1, kernel: int = 3) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+    )
 
 
 class Encoder(nn.Module):
@@ -53,8 +57,8 @@ class Encoder(nn.Module):
             nn.MaxPool2d(2),  # 1/4
             _conv(c1, c2),
             nn.MaxPool2d(2),  # 1/8
-            _conv(c2, c3),
-            _conv(c3, c3),
+            _conv(c2, c3, kernel=config.head_kernel),
+            _conv(c3, c3, kernel=config.head_kernel),
         )
         self.coords = config.coords
         self.project = nn.Linear(c3 + (2 if config.coords else 0), config.feature_dim)
