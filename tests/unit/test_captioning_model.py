@@ -1,0 +1,93 @@
+"""Captioning demo, model side: shapes, attention that sums to 1, the loss, greedy and beam decoding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from demos.captioning.captions import END, WORD_ID, encode
+from demos.captioning.model import AdditiveAttention, Captioner, ModelConfig, beam_search, caption_loss, greedy
+from demos.captioning.train import load, save
+
+TINY = ModelConfig(channels=(8, 8, 16), feature_dim=16, hidden_dim=32, embed_dim=8, attention_dim=16)
+
+
+def _model(config: ModelConfig = TINY, seed: int = 0) -> Captioner:
+    torch.manual_seed(seed)
+    return Captioner(config).eval()
+
+
+def test_shapes_and_attention_sums_to_one_over_the_grid() -> None:
+    model = _model()
+    images = torch.rand(3, 3, 64, 64)
+    tokens = torch.tensor([[*encode("a small red circle".split()), 0, 0]] * 3)  # (3, 8)
+    features, projected, (h, c) = model.start(images)
+    assert features.shape == (3, 64, 16) and projected.shape == (3, 64, 16) and h.shape == c.shape == (3, 32)
+    logits, alphas = model(images, tokens)
+    assert logits.shape == (3, 7, TINY.vocab) and alphas.shape == (3, 7, 64)
+    assert torch.allclose(alphas.sum(-1), torch.ones(3, 7), atol=1e-6)
+    assert (alphas >= 0).all()
+    small = _model(ModelConfig(image_size=32, channels=(8, 8, 16), feature_dim=16, hidden_dim=32))
+    assert small.start(torch.rand(2, 3, 32, 32))[0].shape == (2, 16, 16)  # a 4 x 4 grid
+
+
+def test_attention_weights_follow_the_scores() -> None:
+    torch.manual_seed(1)
+    attention = AdditiveAttention(feature_dim=4, hidden_dim=3, attention_dim=5)
+    features = torch.randn(2, 6, 4)  # (B, L, D)
+    h = torch.randn(2, 3)
+    context, alpha = attention(features, attention.features(features), h)
+    scores = attention.score(torch.tanh(attention.features(features) + attention.hidden(h)[:, None])).squeeze(-1)
+    assert torch.allclose(alpha, torch.softmax(scores, dim=1))
+    assert torch.allclose(context, (alpha[..., None] * features).sum(1), atol=1e-6)
+
+
+def test_doubly_stochastic_penalty_by_hand() -> None:
+    # One image, three steps of which the last is padding; four grid cells with uniform attention:
+    # coverage 0.25 * 2 = 0.5 per cell, penalty sum_l (1 - 0.5)^2 = 1.0.
+    tokens = torch.tensor([[WORD_ID["<start>"], WORD_ID["a"], WORD_ID[END], 0]])  # (1, 4)
+    logits = torch.zeros(1, 3, 5)
+    alphas = torch.full((1, 3, 4), 0.25)
+    total, ce = caption_loss(logits, alphas, tokens.clamp(max=4), doubly_stochastic=0.5)
+    assert ce.item() == pytest.approx(torch.log(torch.tensor(5.0)).item())
+    assert total.item() == pytest.approx(ce.item() + 0.5 * 1.0)
+    assert caption_loss(logits, alphas, tokens.clamp(max=4), 0.0)[0].item() == pytest.approx(ce.item())
+
+
+def test_beam_of_width_one_is_greedy_and_maps_follow_the_chosen_path() -> None:
+    model = _model(seed=3)
+    images = torch.rand(2, 3, 64, 64)
+    for i in range(2):
+        g = greedy(model, images[i : i + 1], max_len=12)[0]
+        b1 = beam_search(model, images[i], width=1, max_len=12)
+        assert b1.words == g.words and torch.allclose(b1.alphas, g.alphas, atol=1e-6)
+        assert b1.log_prob == pytest.approx(g.log_prob, abs=1e-4)
+
+
+@pytest.mark.parametrize("width", [2, 5])
+def test_beam_returns_the_attention_and_log_probability_of_its_own_caption(width: int) -> None:
+    model = _model(seed=7)
+    image = torch.rand(3, 64, 64)
+    out = beam_search(model, image, width=width, max_len=10)
+    ended = len(out.words) < 10
+    tokens = torch.tensor([encode(out.words)]) if ended else torch.tensor([encode(out.words)[:-1]])
+    with torch.no_grad():
+        logits, alphas = model(image[None], tokens)  # teacher forcing along the beam's own caption
+    assert torch.allclose(out.alphas, alphas[0, : len(out.words)], atol=1e-5)
+    logp = torch.log_softmax(logits[0], dim=-1).gather(1, tokens[0, 1:, None]).sum()
+    assert out.log_prob == pytest.approx(logp.item(), abs=1e-4)
+    with pytest.raises(ValueError, match="width"):
+        beam_search(model, image, width=0)
+
+
+def test_checkpoint_round_trip(tmp_path: Path) -> None:
+    model = _model(seed=5)
+    save(model, tmp_path / "m.pt")
+    again = load(tmp_path / "m.pt", torch.device("cpu"))
+    images = torch.rand(2, 3, 64, 64)
+    assert [d.words for d in greedy(model, images, 8)] == [d.words for d in greedy(again, images, 8)]
+    assert again.config == TINY
+    with pytest.raises(FileNotFoundError, match=r"python -m demos\.captioning train"):
+        load(tmp_path / "missing.pt", torch.device("cpu"))
