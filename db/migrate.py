@@ -67,14 +67,29 @@ def _file_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class MigrationError(ValueError):
+    """The database's schema cannot be brought up to date; the message says why and what to do."""
+
+
+@functools.cache
+def known_revisions() -> frozenset[str]:
+    return frozenset(s.revision for s in ScriptDirectory.from_config(config()).walk_revisions())
+
+
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Bring the database to ``revision`` (default: the newest). Returns the revision it was at before; does
-    nothing, cheaply, when it is there already."""
+    nothing, cheaply, when it is there already. Raises :class:`MigrationError` for a database at a revision
+    this version of the app does not know (one a newer version has migrated)."""
     target = head() if revision == "head" else revision
     with engine.connect() as conn:
         before = current(conn)
     if before == target:
         return before
+    if before is not None and before not in known_revisions():
+        raise MigrationError(
+            f"the database's schema is at revision {before}, which this version of the app does not know: a "
+            "newer version has migrated it. Update the app (git pull) rather than point an older one at it."
+        )
     with _file_lock(engine), engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")

@@ -90,7 +90,7 @@ def use_card(page: Page, base: str) -> None:
     target = link.get_attribute("href") or ""
     link.click()
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=30_000)
-    assert target.split("?")[-1] in page.url
+    expect(page).to_have_url(re.compile(re.escape(target.split("?")[-1])), timeout=30_000)
 
 
 def use_search(page: Page, base: str) -> None:

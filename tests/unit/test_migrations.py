@@ -170,3 +170,13 @@ def test_every_revision_is_reachable_from_an_empty_database(engine_url, revision
     with engine.connect() as conn:
         assert migrate.current(conn) == revision
     engine.dispose()
+
+
+def test_a_database_from_a_newer_version_is_refused_with_a_reason(db_url) -> None:
+    make_engine(db_url).dispose()
+    engine = make_engine(db_url, migrate_schema=False)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(migrate.MigrationError, match=r"revision 9999.*newer version"):
+        make_engine(db_url)
