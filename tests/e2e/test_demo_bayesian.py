@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
-from demos.bayesian.checkpoints import CHECKPOINT_DIR
 from tests.e2e.conftest import settle
-
-pytestmark = pytest.mark.skipif(not (CHECKPOINT_DIR / "train.json").exists(), reason="no shipped checkpoints")
 
 
 def test_drawing_a_digit_shows_each_models_prediction(server, page, shoot) -> None:

@@ -7,13 +7,10 @@ import pytest
 
 import demos.bayesian.evaluate
 import demos.bayesian.explore  # noqa: F401
-from demos.bayesian.checkpoints import CHECKPOINT_DIR
 from tests.pages.conftest import texts
 
 PAGE = "pages/demo_bayesian.py"
 SLOW = 180
-
-pytestmark = pytest.mark.skipif(not (CHECKPOINT_DIR / "train.json").exists(), reason="no shipped checkpoints")
 
 
 def test_the_page_predicts_a_test_digit_with_every_model(app) -> None:

