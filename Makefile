@@ -59,17 +59,15 @@ test-pages: setup
 test-e2e: setup chromium
 	$(BIN)/python -m pytest -q tests/e2e
 
-# The database, migration, search, quiz and page tests again on PostgreSQL: a throwaway cluster from Debian's
-# packages (installed if missing) on a free local port, removed afterwards even on failure.
+# The database, migration, search and quiz tests again on PostgreSQL, and the pages that write to it: a
+# throwaway cluster from Debian's packages (installed if missing) on a free local port, removed afterwards
+# even on failure (tests/with_postgres.sh).
 PG_TESTS := tests/unit/test_sync.py tests/unit/test_migrations.py tests/unit/test_quiz.py tests/unit/test_progress.py \
-	tests/unit/test_search.py tests/unit/test_search_engines.py tests/unit/test_exchange.py tests/integration tests/pages
+	tests/unit/test_search.py tests/unit/test_search_engines.py tests/unit/test_exchange.py tests/integration
+PG_PAGES := quiz or progress or health_sync_now or home
 test-postgres: setup
-	tests/with_postgres.sh $(BIN)/python -m pytest -q $(PG_TESTS)
-
-bench: db chromium
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/search_eval.py --by-kind
-	$(BIN)/python bench/search_bench.py
+	tests/with_postgres.sh sh -c '$(BIN)/python -m pytest -q $(PG_TESTS) && \
+	  $(BIN)/python -m pytest -q tests/pages -k "$(PG_PAGES)"'
 
 # 20 simulated learners answering at once for 20 s: SQLite, then PostgreSQL with its default durability.
 bench-load: setup
