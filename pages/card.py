@@ -39,6 +39,10 @@ if card is None:
     st.page_link(BROWSE_PAGE, label="Browse all cards", icon=":material/style:")
     st.stop()
 
+# A link from one card to another stays on this page; write the id back so the address bar (a copied link,
+# a reload) always names the card on screen.
+st.query_params["id"] = card.id
+
 post = post_by_slug[card.post_slug]
 st.caption(f"{post_label(post)} › {card.section}")
 st.title(card.title)
