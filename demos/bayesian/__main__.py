@@ -22,6 +22,7 @@ from demos.bayesian.data import load_mnist, ood_sets
 from demos.bayesian.evaluate import EvalConfig, evaluate_all, summary
 from demos.bayesian.models import MODEL_KINDS, NetConfig, sample_probs
 from demos.bayesian.train import TrainConfig, train_model
+from demos.hardware import describe
 
 
 def _device(name: str) -> torch.device:
@@ -48,7 +49,7 @@ def _train(args: argparse.Namespace) -> dict[str, object]:
             "command": _command(args),
             "seed": args.seed,
             "seconds": round(result.seconds, 1),
-            "hardware": checkpoints.hardware(device) + (f", {args.note}" if args.note else ""),
+            "hardware": describe(device) + (f", {args.note}" if args.note else ""),
             "torch": torch.__version__,
             "torch_threads": torch.get_num_threads(),
             "train": asdict(config),
@@ -79,7 +80,7 @@ def _eval(args: argparse.Namespace) -> dict[str, object]:
         "ood_sets": list(ood),
         "ood_skipped": skipped,
         "seconds": round(time.perf_counter() - t0, 1),
-        "hardware": checkpoints.hardware(device) + (f", {args.note}" if args.note else ""),
+        "hardware": describe(device) + (f", {args.note}" if args.note else ""),
         "torch_threads": torch.get_num_threads(),
         "eval": asdict(config),
     }

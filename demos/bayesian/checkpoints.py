@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import platform
 from dataclasses import asdict
 from pathlib import Path
 
@@ -16,13 +14,6 @@ from demos.bayesian.models import MODEL_KINDS, Model, NetConfig, build
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 TRAIN_JSON = "train.json"
 EVAL_JSON = "eval.json"
-
-
-def hardware(device: torch.device) -> str:
-    """A plain description of the machine, e.g. '2-core x86_64 CPU' or the GPU's name."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return f"{os.cpu_count()}-core {platform.machine()} CPU"
 
 
 def save(

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from collections.abc import Sequence
@@ -22,12 +20,7 @@ import torch
 from demos.captioning.evaluate import EvalConfig, evaluate
 from demos.captioning.model import Captioner
 from demos.captioning.train import CHECKPOINT, SMALL_MODEL, Progress, TrainConfig, load, save, train
-
-
-def hardware(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return f"{os.cpu_count()}-core {platform.machine()} CPU, {torch.get_num_threads()} torch threads"
+from demos.hardware import describe
 
 
 def record_path(checkpoint: Path) -> Path:
@@ -108,7 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         save(model, args.out)
         command = "python -m demos.captioning " + " ".join(sys.argv[1:] if argv is None else argv)
         note = f", {args.note}" if args.note else ""
-        record = make_record(model, config, history, seconds, args.out, device, command, hardware(device) + note)
+        record = make_record(
+            model, config, history, seconds, args.out, device, command, describe(device, threads=True) + note
+        )
         record_path(args.out).write_text(json.dumps(record, indent=2) + "\n")
         print(json.dumps(record, indent=2))
         return 0
@@ -126,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = EvalConfig(test_scenes=args.test_scenes, per_count=args.per_count, beam=args.beam, max_objects=trained_max)
     started = time.perf_counter()
     metrics = evaluate(model, device, config)
-    out = {"checkpoint": str(args.checkpoint), "hardware": hardware(device), **metrics}
+    out = {"checkpoint": str(args.checkpoint), "hardware": describe(device, threads=True), **metrics}
     out["eval_seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(out, indent=2))
     return 0

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 import torchvision
 
+from demos.hardware import describe
 from demos.nms.ops import nms
 
 EVAL_SEED = 20_000  # held-out scenes: far from the training seeds (1,000 + seed)
@@ -73,14 +74,6 @@ def bench(
     return {"iou_threshold": threshold, "repeat": repeat, "device_name": name, "results": results}
 
 
-def hardware() -> str:
-    if torch.cuda.is_available():
-        return torch.cuda.get_device_name(0)
-    import os
-
-    return f"{os.cpu_count()}-core {platform.machine()} CPU"
-
-
 def evaluate(
     scenes: int, seed: int, device: torch.device, thresholds: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 ) -> dict[str, object]:
@@ -117,7 +110,7 @@ def evaluate(
         "ap50_vs_iou_threshold": sweep,
         "eval_seconds": round(time.perf_counter() - t0, 1),
         "device": str(device),
-        "hardware": hardware(),
+        "hardware": describe(device),
         "command": f"python -m demos.nms eval --scenes {scenes} --seed {seed} --json",
     }
 
@@ -143,7 +136,7 @@ def train_command(seed: int, epochs: int | None, scenes: int | None, device: tor
         "epoch_losses": [round(v, 4) for v in result.losses],
         "seconds": round(result.seconds, 1),
         "device": str(device),
-        "hardware": hardware(),
+        "hardware": describe(device),
         "torch": str(torch.__version__),
     }
     save(result.model, CHECKPOINT, meta)
