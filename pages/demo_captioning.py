@@ -69,24 +69,25 @@ def build_scene(state: dict[str, Any]) -> Any:
     return composed_scene(state["specs"], background=state["background"], noise=state["noise"])
 
 
+def attention_heatmap(report: Any, t: int, **style: Any) -> go.Heatmap:
+    """Word t's attention over the grid, one cell per grid position, drawn at the cells' pixel centres."""
+    size, grid = report.image.shape[0], report.attention.shape[1]
+    centres = (np.arange(grid) + 0.5) * size / grid
+    return go.Heatmap(
+        z=report.attention[t], x=centres, y=centres, zsmooth="best", colorscale=ATTENTION_SCALE, zmin=0, **style
+    )
+
+
 def attention_figure(report: Any, t: int, height: int = 420) -> go.Figure:
     """The image with word t's attention map laid over it, the peak cell outlined, and for a shape word the
     box of the object it names (green: the peak is on it; red: it is not, or the scene has no such object)."""
     size = report.image.shape[0]
     grid = report.attention.shape[1]
     step = size / grid
-    centres = (np.arange(grid) + 0.5) * step
     fig = go.Figure(go.Image(z=report.image, hoverinfo="skip"))
     fig.add_trace(
-        go.Heatmap(
-            z=report.attention[t],
-            x=centres,
-            y=centres,
-            zsmooth="best",
-            colorscale=ATTENTION_SCALE,
-            zmin=0,
-            colorbar={"title": "α", "thickness": 12},
-            hovertemplate="attention %{z:.3f}<extra></extra>",
+        attention_heatmap(
+            report, t, colorbar={"title": "α", "thickness": 12}, hovertemplate="attention %{z:.3f}<extra></extra>"
         )
     )
     peak = int(np.argmax(report.attention[t]))
@@ -119,22 +120,11 @@ def small_multiples(report: Any, columns: int = 6) -> go.Figure:
     titles = [f"{t + 1}. {w}{marks.get(t, '')}" for t, w in enumerate(words)]
     fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.06)
     size = report.image.shape[0]
-    grid = report.attention.shape[1]
-    centres = (np.arange(grid) + 0.5) * size / grid
     for t in range(len(words)):
         r, c = divmod(t, columns)
         fig.add_trace(go.Image(z=report.image, hoverinfo="skip"), row=r + 1, col=c + 1)
         fig.add_trace(
-            go.Heatmap(
-                z=report.attention[t],
-                x=centres,
-                y=centres,
-                zsmooth="best",
-                colorscale=ATTENTION_SCALE,
-                zmin=0,
-                showscale=False,
-                hovertemplate=f"{words[t]}: %{{z:.3f}}<extra></extra>",
-            ),
+            attention_heatmap(report, t, showscale=False, hovertemplate=f"{words[t]}: %{{z:.3f}}<extra></extra>"),
             row=r + 1,
             col=c + 1,
         )
