@@ -14,10 +14,10 @@ from ui.boot import ensure_router
 from ui.nms_view import (
     RAW,
     SUPPRESSED,
-    box_trace,
+    box_layer,
     image_figure,
     iou_bar_figure,
-    kept_traces,
+    kept_layers,
     png_source,
     sweep_figure,
 )
@@ -256,15 +256,15 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
     with left:
         show_raw = st.toggle("Show suppressed boxes", value=True, key="show-raw")
         suppressed = np.setdiff1d(out["candidates"], out["kept_index"])
-        traces = []
+        layers = []
         if show_raw and len(suppressed):
-            traces.append(box_trace(src["boxes"][suppressed], f"suppressed ({len(suppressed)})", SUPPRESSED, 1))
+            layers.append(box_layer(src["boxes"][suppressed], f"suppressed ({len(suppressed)})", SUPPRESSED, 1))
         if is_shapes and st.session_state.get("show-gt", False):
-            traces.append(box_trace(src["gt_boxes"], "ground truth", "#111827", 1.5, dash="dot"))
-        traces += kept_traces(out["kept_boxes"], out["kept_scores"], out["kept_labels"], src["classes"])
+            layers.append(box_layer(src["gt_boxes"], "ground truth", "#111827", 1.5, dash="dot"))
+        kept, markers = kept_layers(out["kept_boxes"], out["kept_scores"], out["kept_labels"], src["classes"])
         h, w = src["image"].shape[:2]
         st.plotly_chart(
-            image_figure(image_uri(key, src["image"]), w, h, traces),
+            image_figure(image_uri(key, src["image"]), w, h, layers + kept, markers),
             key="boxes-figure",
             config={"displayModeBar": False},
         )
@@ -311,16 +311,16 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
             picked = cand[step.picked]
             doomed = cand[step.compared[step.suppressed]]
             spared = cand[step.compared[~step.suppressed]]
-            traces = [
-                box_trace(src["boxes"][spared], f"still in play ({len(spared)})", RAW, 1),
-                box_trace(src["boxes"][doomed], f"removed at this step ({len(doomed)})", SUPPRESSED, 1.5),
-                box_trace(src["boxes"][kept_before], f"kept earlier ({len(kept_before)})", "#2563EB", 2),
-                box_trace(src["boxes"][[picked]], "picked now", "#F59E0B", 4),
+            layers = [
+                box_layer(src["boxes"][spared], f"still in play ({len(spared)})", RAW, 1),
+                box_layer(src["boxes"][doomed], f"removed at this step ({len(doomed)})", SUPPRESSED, 1.5),
+                box_layer(src["boxes"][kept_before], f"kept earlier ({len(kept_before)})", "#2563EB", 2),
+                box_layer(src["boxes"][[picked]], "picked now", "#F59E0B", 4),
             ]
             c1, c2 = st.columns([3, 2], gap="large")
             h, w = src["image"].shape[:2]
             c1.plotly_chart(
-                image_figure(image_uri(key, src["image"]), w, h, traces, display_width=480),
+                image_figure(image_uri(key, src["image"]), w, h, layers, display_width=480),
                 key="step-figure",
                 config={"displayModeBar": False},
             )
