@@ -1,14 +1,15 @@
-"""How long the NMS page takes to redraw after an IoU-slider move, with every one of 1,024 raw boxes in play.
+"""How long the NMS page's box figure takes to redraw after a move of its IoU slider, with every one of the
+1,024 raw boxes in play.
 
 Starts the app, opens the NMS demo in headless Chromium, sets the score threshold to 0 (all 1,024 grid-cell
-boxes are candidates), then moves the IoU slider one step at a time with the keyboard. A MutationObserver on
-the box figure records when the browser finished redrawing it; the latency is key press -> last change of
-that redraw. Prints JSON. Usage: python bench/nms_redraw.py [--moves 12]
+boxes are candidates), then clicks the figure's IoU slider at every other threshold in turn (each value new, so
+no cache helps). A MutationObserver on the figure records when the browser last changed it; the latency is the
+mouse press -> that last change. The kept count in the figure's title is read back after every move so a move
+that drew nothing cannot pass as fast. Prints JSON. Usage: python bench/nms_redraw.py
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -24,17 +25,14 @@ from playwright.sync_api import Page, sync_playwright
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, settle, start_server
 
+FIGURE = '[data-testid="stPlotlyChart"]'
 OBSERVE = """() => {
   window.__muts = [];
-  // the main box figure only (the first chart on the page), not the charts in the tabs below it
-  const inPlot = (n) => {
-    const el = n && (n.nodeType === 1 ? n : n.parentElement);
-    const chart = el && el.closest('[data-testid="stPlotlyChart"]');
-    return chart && chart === document.querySelector('[data-testid="stPlotlyChart"]');
-  };
-  new MutationObserver((records) => {
-    if (records.some((r) => inPlot(r.target))) window.__muts.push(performance.now());
-  }).observe(document.body, {subtree: true, childList: true, attributes: true});
+  window.__down = null;
+  const figure = document.querySelector('[data-testid="stPlotlyChart"]');  // the box figure comes first
+  new MutationObserver(() => window.__muts.push(performance.now()))
+    .observe(figure, {subtree: true, childList: true, attributes: true, characterData: true});
+  document.addEventListener('mousedown', (e) => { window.__down = performance.now(); }, true);
 }"""
 
 
@@ -43,19 +41,32 @@ def metric(page: Page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
+def figure_title(page: Page) -> str:
+    return page.locator(FIGURE).first.locator(".gtitle").text_content() or ""
+
+
+def tick_centres(page: Page) -> list[tuple[float, float]]:
+    """Screen position of every step of the figure's slider, in step order."""
+    ticks = page.locator(FIGURE).first.locator(".slider-tick-rect")
+    out = []
+    for i in range(ticks.count()):
+        box = ticks.nth(i).bounding_box()
+        assert box is not None
+        out.append((box["x"] + box["width"] / 2, box["y"] - 4))  # just above the tick: on the rail
+    return out
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--moves", type=int, default=12)
-    args = parser.parse_args()
     db = Path(tempfile.mkdtemp()) / "bench.db"
     proc, url = start_server(db)
     latencies: list[float] = []
+    titles: list[str] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
             page.goto(f"{url}/demo_nms")
-            page.locator('[data-testid="stMetric"]').filter(has_text="Kept").wait_for(timeout=180_000)
+            page.locator('[data-testid="stMetric"]').filter(has_text="Raw boxes").wait_for(timeout=180_000)
             settle(page, 120)
             score = page.locator('[data-testid="stSlider"]').filter(has_text="Score threshold").get_by_role("slider")
             score.focus()
@@ -64,31 +75,38 @@ def main() -> int:
             while metric(page, "Raw boxes") != "1024" and time.monotonic() < deadline:
                 time.sleep(0.2)
             settle(page, 60)
-            iou = page.locator('[data-testid="stSlider"]').filter(has_text="IoU threshold").get_by_role("slider")
-            iou.focus()
+            page.locator(FIGURE).first.scroll_into_view_if_needed()
+            ticks = tick_centres(page)
+            start = 9  # the slider starts at 0.50
+            order = [*range(start - 1, -1, -1), *range(start + 1, len(ticks))]  # every other value, once each
             page.evaluate(OBSERVE)
-            for i in range(args.moves + 2):
-                time.sleep(1.0)
-                t0 = page.evaluate("() => { window.__muts = []; return performance.now(); }")
-                page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                time.sleep(2.0)  # generous: wait for the whole redraw burst
-                muts = page.evaluate("() => window.__muts")
-                if i >= 2 and muts:  # the first two moves warm caches
-                    latencies.append(max(muts) - t0)
+            for i in order:
+                time.sleep(0.6)
+                page.evaluate("() => { window.__muts = []; window.__down = null; }")
+                page.mouse.click(*ticks[i])
+                time.sleep(1.2)  # generous: wait for the whole redraw
+                muts, down = page.evaluate("() => [window.__muts, window.__down]")
+                if muts and down is not None:
+                    latencies.append(max(muts) - down)
+                titles.append(figure_title(page))
             browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-    if not latencies:
-        print(json.dumps({"error": "the figure never redrew"}))
+    kept = [int(t.split(" kept")[0]) for t in titles]
+    if len(latencies) < len(titles) or len(set(kept)) < 3:
+        print(json.dumps({"error": "the figure did not redraw on every move", "titles": titles}))
         return 1
+    per_move = [{"kept": k, "ms": round(ms, 1)} for k, ms in zip(kept, latencies, strict=True)]
     latencies.sort()
     report = {
         "raw_boxes": 1024,
         "moves": len(latencies),
+        "kept_range": [min(kept), max(kept)],
         "median_ms": round(statistics.median(latencies), 1),
         "p90_ms": round(latencies[int(0.9 * (len(latencies) - 1))], 1),
         "max_ms": round(latencies[-1], 1),
+        "per_move": per_move,
         "hardware": f"{os.cpu_count()}-core {platform.machine()} CPU, headless Chromium on the same machine",
     }
     print(json.dumps(report, indent=2))

@@ -14,12 +14,14 @@ from ui.boot import ensure_router
 from ui.nms_view import (
     RAW,
     SUPPRESSED,
+    ThresholdView,
     box_layer,
     image_figure,
     iou_bar_figure,
     kept_layers,
     png_source,
     sweep_figure,
+    threshold_figure,
 )
 from ui.widgets import demo_header
 
@@ -36,7 +38,7 @@ METHOD_LABELS = {
     "none": "No NMS (raw boxes)",
 }
 SHAPES_SOURCE, PHOTO_SOURCE = "Shapes detector on a rendered scene", "Haar cascade on a photo"
-SWEEP = [round(0.1 * i, 1) for i in range(1, 10)]
+IOU_STEPS = [round(0.05 * i, 2) for i in range(1, 20)]  # the thresholds the figure's slider offers
 
 
 @st.cache_resource(show_spinner="Loading PyTorch and the shapes detector…")
@@ -126,16 +128,6 @@ def suppress(src: dict[str, Any], method: str, iou: float, score: float, sigma: 
     return result
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def threshold_sweep(key: str, _src: dict[str, Any], method: str, score: float, sigma: float) -> dict[str, list]:
-    rows = [suppress(_src, method, t, score, sigma) for t in SWEEP]
-    return {
-        "kept": [len(r["kept_scores"]) for r in rows],
-        "precision": [r["precision"] for r in rows],
-        "recall": [r["recall"] for r in rows],
-    }
-
-
 @st.cache_resource(max_entries=64, show_spinner=False)  # a resource: read-only, not copied on every rerun
 def trace(key: str, _src: dict[str, Any], score: float, iou: float) -> tuple[np.ndarray, list[Any]]:
     e = engine()
@@ -214,22 +206,40 @@ else:
     key = f"scene:{int(seed)}"
 
 
+@st.cache_data(max_entries=32, show_spinner="Running NMS at every IoU threshold…")
+def threshold_runs(key: str, _src: dict[str, Any], method: str, score: float, sigma: float) -> list[dict[str, Any]]:
+    """``suppress`` at every IoU threshold the figure's slider offers (0.05 to 0.95)."""
+    return [suppress(_src, method, t, score, sigma) for t in IOU_STEPS]
+
+
+def threshold_views(
+    src: dict[str, Any], runs: list[dict[str, Any]], show_raw: bool, show_gt: bool
+) -> list[ThresholdView]:
+    views = []
+    for t, out in zip(IOU_STEPS, runs, strict=True):
+        n_cand, n_kept = len(out["candidates"]), len(out["kept_scores"])
+        layers = []
+        if show_raw and n_cand > n_kept:
+            suppressed = np.setdiff1d(out["candidates"], out["kept_index"])
+            layers.append(box_layer(src["boxes"][suppressed], f"suppressed ({len(suppressed)})", SUPPRESSED, 1))
+        if show_gt:
+            layers.append(box_layer(src["gt_boxes"], "ground truth", "#111827", 1.5, dash="dot"))
+        kept, markers = kept_layers(out["kept_boxes"], out["kept_scores"], out["kept_labels"], src["classes"])
+        meta: dict[str, Any] = {"iou": t, "kept": n_kept, "suppressed": n_cand - n_kept}
+        title = f"<b>{n_kept}</b> kept · {n_cand - n_kept} suppressed"
+        if out["ap"] is not None:
+            meta.update(precision=round(out["precision"], 4), recall=round(out["recall"], 4), ap=round(out["ap"], 4))
+            title += f" · precision {out['precision']:.2f} · recall {out['recall']:.2f} · AP@0.5 {out['ap']:.2f}"
+        views.append(ThresholdView(t, layers + kept, markers, title, meta))
+    return views
+
+
 @st.fragment
 def suppression_panel(src: dict[str, Any], key: str) -> None:
     is_shapes = src["gt_boxes"] is not None
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     method = c1.selectbox("Method", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="method")
-    iou = c2.slider(
-        "IoU threshold",
-        0.05,
-        0.95,
-        0.5 if method != "soft-linear" else 0.3,
-        0.05,
-        key=f"iou-{method}",
-        help="Greedy: a box overlapping a kept box by more than this is removed. "
-        "Soft-NMS linear: overlaps above it get their score decayed by (1 - IoU).",
-    )
-    score = c3.slider(
+    score = c2.slider(
         "Score threshold",
         0.0,
         0.95,
@@ -240,7 +250,7 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
     )
     sigma = 0.5
     if method == "soft-gaussian":
-        sigma = st.slider(
+        sigma = c3.number_input(
             "Gaussian σ",
             0.05,
             2.0,
@@ -249,39 +259,35 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
             key="sigma",
             help="Soft-NMS Gaussian: a box's score is multiplied by exp(-IoU² / σ). Smaller σ, harsher.",
         )
-    out = suppress(src, method, iou, score, sigma)
-    n_cand, n_kept = len(out["candidates"]), len(out["kept_scores"])
+    runs = threshold_runs(f"{key}:{method}:{score}:{sigma}", src, method, score, sigma)
+    default_iou = 0.3 if method == "soft-linear" else 0.5
+    n_cand = len(runs[0]["candidates"])
 
     left, right = st.columns([3, 2], gap="large")
     with left:
-        show_raw = st.toggle("Show suppressed boxes", value=True, key="show-raw")
-        suppressed = np.setdiff1d(out["candidates"], out["kept_index"])
-        layers = []
-        if show_raw and len(suppressed):
-            layers.append(box_layer(src["boxes"][suppressed], f"suppressed ({len(suppressed)})", SUPPRESSED, 1))
-        if is_shapes and st.session_state.get("show-gt", False):
-            layers.append(box_layer(src["gt_boxes"], "ground truth", "#111827", 1.5, dash="dot"))
-        kept, markers = kept_layers(out["kept_boxes"], out["kept_scores"], out["kept_labels"], src["classes"])
+        t1, t2 = st.columns(2)
+        show_raw = t1.toggle("Show suppressed boxes", value=True, key="show-raw")
+        show_gt = is_shapes and t2.toggle("Show ground truth", key="show-gt")
+        views = threshold_views(src, runs, show_raw, show_gt)
         h, w = src["image"].shape[:2]
         st.plotly_chart(
-            image_figure(image_uri(key, src["image"]), w, h, layers + kept, markers),
+            threshold_figure(image_uri(key, src["image"]), w, h, views, IOU_STEPS.index(default_iou)),
             key="boxes-figure",
             config={"displayModeBar": False},
         )
     with right:
-        m1, m2, m3 = st.columns(3)
-        m1.metric("Raw boxes", n_cand, help=f"of {len(src['scores'])} before the score threshold")
-        m2.metric("Kept", n_kept)
-        m3.metric("Suppressed", n_cand - n_kept)
+        st.metric("Raw boxes", n_cand, help=f"of {len(src['scores'])} above the score threshold")
+        st.markdown(
+            "**Drag the IoU threshold slider under the image.** Greedy NMS removes a box that overlaps a kept, "
+            "better-scoring box by more than the threshold: lower it and neighbours vanish; raise it and "
+            "duplicates survive. NMS has already run at every threshold, so the boxes redraw in your browser "
+            "as you drag."
+        )
         if is_shapes:
-            st.toggle("Show ground truth", key="show-gt")
-            p1, p2, p3 = st.columns(3)
-            p1.metric("Precision", f"{out['precision']:.2f}", help="kept boxes that match an object (IoU ≥ 0.5)")
-            p2.metric("Recall", f"{out['recall']:.2f}", help="objects found by a kept box (IoU ≥ 0.5)")
-            p3.metric("AP@0.5", f"{out['ap']:.2f}", help="average precision of this scene, mean over shapes")
             st.caption(
                 f"The scene holds {len(src['gt_boxes'])} shapes. The detector predicts a box at each of "
-                f"{len(src['scores'])} grid cells; neighbouring cells repeat the same object."
+                f"{len(src['scores'])} grid cells; neighbouring cells repeat the same object. Precision and "
+                "recall count a kept box as a hit when it overlaps an unclaimed shape of its class by IoU ≥ 0.5."
             )
         else:
             st.caption(src["note"] or "")
@@ -297,11 +303,22 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
             )
 
     # One panel at a time (not tabs): only the panel in view is computed when a slider moves.
-    views = ["Step through the greedy loop", "Move the IoU threshold", "All held-out scenes"]
-    view = st.segmented_control("Look closer", views, default=views[0], key="view") or views[0]
-    tab_step, tab_sweep, tab_all = (view == v for v in views)
+    views_ = ["Step through the greedy loop", "Move the IoU threshold", "All held-out scenes"]
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    view = c1.segmented_control("Look closer", views_, default=views_[0], key="view") or views_[0]
+    iou = c2.select_slider(
+        "IoU threshold here",
+        IOU_STEPS,
+        default_iou,
+        format_func=lambda t: f"{t:.2f}",
+        key=f"iou-{method}",
+        help="The threshold for the step-through and the marker on the charts below.",
+    )
+    tab_step, tab_sweep, tab_all = (view == v for v in views_)
     if tab_step:
         cand, steps = trace(f"{key}:{score}:{iou}", src, score, iou)
+        if method != "greedy":
+            st.caption("The step-through shows plain greedy NMS, whatever the method above.")
         if not steps:
             st.info("No raw boxes are above the score threshold.")
         else:
@@ -340,14 +357,14 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
                 else:
                     st.caption("Nothing left to compare: this was the last step.")
     if tab_sweep:
-        sweep = threshold_sweep(f"{key}:{score}:{sigma}:{method}", src, method, score, sigma)
+        kept_counts = [len(r["kept_scores"]) for r in runs]
         c1, c2 = st.columns(2)
-        c1.plotly_chart(sweep_figure(SWEEP, {"boxes kept": sweep["kept"]}, "boxes kept", iou), key="sweep-kept")
+        c1.plotly_chart(sweep_figure(IOU_STEPS, {"boxes kept": kept_counts}, "boxes kept", iou), key="sweep-kept")
         if is_shapes:
             c2.plotly_chart(
                 sweep_figure(
-                    SWEEP,
-                    {"precision": sweep["precision"], "recall": sweep["recall"]},
+                    IOU_STEPS,
+                    {"precision": [r["precision"] for r in runs], "recall": [r["recall"] for r in runs]},
                     "this scene, IoU ≥ 0.5 match",
                     iou,
                 ),

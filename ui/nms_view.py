@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -45,20 +46,8 @@ def box_layer(
         "layer": "above",
         "name": name,
         "showlegend": legend,
-        "visible": True if len(boxes) else False,
+        "visible": bool(len(boxes)),
     }
-
-
-def label_trace(boxes: np.ndarray, texts: list[str], colour: str) -> go.Scatter:
-    return go.Scatter(
-        x=boxes[:, 0] if len(boxes) else [],
-        y=boxes[:, 1] if len(boxes) else [],
-        mode="markers",
-        marker={"size": 7, "color": colour, "symbol": "square"},
-        text=texts,
-        hovertemplate="%{text}<extra></extra>",
-        showlegend=False,
-    )
 
 
 def image_figure(
@@ -90,11 +79,11 @@ def image_figure(
 
 def kept_layers(
     boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, class_names: list[str] | None
-) -> tuple[list[dict[str, object]], list[go.Scatter]]:
-    """Kept boxes, one layer per class so the legend names classes (over a white halo), plus one trace of hover
-    markers with the scores -> (layers, traces)."""
+) -> tuple[list[dict[str, object]], dict[str, list]]:
+    """Kept boxes, one layer per class so the legend names classes (each over a white halo), plus hover markers
+    at their top-left corners -> (layers, markers with x, y, text and colour lists)."""
     layers: list[dict[str, object]] = []
-    traces = []
+    markers: dict[str, list] = {"x": [], "y": [], "text": [], "color": []}
     names = class_names or ["detection"]
     for c, name in enumerate(names):
         sel = labels == c
@@ -105,9 +94,80 @@ def kept_layers(
             box_layer(boxes[sel], "", "rgba(255, 255, 255, 0.9)", 5, legend=False),
             box_layer(boxes[sel], f"kept: {name}", colour, 2.5),
         ]
-        texts = [f"{name} · score {s:.2f}" for s in scores[sel]]
-        traces.append(label_trace(boxes[sel], texts, colour))
-    return layers, traces
+        markers["x"] += np.round(boxes[sel, 0], 1).tolist()
+        markers["y"] += np.round(boxes[sel, 1], 1).tolist()
+        markers["text"] += [f"{name} · score {s:.2f}" for s in scores[sel]]
+        markers["color"] += [colour] * int(sel.sum())
+    return layers, markers
+
+
+@dataclass(frozen=True)
+class ThresholdView:
+    """What the box figure shows at one IoU threshold."""
+
+    iou: float
+    layers: list[dict[str, object]]  # box shapes, drawn in order
+    markers: dict[str, list]  # hover markers of the kept boxes (x, y, text, color)
+    title: str  # the counts and metrics at this threshold, as the figure title
+    meta: dict[str, object]  # the same figures as numbers, for tests and the benchmark
+
+
+def threshold_figure(
+    source: str, width: int, height: int, views: list[ThresholdView], active: int, display_width: int = 560
+) -> go.Figure:
+    """The image with the boxes of ``views[active]`` and a plotly slider over all views. Moving that slider
+    swaps the precomputed shapes, markers and title in the browser, with no round trip to the server."""
+    view = views[active]
+    markers = go.Scatter(
+        x=view.markers["x"],
+        y=view.markers["y"],
+        mode="markers",
+        marker={"size": 7, "color": view.markers["color"], "symbol": "square"},
+        text=view.markers["text"],
+        hovertemplate="%{text}<extra></extra>",
+        showlegend=False,
+    )
+    fig = image_figure(source, width, height, view.layers, [markers], display_width=display_width)
+    steps = [
+        {
+            "method": "update",
+            "label": f"{v.iou:.2f}",
+            "args": [
+                {
+                    "x": [v.markers["x"]],
+                    "y": [v.markers["y"]],
+                    "text": [v.markers["text"]],
+                    "marker.color": [v.markers["color"]],
+                },
+                {"shapes": v.layers, "title.text": v.title, "meta": v.meta},
+                [0],
+            ],
+        }
+        for v in views
+    ]
+    fig.update_layout(
+        title={"text": view.title, "x": 0, "xanchor": "left", "y": 0.995, "yanchor": "top", "font": {"size": 14}},
+        meta=view.meta,
+        margin={"l": 0, "r": 0, "t": 34, "b": 150},
+        height=round(display_width * height / width) + 184,
+        legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
+        sliders=[
+            {
+                "active": active,
+                "steps": steps,
+                "currentvalue": {"prefix": "IoU threshold ", "font": {"size": 13}},
+                "pad": {"t": 8, "b": 0},
+                "x": 0,
+                "len": 1,
+                "y": -0.01,
+                "yanchor": "top",
+                "ticklen": 3,
+                "transition": {"duration": 0},  # the grip jumps to the step: no 150 ms slide to wait for
+                "font": {"size": 10},
+            }
+        ],
+    )
+    return fig
 
 
 def sweep_figure(

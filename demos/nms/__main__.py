@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import time
@@ -70,7 +69,8 @@ def bench(
                 }
             )
         results[device.type] = rows
-    name = torch.cuda.get_device_name(0) if torch.cuda.is_available() else platform.processor() or platform.machine()
+    cpu = describe(torch.device("cpu"), threads=True)
+    name = f"{cpu} and {describe(torch.device('cuda'))}" if torch.cuda.is_available() else cpu
     return {"iou_threshold": threshold, "repeat": repeat, "device_name": name, "results": results}
 
 
