@@ -70,6 +70,13 @@ test-postgres: setup
 	  $(BIN)/python -m pytest -q tests/pages -k "$(PG_PAGES)"'
 
 # 20 simulated learners answering at once for 20 s: SQLite, then PostgreSQL with its default durability.
+# Speed figures quoted in the README (each prints JSON; none is a test).
+bench: setup chromium
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/nms_redraw.py
+	$(BIN)/python bench/transfer_default.py
+
 bench-load: setup
 	$(BIN)/python bench/load.py
 	PG_DURABLE=1 tests/with_postgres.sh sh -c '$(BIN)/python bench/load.py --url "$$DATABASE_URL"'
