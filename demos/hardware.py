@@ -14,3 +14,8 @@ def describe(device: torch.device, threads: bool = False) -> str:
         return torch.cuda.get_device_name(device)
     text = f"{os.cpu_count()}-core {platform.machine()} CPU"
     return f"{text}, {torch.get_num_threads()} torch threads" if threads else text
+
+
+def label(device: torch.device) -> str:
+    """How a page names the device its compute runs on: 'CPU', or 'CUDA (<GPU name>)'."""
+    return f"CUDA ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "CPU"

@@ -476,7 +476,9 @@ def main() -> None:
         demo_header("bayesian")
         st.error(f"{exc}. The checkpoints ship with the project; if they are missing, train them with that command.")
         return
-    demo_header("bayesian", f"{device.type.upper()}" + ("" if device.type == "cpu" else f" ({device})"))
+    from demos.hardware import label
+
+    demo_header("bayesian", label(device))
     st.markdown(
         "Four networks of the same small CNN read handwritten digits (MNIST): an **ordinary CNN**, **MC dropout**, "
         "**Bayes by Backprop** and a small **deep ensemble** of independently trained CNNs. The last three make "

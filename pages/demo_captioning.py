@@ -47,14 +47,6 @@ def record() -> dict[str, Any]:
     return json.loads(RECORD.read_text()) if RECORD.exists() else {}
 
 
-def device_label(device: Any) -> str:
-    if device.type == "cuda":
-        import torch
-
-        return f"CUDA ({torch.cuda.get_device_name(device)})"
-    return "CPU"
-
-
 def explain(model: Any, device: Any, scene: Any, beam: int, trained_max: int) -> Any:
     from demos.captioning.report import explain as run
 
@@ -312,6 +304,8 @@ except FileNotFoundError as exc:
 info = record()
 metrics = info.get("metrics", {})
 trained_max = int(info.get("config", {}).get("max_objects", 4))
+
+from demos.hardware import label as device_label  # noqa: E402  (torch is loaded by now)
 
 demo_header("captioning", device_label(device))
 st.markdown(

@@ -49,7 +49,9 @@ def engine() -> dict[str, Any]:
     from demos.scenes import SHAPES
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    label = f"CUDA ({torch.cuda.get_device_name(0)})" if device.type == "cuda" else "CPU"
+    from demos.hardware import label as device_label
+
+    label = device_label(device)
     model = detector.load(detector.CHECKPOINT, device)
     return {
         "torch": torch,
