@@ -177,11 +177,11 @@ def sweep_figure(
     if marker is not None:
         fig.add_vline(x=marker, line_dash="dot", line_color="#64748B", annotation_text="your threshold")
     fig.update_layout(
-        height=320,
+        height=360,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         xaxis_title="NMS IoU threshold",
         yaxis_title=y_title,
-        legend={"orientation": "h", "y": 1.12},
+        legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0},  # under the axis: never over a line
     )
     return fig
 
