@@ -264,8 +264,9 @@ def caption_panel(device: Any, model: Any, trained_max: int) -> None:
 def live_panel(device: Any) -> None:
     st.caption(
         "Trains the shipped architecture from scratch on 1,000 scenes with batch 32. On a GPU a few hundred "
-        "steps take seconds; on a shared CPU they can take minutes. A few hundred steps learn sizes and "
-        "colours; shapes take longer, so expect wrong shapes from a short run."
+        "steps take seconds; on a shared CPU they can take minutes. A few hundred steps learn the caption "
+        "grammar; looking at the right object takes thousands (the shipped model trained for 4,000), so expect "
+        "wrong words and scattered attention from a short run."
     )
     steps = st.slider("Steps", 20, 1000, 200, 20, key="live_steps")
     if not st.button("Train now", icon=":material/model_training:", key="live_go"):
@@ -312,7 +313,11 @@ st.markdown(
     "A small **Show, Attend and Tell** model: a CNN turns a 64 × 64 scene into an 8 × 8 grid of features and "
     "an LSTM writes the caption one word at a time, each time taking a soft-attention weighted average of the "
     "grid. Because the scenes are rendered, we know every object's box, so we can check whether the model "
-    "looked at the object it named."
+    "looked at the object it named. One change from the paper makes that check meaningful: the LSTM remembers "
+    "only *where* it looked, never what it saw, and training penalises spread-out attention, so a word like "
+    "*red* or *circle* can only come from looking at that object at that word. As published (the LSTM reads the "
+    "features it attended to and starts from the grid's average), the same network at the same training "
+    "length put its attention peak on the named object for 8 % of shape words instead of 60 % (README ablation)."
 )
 if metrics:
     cols = st.columns(4)
@@ -333,8 +338,9 @@ if metrics.get("by_objects"):
     st.subheader("Where it fails")
     st.caption(
         f"The model saw 1 to {trained_max} objects per scene in training. With more, it still writes fluent "
-        "captions (BLEU stays fair, because most words are shared grammar) but names fewer of the objects, and "
-        "attention drifts. Set *Objects* above to 5 or 6 to see it on single scenes."
+        "captions (BLEU stays fair, because most words are shared grammar) and still looks at each object it "
+        "names, but it stops after four or so and never names them all. Set *Objects* above to 5 or 6 to see "
+        "it on single scenes."
     )
     st.plotly_chart(by_objects_figure(metrics["by_objects"]), width="stretch")
 

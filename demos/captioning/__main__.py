@@ -64,7 +64,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--max-objects", type=int, default=TrainConfig.max_objects)
     t.add_argument("--doubly-stochastic", type=float, default=TrainConfig.doubly_stochastic, help="lambda")
     t.add_argument(
+        "--attention-entropy",
+        type=float,
+        default=TrainConfig.attention_entropy,
+        help="weight of the attention entropy in the loss (pushes each word to look at few cells)",
+    )
+    t.add_argument(
+        "--mid-kernel",
+        type=int,
+        choices=[1, 3],
+        default=SMALL_MODEL.mid_kernel,
+        help="kernel at 1/4 resolution: 1 narrows each grid cell's view from ~20 px to ~12 px",
+    )
+    t.add_argument(
         "--head-kernel", type=int, choices=[1, 3], default=SMALL_MODEL.head_kernel, help="3 = wide cell view (ablation)"
+    )
+    t.add_argument(
+        "--init",
+        choices=["image", "zeros"],
+        default="image" if SMALL_MODEL.init_from_image else "zeros",
+        help="decoder start state: from the mean grid feature, or zeros (image only through attention)",
+    )
+    t.add_argument(
+        "--attend",
+        choices=["before-word", "after-word"],
+        default="after-word" if SMALL_MODEL.look_after_word else "before-word",
+        help="query attention with the state before or after reading the previous word",
+    )
+    t.add_argument(
+        "--feedback",
+        choices=["context", "where"],
+        default=SMALL_MODEL.feedback,
+        help="what the LSTM reads of its attention: the attended features, or only the attended position",
     )
     t.add_argument("--out", type=Path, default=CHECKPOINT)
     t.add_argument("--note", default="", help="added to the hardware field, e.g. 'shared with other jobs'")
@@ -93,7 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             train_scenes=args.scenes,
             max_objects=args.max_objects,
             doubly_stochastic=args.doubly_stochastic,
-            model=replace(SMALL_MODEL, head_kernel=args.head_kernel),
+            attention_entropy=args.attention_entropy,
+            model=replace(
+                SMALL_MODEL,
+                head_kernel=args.head_kernel,
+                mid_kernel=args.mid_kernel,
+                init_from_image=args.init == "image",
+                look_after_word=args.attend == "after-word",
+                feedback=args.feedback,
+            ),
         )
         started = time.perf_counter()
         model, history = train(config, device)

@@ -24,6 +24,7 @@ class ModelConfig:
     image_size: int = 64  # input side in pixels; the grid is image_size / 8 cells a side
     channels: tuple[int, int, int] = (32, 64, 128)  # encoder widths at 1/2, 1/4 and 1/8 resolution
     full_res_stem: bool = False  # first convolution at full resolution (finer shape edges, costs more)
+    mid_kernel: int = 3  # kernel of the convolution at 1/4 resolution: 1 narrows each cell's view to ~12 px
     head_kernel: int = 1  # kernel of the two convolutions at 1/8 resolution: 1 keeps each cell's view local
     # (about 20 px), so the model must look at an object to name it; 3 widens every cell's view to ~52 px
     feature_dim: int = 128  # D: size of each grid cell's feature vector
@@ -32,6 +33,15 @@ class ModelConfig:
     hidden_dim: int = 256  # LSTM state size
     attention_dim: int = 128  # size of the additive attention's hidden layer
     gate: bool = True  # Show-Attend-Tell gating scalar on the context
+    init_from_image: bool = True  # start the LSTM from the mean grid feature (Show, Attend and Tell); False
+    # starts it from zeros, so everything the decoder knows about the image arrives through attention
+    look_after_word: bool = False  # False: attend with the state before reading the previous word, feed the
+    # context into the LSTM (Show, Attend and Tell). True: read the previous word first, then attend with the
+    # new state (Luong et al. 2015); the context still reaches the next step's LSTM input ("input feeding")
+    feedback: str = "context"  # what the LSTM reads of where it attended: "context" (the attended features, as
+    # in Show, Attend and Tell) or "where" (only the attended position, sum_l alpha_l (x_l, y_l)): then colour,
+    # size and shape never enter the recurrent state, and every word about how an object looks must be read
+    # through that word's own attention
     dropout: float = 0.2  # before the output layer, training only
 
     @property
@@ -45,6 +55,13 @@ def _conv(cin: int, cout: int, stride: int = 1, kernel: int = 3) -> nn.Sequentia
     )
 
 
+def grid_positions(grid: int, like: torch.Tensor) -> torch.Tensor:
+    """(x, y) centre of every grid cell in row-major order, scaled to (-1, 1): (L, 2) on ``like``'s device."""
+    centres = (torch.arange(grid, device=like.device, dtype=like.dtype) + 0.5) / grid * 2 - 1  # (G,)
+    ys, xs = torch.meshgrid(centres, centres, indexing="ij")  # (G, G) each
+    return torch.stack([xs, ys], dim=-1).view(grid * grid, 2)  # (L, 2)
+
+
 class Encoder(nn.Module):
     """Image (B, 3, S, S) -> grid features (B, L, D), L = (S/8)^2, cells in row-major order (top row first)."""
 
@@ -55,7 +72,7 @@ class Encoder(nn.Module):
             *([_conv(3, c1), nn.MaxPool2d(2)] if config.full_res_stem else [_conv(3, c1, stride=2)]),  # 1/2
             _conv(c1, c1),
             nn.MaxPool2d(2),  # 1/4
-            _conv(c1, c2),
+            _conv(c1, c2, kernel=config.mid_kernel),
             nn.MaxPool2d(2),  # 1/8
             _conv(c2, c3, kernel=config.head_kernel),
             _conv(c3, c3, kernel=config.head_kernel),
@@ -68,9 +85,7 @@ class Encoder(nn.Module):
         b, _, g, _ = x.shape
         x = x.flatten(2).transpose(1, 2)  # (B, L, C)
         if self.coords:
-            centres = (torch.arange(g, device=x.device, dtype=x.dtype) + 0.5) / g * 2 - 1  # (G,) in (-1, 1)
-            ys, xs = torch.meshgrid(centres, centres, indexing="ij")  # (G, G) each
-            pos = torch.stack([xs, ys], dim=-1).view(1, g * g, 2).expand(b, -1, -1)  # (B, L, 2)
+            pos = grid_positions(g, x).unsqueeze(0).expand(b, -1, -1)  # (B, L, 2)
             x = torch.cat([x, pos], dim=-1)  # (B, L, C + 2)
         return F.relu(self.project(x))  # (B, L, D)
 
@@ -95,7 +110,7 @@ class AdditiveAttention(nn.Module):
         return context, alpha
 
 
-State = tuple[torch.Tensor, torch.Tensor]  # LSTM (h, c), each (B, H)
+State = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # LSTM h (B, H), c (B, H), feedback (B, D or 2)
 
 
 class Captioner(nn.Module):
@@ -108,7 +123,9 @@ class Captioner(nn.Module):
         self.embed = nn.Embedding(config.vocab, config.embed_dim)
         self.init_h, self.init_c = nn.Linear(d, h), nn.Linear(d, h)
         self.gate = nn.Linear(h, 1) if config.gate else None
-        self.lstm = nn.LSTMCell(config.embed_dim + d, h)
+        if config.feedback not in ("context", "where"):
+            raise ValueError(f"feedback must be 'context' or 'where', got {config.feedback!r}")
+        self.lstm = nn.LSTMCell(config.embed_dim + (d if config.feedback == "context" else 2), h)
         self.drop = nn.Dropout(config.dropout)
         self.out = nn.Linear(h + d, config.vocab)
 
@@ -116,20 +133,37 @@ class Captioner(nn.Module):
         """images (B, 3, S, S) -> features (B, L, D), their attention projection (B, L, A), initial state."""
         features = self.encoder(images)  # (B, L, D)
         mean = features.mean(dim=1)  # (B, D)
-        state = (torch.tanh(self.init_h(mean)), torch.tanh(self.init_c(mean)))
-        return features, self.attention.features(features), state
+        if self.config.init_from_image:
+            h, c = torch.tanh(self.init_h(mean)), torch.tanh(self.init_c(mean))  # (B, H) each
+        else:
+            h = c = mean.new_zeros(mean.shape[0], self.config.hidden_dim)  # (B, H)
+        fed = mean.new_zeros(mean.shape[0], mean.shape[1] if self.config.feedback == "context" else 2)  # (B, D|2)
+        return features, self.attention.features(features), (h, c, fed)
 
     def step(
         self, words: torch.Tensor, state: State, features: torch.Tensor, projected: torch.Tensor
     ) -> tuple[torch.Tensor, State, torch.Tensor]:
         """One word: previous words (B,), state -> logits (B, V) for the next word, new state, alpha (B, L)."""
-        h, c = state
-        context, alpha = self.attention(features, projected, h)  # (B, D), (B, L)
-        if self.gate is not None:
-            context = torch.sigmoid(self.gate(h)) * context  # (B, D)
-        h, c = self.lstm(torch.cat([self.embed(words), context], dim=1), (h, c))  # (B, H) each
+        h, c, fed = state
+        if self.config.look_after_word:
+            h, c = self.lstm(torch.cat([self.embed(words), fed], dim=1), (h, c))  # (B, H) each
+            context, alpha = self.attention(features, projected, h)  # (B, D), (B, L)
+            if self.gate is not None:
+                context = torch.sigmoid(self.gate(h)) * context  # (B, D)
+            fed = self._feedback(context, alpha)
+        else:
+            context, alpha = self.attention(features, projected, h)  # (B, D), (B, L)
+            if self.gate is not None:
+                context = torch.sigmoid(self.gate(h)) * context  # (B, D)
+            h, c = self.lstm(torch.cat([self.embed(words), self._feedback(context, alpha)], dim=1), (h, c))
         logits = self.out(self.drop(torch.cat([h, context], dim=1)))  # (B, V)
-        return logits, (h, c), alpha
+        return logits, (h, c, fed), alpha
+
+    def _feedback(self, context: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+        """What the LSTM reads of this step's attention: the context (B, D) or the attended position (B, 2)."""
+        if self.config.feedback == "context":
+            return context
+        return alpha @ grid_positions(self.config.grid, alpha)  # (B, L) @ (L, 2) -> (B, 2)
 
     def forward(self, images: torch.Tensor, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher forcing. images (B, 3, S, S), tokens (B, T) from <start> to <end> then padding ->
@@ -144,19 +178,27 @@ class Captioner(nn.Module):
 
 
 def caption_loss(
-    logits: torch.Tensor, alphas: torch.Tensor, tokens: torch.Tensor, doubly_stochastic: float
+    logits: torch.Tensor,
+    alphas: torch.Tensor,
+    tokens: torch.Tensor,
+    doubly_stochastic: float,
+    entropy: float = 0.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Cross-entropy of the next word plus ``doubly_stochastic * sum_l (1 - sum_t alpha_tl)^2`` (mean over the
-    batch; padded steps excluded). logits (B, T-1, V), alphas (B, T-1, L), tokens (B, T) ->
-    (total loss, cross-entropy alone), both scalars."""
+    batch) plus ``entropy`` times the mean entropy of each step's attention, ``-sum_l alpha_l log alpha_l``
+    (a push towards looking at few cells); padded steps excluded. logits (B, T-1, V), alphas (B, T-1, L),
+    tokens (B, T) -> (total loss, cross-entropy alone), both scalars."""
     targets = tokens[:, 1:]  # (B, T-1)
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=WORD_ID["<pad>"])
-    if doubly_stochastic == 0:
-        return ce, ce
+    total = ce
     valid = (targets != WORD_ID["<pad>"]).unsqueeze(-1).to(alphas.dtype)  # (B, T-1, 1)
-    coverage = (alphas * valid).sum(dim=1)  # (B, L)
-    penalty = ((1 - coverage) ** 2).sum(dim=1).mean()
-    return ce + doubly_stochastic * penalty, ce
+    if doubly_stochastic:
+        coverage = (alphas * valid).sum(dim=1)  # (B, L)
+        total = total + doubly_stochastic * ((1 - coverage) ** 2).sum(dim=1).mean()
+    if entropy:
+        h = -(alphas * torch.log(alphas.clamp_min(1e-12))).sum(dim=-1, keepdim=True)  # (B, T-1, 1)
+        total = total + entropy * (h * valid).sum() / valid.sum().clamp_min(1)
+    return total, ce
 
 
 @dataclass(frozen=True)
@@ -203,7 +245,7 @@ def beam_search(model: Captioner, image: torch.Tensor, width: int = 3, max_len: 
     if width < 1:
         raise ValueError(f"beam width must be at least 1, got {width}")
     model.eval()
-    features, projected, (h, c) = model.start(image.unsqueeze(0))  # (1, L, D), (1, L, A), (1, H) each
+    features, projected, state = model.start(image.unsqueeze(0))  # (1, L, D), (1, L, A), state rows (1, ...)
     end = WORD_ID[END]
     words = torch.tensor([WORD_ID[START]], device=image.device)  # (k,)
     scores = torch.zeros(1, device=image.device)  # (k,) summed log-probability of each open beam
@@ -212,9 +254,9 @@ def beam_search(model: Captioner, image: torch.Tensor, width: int = 3, max_len: 
     finished: list[tuple[float, list[int], list[torch.Tensor]]] = []
     for _ in range(max_len):
         k = words.shape[0]
-        logits, (h, c), alpha = model.step(
-            words, (h, c), features.expand(k, -1, -1), projected.expand(k, -1, -1)
-        )  # (k, V), (k, H), (k, L)
+        logits, state, alpha = model.step(
+            words, state, features.expand(k, -1, -1), projected.expand(k, -1, -1)
+        )  # (k, V), state rows (k, ...), (k, L)
         total = (scores.unsqueeze(1) + torch.log_softmax(logits, dim=1)).flatten()  # (k * V,)
         top, index = total.topk(min(width, total.numel()))
         open_beams: list[tuple[int, int, float, list[int], list[torch.Tensor]]] = []  # beam, word, score, path
@@ -229,7 +271,7 @@ def beam_search(model: Captioner, image: torch.Tensor, width: int = 3, max_len: 
         if not open_beams or best_done >= max(o[2] for o in open_beams):
             break
         rows = torch.tensor([o[0] for o in open_beams], device=image.device)
-        h, c = h[rows], c[rows]
+        state = (state[0][rows], state[1][rows], state[2][rows])
         words = torch.tensor([o[1] for o in open_beams], device=image.device)
         scores = torch.tensor([o[2] for o in open_beams], device=image.device)
         paths, maps = [o[3] for o in open_beams], [o[4] for o in open_beams]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from demos.captioning.captions import captions
@@ -65,3 +66,18 @@ def test_reduced_model_trains_and_evaluates_with_the_full_report_structure() -> 
     assert set(by) == {"1", "4"} and by["1"]["in_training"] and not by["4"]["in_training"]
     assert by["4"]["images"] == 3
     assert result["ms_per_image_greedy"] > 0 and result["ms_per_image_beam3"] > 0
+
+
+def test_the_shipped_checkpoint_reproduces_its_recorded_test_metrics() -> None:
+    """The headline figures in captioner.json (and so on the page and in the README) come from this checkpoint:
+    re-evaluating it on the same 1,000 test scenes gives the same numbers, and they meet the targets."""
+    import json
+
+    from demos.captioning.train import CHECKPOINT, load
+
+    record = json.loads(CHECKPOINT.with_suffix(".json").read_text())["metrics"]
+    model = load(CHECKPOINT, torch.device("cpu"))
+    result = evaluate(model, torch.device("cpu"), EvalConfig(counts=(), timing_images=2))
+    for key in ("bleu4", "attention_localization", "exact_objects", "object_recall", "relation_accuracy"):
+        assert result[key] == pytest.approx(record[key], abs=2e-4), key
+    assert result["bleu4"] >= 0.5 and result["attention_localization"] >= 0.8

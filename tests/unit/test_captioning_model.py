@@ -23,8 +23,9 @@ def test_shapes_and_attention_sums_to_one_over_the_grid() -> None:
     model = _model()
     images = torch.rand(3, 3, 64, 64)
     tokens = torch.tensor([[*encode("a small red circle".split()), 0, 0]] * 3)  # (3, 8)
-    features, projected, (h, c) = model.start(images)
+    features, projected, (h, c, fed) = model.start(images)
     assert features.shape == (3, 64, 16) and projected.shape == (3, 64, 16) and h.shape == c.shape == (3, 32)
+    assert fed.shape == (3, 16)  # the context the first LSTM step reads (zeros)
     logits, alphas = model(images, tokens)
     assert logits.shape == (3, 7, TINY.vocab) and alphas.shape == (3, 7, 64)
     assert torch.allclose(alphas.sum(-1), torch.ones(3, 7), atol=1e-6)
@@ -91,3 +92,43 @@ def test_checkpoint_round_trip(tmp_path: Path) -> None:
     assert again.config == TINY
     with pytest.raises(FileNotFoundError, match=r"python -m demos\.captioning train"):
         load(tmp_path / "missing.pt", torch.device("cpu"))
+
+
+def test_attention_entropy_term_by_hand() -> None:
+    # Uniform attention over four cells has entropy ln 4 at every valid step; padded steps do not count.
+    tokens = torch.tensor([[WORD_ID["<start>"], WORD_ID["a"], WORD_ID[END], 0]])  # (1, 4)
+    logits = torch.zeros(1, 3, 5)
+    alphas = torch.full((1, 3, 4), 0.25)
+    alphas[0, 2] = torch.tensor([1.0, 0.0, 0.0, 0.0])  # the padded step: would lower the mean if it counted
+    total, ce = caption_loss(logits, alphas, tokens.clamp(max=4), doubly_stochastic=0.0, entropy=0.1)
+    assert total.item() == pytest.approx(ce.item() + 0.1 * torch.log(torch.tensor(4.0)).item())
+
+
+@pytest.mark.parametrize("look_after_word", [False, True])
+def test_where_feedback_gives_the_lstm_only_the_attended_position(look_after_word: bool) -> None:
+    config = ModelConfig(
+        channels=(8, 8, 16),
+        feature_dim=16,
+        hidden_dim=32,
+        embed_dim=8,
+        attention_dim=16,
+        init_from_image=False,
+        look_after_word=look_after_word,
+        feedback="where",
+    )
+    model = _model(config)
+    assert model.lstm.input_size == 8 + 2
+    images = torch.rand(2, 3, 64, 64)
+    features, projected, (h, c, fed) = model.start(images)
+    assert not h.any() and not c.any() and fed.shape == (2, 2)  # nothing of the image before the first look
+    words = torch.full((2,), WORD_ID["<start>"])
+    _, (_, _, fed), alpha = model.step(words, (h, c, fed), features, projected)
+    centres = (torch.arange(8) + 0.5) / 8 * 2 - 1  # cell centres in (-1, 1), row-major grid
+    expected_x = (alpha.view(2, 8, 8) * centres.view(1, 1, 8)).sum(dim=(1, 2))
+    expected_y = (alpha.view(2, 8, 8) * centres.view(1, 8, 1)).sum(dim=(1, 2))
+    if look_after_word:
+        assert torch.allclose(fed, torch.stack([expected_x, expected_y], dim=1), atol=1e-6)
+    _, alphas = model(images, torch.tensor([encode("a small red circle".split())] * 2))
+    assert torch.allclose(alphas.sum(-1), torch.ones(2, 5), atol=1e-6)
+    with pytest.raises(ValueError, match="feedback"):
+        Captioner(ModelConfig(feedback="what"))
