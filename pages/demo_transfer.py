@@ -111,7 +111,15 @@ def curve_figure(points: list[Any], strategy: str) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         xaxis={"title": "epoch"},
         yaxis={"title": "loss", "rangemode": "tozero"},
-        yaxis2={"title": "accuracy", "overlaying": "y", "side": "right", "range": [0, 1], "tickformat": ".0%"},
+        yaxis2={
+            "title": "accuracy",
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1],
+            "tickvals": [0, 0.25, 0.5, 0.75, 1],
+            "tickformat": ".0%",
+            "showgrid": False,  # the loss axis draws the grid; two unaligned grids are noise
+        },
         legend={"orientation": "h", "y": 1.15},
     )
     return fig
@@ -322,14 +330,23 @@ else:
     seeds = sorted({r["seed"] for r in data["rows"]})
     st.caption(
         f"Mean over seeds {', '.join(map(str, seeds))} (bars: lowest and highest seed), on the 1,000 fixed test "
-        f"images. Measured on a {hw.get('cpu', '?')} CPU ({hw.get('device', '?')}, {hw.get('torch_threads', '?')} "
-        f"torch thread), shared with other jobs (load average about {hw.get('load_average_1min', '?')}). "
-        "Commands: " + "; ".join(f"`{r['command']}`" for r in runs) + "."
+        f"images. Measured on a {hw.get('cpu', '?')} CPU with {hw.get('torch_threads', '?')} torch thread per "
+        "run, partly while the machine was shared with other jobs (the seconds in the JSON are upper bounds)."
     )
-    partial = [r for r in runs if not r.get("complete", True)]
-    if partial:
+    with st.expander(f"The {len(runs)} sweep commands that made these points"):
+        st.markdown("\n".join(f"- `{r['command']}`" for r in runs))
+    have = {(r["dataset"], r["strategy"], str(r["labels_per_class"]), r["seed"]) for r in data["rows"]}
+    missing = [
+        f"{DATASET_LABELS.get(d, d)} · {STRATEGY_LABELS.get(s, s)} · {n} labels · seed {seed}"
+        for d in datasets
+        for s in STRATEGY_LABELS
+        for n in ("1", "5", "10", "50", "all")
+        for seed in seeds
+        if (d, s, n, seed) not in have
+    ]
+    if missing:
         st.warning(
-            "This sweep is partial: " + " ".join(r.get("note", "") for r in partial) + " Missing points are "
-            "simply absent; rerun the commands above (on a GPU they take minutes) to fill them in.",
+            f"This sweep is missing {len(missing)} runs (for example {missing[0]}); those points are simply "
+            "absent. Rerun the sweep (on a GPU it takes minutes) to fill them in.",
             icon=":material/info:",
         )
