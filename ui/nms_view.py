@@ -77,11 +77,17 @@ def image_figure(
     return fig
 
 
+MAX_MARKERS = 100  # hover markers are one SVG element each: only the best-scoring kept boxes get one
+
+
 def kept_layers(
     boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, class_names: list[str] | None
 ) -> tuple[list[dict[str, object]], dict[str, list]]:
     """Kept boxes, one layer per class so the legend names classes (each over a white halo), plus hover markers
-    at their top-left corners -> (layers, markers with x, y, text and colour lists)."""
+    at the top-left corners of the ``MAX_MARKERS`` best-scoring ones -> (layers, markers with x, y, text and
+    colour lists)."""
+    marked = np.zeros(len(scores), dtype=bool)
+    marked[np.argsort(-scores, kind="stable")[:MAX_MARKERS]] = True
     layers: list[dict[str, object]] = []
     markers: dict[str, list] = {"x": [], "y": [], "text": [], "color": []}
     names = class_names or ["detection"]
@@ -94,10 +100,11 @@ def kept_layers(
             box_layer(boxes[sel], "", "rgba(255, 255, 255, 0.9)", 5, legend=False),
             box_layer(boxes[sel], f"kept: {name}", colour, 2.5),
         ]
-        markers["x"] += np.round(boxes[sel, 0], 1).tolist()
-        markers["y"] += np.round(boxes[sel, 1], 1).tolist()
-        markers["text"] += [f"{name} · score {s:.2f}" for s in scores[sel]]
-        markers["color"] += [colour] * int(sel.sum())
+        hover = sel & marked
+        markers["x"] += np.round(boxes[hover, 0], 1).tolist()
+        markers["y"] += np.round(boxes[hover, 1], 1).tolist()
+        markers["text"] += [f"{name} · score {s:.2f}" for s in scores[hover]]
+        markers["color"] += [colour] * int(hover.sum())
     return layers, markers
 
 

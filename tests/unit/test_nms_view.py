@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from ui.nms_view import box_layer, box_path, iou_bar_figure
+from ui.nms_view import MAX_MARKERS, box_layer, box_path, iou_bar_figure, kept_layers
 
 
 def rectangles(path: str) -> list[tuple[float, float, float, float]]:
@@ -54,3 +54,17 @@ def test_the_iou_profile_puts_removed_boxes_first_and_counts_them() -> None:
 def test_the_iou_profile_of_a_step_that_removes_nothing_has_one_trace() -> None:
     fig = iou_bar_figure(np.array([0.3, 0.1]), np.array([False, False]), 0.5)
     assert [t.name for t in fig.data] == ["still in play (2)"]
+
+
+def test_only_the_best_kept_boxes_get_hover_markers_but_every_box_is_drawn() -> None:
+    rng = np.random.default_rng(1)
+    xy = rng.random((300, 2)) * 100
+    boxes = np.concatenate([xy, xy + 8], axis=1)
+    scores = rng.random(300)
+    labels = rng.integers(0, 2, 300)
+    layers, markers = kept_layers(boxes, scores, labels, ["circle", "square"])
+    drawn = sum(len(rectangles(str(layer["path"]))) for layer in layers if layer["showlegend"])
+    assert drawn == 300
+    assert len(markers["x"]) == MAX_MARKERS
+    best = sorted(scores, reverse=True)[MAX_MARKERS - 1]
+    assert all(float(t.split("score ")[1]) >= round(best, 2) for t in markers["text"])
