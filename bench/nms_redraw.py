@@ -75,7 +75,7 @@ def main() -> int:
             while metric(page, "Raw boxes") != "1024" and time.monotonic() < deadline:
                 time.sleep(0.2)
             settle(page, 60)
-            page.locator(FIGURE).first.scroll_into_view_if_needed()
+            page.locator(FIGURE).first.locator(".slider-container").scroll_into_view_if_needed()
             ticks = tick_centres(page)
             start = 9  # the slider starts at 0.50
             order = [*range(start - 1, -1, -1), *range(start + 1, len(ticks))]  # every other value, once each

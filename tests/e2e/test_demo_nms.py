@@ -28,6 +28,7 @@ def test_moving_the_iou_slider_changes_the_kept_count(server, page, shoot) -> No
     figure.scroll_into_view_if_needed()
     ticks = figure.locator(".slider-tick-rect")
     assert ticks.count() == 19  # IoU 0.05 .. 0.95
+    ticks.first.scroll_into_view_if_needed()  # the slider sits under the image, maybe below the fold
     box = ticks.first.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] - 4)  # IoU threshold 0.05: almost any overlap
