@@ -214,9 +214,12 @@ def threshold_runs(key: str, _src: dict[str, Any], method: str, score: float, si
     return [suppress(_src, method, t, score, sigma) for t in IOU_STEPS]
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)  # read-only; a step-slider move reuses it unchanged
 def threshold_views(
-    src: dict[str, Any], runs: list[dict[str, Any]], show_raw: bool, show_gt: bool
+    key: str, _src: dict[str, Any], _runs: list[dict[str, Any]], show_raw: bool, show_gt: bool
 ) -> list[ThresholdView]:
+    """The figure's 19 precomputed states for one (source, method, score, sigma) ``key`` and toggle setting."""
+    src, runs = _src, _runs
     views = []
     for t, out in zip(IOU_STEPS, runs, strict=True):
         n_cand, n_kept = len(out["candidates"]), len(out["kept_scores"])
@@ -261,7 +264,8 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
             key="sigma",
             help="Soft-NMS Gaussian: a box's score is multiplied by exp(-IoU² / σ). Smaller σ, harsher.",
         )
-    runs = threshold_runs(f"{key}:{method}:{score}:{sigma}", src, method, score, sigma)
+    run_key = f"{key}:{method}:{score}:{sigma}"
+    runs = threshold_runs(run_key, src, method, score, sigma)
     default_iou = 0.3 if method == "soft-linear" else 0.5
     n_cand = len(runs[0]["candidates"])
 
@@ -270,7 +274,7 @@ def suppression_panel(src: dict[str, Any], key: str) -> None:
         t1, t2 = st.columns(2)
         show_raw = t1.toggle("Show suppressed boxes", value=True, key="show-raw")
         show_gt = is_shapes and t2.toggle("Show ground truth", key="show-gt")
-        views = threshold_views(src, runs, show_raw, show_gt)
+        views = threshold_views(run_key, src, runs, show_raw, show_gt)
         h, w = src["image"].shape[:2]
         st.plotly_chart(
             threshold_figure(image_uri(key, src["image"]), w, h, views, IOU_STEPS.index(default_iou)),
