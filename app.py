@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.widgets import demo_pages, inject_css
+from ui.widgets import inject_css, lab_pages
 
 st.set_page_config(
     page_title="DL Notes Study", page_icon=str(Path(__file__).parent / "ui/assets/icon.png"), layout="wide"
@@ -19,8 +19,10 @@ progress = st.Page("pages/progress.py", title="Progress", icon=":material/monito
 card = st.Page("pages/card.py", title="Card", icon=":material/article:", visibility="hidden")
 health = st.Page("pages/health.py", title="Content health", icon=":material/health_and_safety:")
 
-demos = [st.Page(path, title=title, icon=icon) for path, title, icon in demo_pages()]
-sections = {"Study": [home, search, quiz, progress, browse, card], "Demos": demos, "Maintain": [health]}
+labs_index = st.Page("pages/labs.py", title="All labs", icon=":material/science:")
+lab = st.Page("pages/lab.py", title="Lab", icon=":material/science:", visibility="hidden")
+labs = [labs_index, lab] + [st.Page(path, title=title, icon=icon) for path, title, icon in lab_pages()]
+sections = {"Study": [home, search, quiz, progress, browse, card], "Labs": labs, "Maintain": [health]}
 page = st.navigation({name: pages for name, pages in sections.items() if pages})
 
 with st.sidebar:

@@ -35,7 +35,6 @@ class CardRow(SQLModel, table=True):
     notes: str
     explained: str
     missing: str | None = None
-    demo: str | None = None
     source: str = ""
     content_hash: str = Field(default="", index=True)
     synced_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))

@@ -69,7 +69,6 @@ def list_cards(*, session: Session) -> list[Card]:
             explained=r.explained,
             quiz=tuple(quiz[r.id]),
             missing=r.missing,
-            demo=r.demo,
             source=r.source,
         )
         for r in session.exec(select(CardRow))

@@ -77,7 +77,7 @@ def _write_card(session: Session, card: Card, row: CardRow | None) -> None:
         explained=card.explained,
     )
     row.title, row.post_slug, row.section = card.title, card.post_slug, card.section
-    row.notes, row.explained, row.missing, row.demo = card.notes, card.explained, card.missing, card.demo
+    row.notes, row.explained, row.missing = card.notes, card.explained, card.missing
     row.source, row.content_hash = card.source, card.content_hash
     row.synced_at = dt.datetime.now(dt.UTC)
     session.add(row)

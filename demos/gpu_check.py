@@ -1,14 +1,14 @@
-"""``python -m demos.gpu_check``: run each demo's GPU path once and print its timings as JSON.
+"""``python -m demos.gpu_check``: run each lab family's GPU path once and print its timings as JSON.
 
-Each demo that has a GPU path provides ``demos/<name>/gpu.py`` with ``gpu_check(device) -> dict``: a short,
-self-contained run (seconds, not minutes) that returns its timings and a few numbers that show the result
-is right. Without CUDA this exits 2 with a message, unless ``--allow-cpu`` asks for the same run on the CPU.
+Each family with a GPU path names it in its registry entry (``gpu_check="demos.<family>.gpu:gpu_check"``): a
+function ``gpu_check(device) -> dict``, a short, self-contained run (seconds, not minutes) that returns its
+timings and a few numbers that show the result is right. Without CUDA this exits 2 with a message, unless
+``--allow-cpu`` asks for the same run on the CPU.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import time
@@ -16,13 +16,14 @@ import traceback
 
 import torch
 
-from kb.cards import KNOWN_DEMOS
+from demos.registry import LABS, resolve
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.gpu_check", description=__doc__)
     parser.add_argument("--allow-cpu", action="store_true", help="run on the CPU when CUDA is not available")
-    parser.add_argument("--only", nargs="*", choices=sorted(KNOWN_DEMOS), help="run just these demos")
+    checks = {lab.family: lab.gpu_check for lab in LABS if lab.gpu_check is not None}
+    parser.add_argument("--only", nargs="*", choices=sorted(checks), help="run just these families")
     args = parser.parse_args(argv)
     if not torch.cuda.is_available() and not args.allow_cpu:
         print("CUDA is not available here: run this on a machine with an NVIDIA GPU, or pass --allow-cpu.")
@@ -33,17 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         "torch": torch.__version__,
     }
     failed = False
-    for name in args.only or list(KNOWN_DEMOS):
-        try:
-            module = importlib.import_module(f"demos.{name}.gpu")
-        except ModuleNotFoundError as exc:
-            if exc.name in (f"demos.{name}", f"demos.{name}.gpu"):
-                report[name] = {"status": "no GPU path yet"}
-                continue
-            raise
+    for name in args.only or list(checks):
         t0 = time.perf_counter()
         try:
-            result = module.gpu_check(device)
+            result = resolve(checks[name])(device)
             report[name] = {"status": "ok", "seconds": round(time.perf_counter() - t0, 3), **result}
         except Exception as exc:  # one demo failing must not hide the others' results
             failed = True

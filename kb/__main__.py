@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kb.cards import content_dir_default, load_content
+from kb.labs import lab_problems
 
 
 def _check(args: argparse.Namespace) -> int:
     result = load_content(Path(args.content))
+    result.problems.extend(lab_problems({c.id for c in result.cards} | result.broken_ids))
     if args.json:
         print(
             json.dumps(

@@ -18,15 +18,23 @@ def query_words(text: str) -> list[str]:
 
 
 def filter_cards(
-    cards: Iterable[Card], *, text: str = "", posts: Iterable[str] = (), tags: Iterable[str] = ()
+    cards: Iterable[Card],
+    *,
+    text: str = "",
+    posts: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    only: set[str] | None = None,
 ) -> list[Card]:
-    """Cards in any of ``posts`` (all if empty) having every tag in ``tags`` and every word of ``text``.
+    """Cards in any of ``posts`` (all if empty) having every tag in ``tags`` and every word of ``text``, and (when
+    ``only`` is given) whose id is in ``only`` -- e.g. the cards that have a lab.
 
     Text matching is case-insensitive on title, section, tags, notes and explanation.
     """
     post_set, tag_set, words = set(posts), set(tags), query_words(text)
     out = []
     for card in cards:
+        if only is not None and card.id not in only:
+            continue
         if post_set and card.post_slug not in post_set:
             continue
         if not tag_set.issubset(card.tags):

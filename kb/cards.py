@@ -22,14 +22,6 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 CONTENT_DIR_ENV = "KB_CONTENT_DIR"  # points the app and the CLI at another content folder
 POSTS_FILE = "posts.yaml"
 
-# Demos a card may point to with `demo:`; the key is the demo's package name under demos/.
-KNOWN_DEMOS: dict[str, str] = {
-    "nms": "Non-max suppression",
-    "transfer": "Transfer learning",
-    "captioning": "Captioning with soft attention",
-    "bayesian": "Bayesian CNN uncertainty",
-}
-
 QuizKind = Literal["qa", "cloze", "mcq"]
 QUIZ_KINDS: tuple[str, ...] = ("qa", "cloze", "mcq")
 MCQ_OPTIONS = 4
@@ -41,7 +33,7 @@ SECTION_EXPLAINED = "Explained"
 SECTION_MISSING = "Missing from the source"
 BODY_SECTIONS = (SECTION_NOTES, SECTION_EXPLAINED, SECTION_MISSING)
 
-CARD_FIELDS = {"id", "title", "post", "section", "tags", "related", "demo", "quiz"}
+CARD_FIELDS = {"id", "title", "post", "section", "tags", "related", "quiz"}
 REQUIRED_FIELDS = ("id", "title", "post", "section", "tags", "related", "quiz")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CLOZE_RE = re.compile(r"\{\{c1::(.+?)(?:::(.+?))?\}\}")
@@ -110,7 +102,6 @@ class Card:
     explained: str
     quiz: tuple[QuizItem, ...]
     missing: str | None = None
-    demo: str | None = None
     source: str = ""  # path relative to the content folder
 
     @property
@@ -318,7 +309,8 @@ def parse_card(path: Path, content_dir: Path, posts: list[Post]) -> tuple[Card |
     at = located.line
 
     for key in sorted(set(map(str, data)) - CARD_FIELDS):
-        bad(key, f"unknown field; allowed fields are {', '.join(sorted(CARD_FIELDS))}", at(key))
+        hint = "; which cards a lab illustrates is set in demos/registry.py" if key == "demo" else ""
+        bad(key, f"unknown field; allowed fields are {', '.join(sorted(CARD_FIELDS))}{hint}", at(key))
     for key in REQUIRED_FIELDS:
         if key not in data or data[key] is None:
             bad(key, "required field is missing", at(key) or 2)
@@ -390,10 +382,6 @@ def parse_card(path: Path, content_dir: Path, posts: list[Post]) -> tuple[Card |
     if len(set(related)) != len(related):
         bad("related", "lists the same card twice", at("related"))
 
-    demo = data.get("demo")
-    if demo is not None and demo not in KNOWN_DEMOS:
-        bad("demo", f"{demo!r} is not a demo; known demos: {', '.join(KNOWN_DEMOS)}", at("demo"))
-
     quiz = _parse_quiz(data.get("quiz"), at, bad) if "quiz" in data else ()
 
     texts, heading_lines, stray = split_body(body, body_line)
@@ -442,7 +430,6 @@ def parse_card(path: Path, content_dir: Path, posts: list[Post]) -> tuple[Card |
         explained=explained,
         quiz=quiz,
         missing=missing,
-        demo=demo,
         source=rel,
     )
     return card, problems, card_id

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from demos.registry import cards_with_labs
 from kb.browse import filter_cards, group_by_post_and_section, tag_counts
 from ui.boot import ensure_router
 from ui.data import content
@@ -21,6 +22,8 @@ if "post" not in st.session_state:
     st.session_state.post = [s for s in st.query_params.get_all("post") if s in labels]
 if "tag" not in st.session_state:
     st.session_state.tag = [t for t in st.query_params.get_all("tag") if t in counts]
+if "has_lab" not in st.session_state:
+    st.session_state.has_lab = st.query_params.get("lab") == "1"
 
 st.title("Browse cards")
 text_col, post_col, tag_col = st.columns([3, 3, 3])
@@ -34,9 +37,13 @@ with tag_col:
     chosen_tags = st.multiselect(
         "Tags", options=sorted(counts), format_func=lambda t: f"{t} ({counts[t]})", key="tag", placeholder="Any tag"
     )
-st.query_params.from_dict({k: v for k, v in {"q": text, "post": chosen_posts, "tag": chosen_tags}.items() if v})
+has_lab = st.toggle("Only cards with a lab", key="has_lab", help="cards that show a live lab panel")
+params = {"q": text, "post": chosen_posts, "tag": chosen_tags, "lab": "1" if has_lab else ""}
+st.query_params.from_dict({k: v for k, v in params.items() if v})
 
-shown = filter_cards(cards, text=text, posts=chosen_posts, tags=chosen_tags)
+shown = filter_cards(
+    cards, text=text, posts=chosen_posts, tags=chosen_tags, only=cards_with_labs() if has_lab else None
+)
 st.caption(f"Showing {len(shown)} of {len(cards)} cards")
 
 if not shown:

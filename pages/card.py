@@ -1,12 +1,13 @@
-"""One card: the author's notes, the explanation, related cards, its post and its demo."""
+"""One card: the author's notes, the explanation and its labs' panels, related cards and its post."""
 
 import streamlit as st
 
-from kb.cards import KNOWN_DEMOS
+from demos.registry import labs_for_card
 from kb.quiz import card_history, list_learners
 from ui.boot import ensure_router
 from ui.data import cards_by_id, content, quiz_items, session, similar_cards
-from ui.widgets import BROWSE_PAGE, CARD_PAGE, demo_page, post_label
+from ui.labs.frame import lab_url_params, render_panel
+from ui.widgets import BROWSE_PAGE, CARD_PAGE, LAB_PAGE, post_label
 
 ensure_router()
 
@@ -56,6 +57,8 @@ with main:
     st.markdown(card.explained)
     if card.missing:
         st.info(f"**Missing from the source.** {card.missing}", icon=":material/image_not_supported:")
+    for lab in labs_for_card(card.id):
+        render_panel(lab, key=f"card-{card.id}")
 
     learner_name = st.session_state.get("active_learner")
     if learner_name:
@@ -116,8 +119,8 @@ with side:
                     icon=":material/hub:",
                     help=f"cosine similarity {score:.2f}",
                 )
-    page = demo_page(card)
-    if page and card.demo:
-        with st.container(border=True):
-            st.markdown("**Live demo**")
-            st.page_link(page, label=KNOWN_DEMOS[card.demo], icon=":material/play_circle:")
+    if labs := labs_for_card(card.id):
+        with st.container(border=True, key="card-labs"):
+            st.markdown("**Labs**")
+            for lab in labs:
+                st.page_link(lab.page or LAB_PAGE, label=lab.title, icon=lab.icon, query_params=lab_url_params(lab))

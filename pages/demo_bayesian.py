@@ -12,7 +12,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from ui.boot import ensure_router
-from ui.widgets import demo_header
+from ui.widgets import lab_header
 
 ensure_router()
 
@@ -473,12 +473,12 @@ def main() -> None:
     try:
         device, models = load_models()
     except FileNotFoundError as exc:
-        demo_header("bayesian")
+        lab_header("bayesian")
         st.error(f"{exc}. The checkpoints ship with the project; if they are missing, train them with that command.")
         return
-    from demos.hardware import label
+    from demos.common import label
 
-    demo_header("bayesian", label(device))
+    lab_header("bayesian", label(device))
     st.markdown(
         "Four networks of the same small CNN read handwritten digits (MNIST): an **ordinary CNN**, **MC dropout**, "
         "**Bayes by Backprop** and a small **deep ensemble** of independently trained CNNs. The last three make "

@@ -14,7 +14,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from ui.boot import ensure_router
-from ui.widgets import demo_header
+from ui.widgets import lab_header
 
 ensure_router()
 
@@ -306,9 +306,9 @@ info = record()
 metrics = info.get("metrics", {})
 trained_max = int(info.get("config", {}).get("max_objects", 4))
 
-from demos.hardware import label as device_label  # noqa: E402  (torch is loaded by now)
+from demos.common import label as device_label  # noqa: E402  (torch is loaded by now)
 
-demo_header("captioning", device_label(device))
+lab_header("captioning", device_label(device))
 st.markdown(
     "A small **Show, Attend and Tell** model: a CNN turns a 64 × 64 scene into an 8 × 8 grid of features and "
     "an LSTM writes the caption one word at a time, each time taking a soft-attention weighted average of the "

@@ -23,7 +23,7 @@ from ui.nms_view import (
     sweep_figure,
     threshold_figure,
 )
-from ui.widgets import demo_header
+from ui.widgets import lab_header
 
 ensure_router()
 
@@ -49,7 +49,7 @@ def engine() -> dict[str, Any]:
     from demos.scenes import SHAPES
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    from demos.hardware import label as device_label
+    from demos.common import label as device_label
 
     label = device_label(device)
     model = detector.load(detector.CHECKPOINT, device)
@@ -155,7 +155,7 @@ def load_json(path: Path) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------------------------------------------- page
 e = engine()
-demo_header("nms", e["label"])
+lab_header("nms", e["label"])
 st.markdown(
     "A detector does not output one box per object. A sliding-window detector tests thousands of windows and a "
     "dense CNN predicts a box at every grid cell, so each object collects a **cluster of near-duplicate boxes**. "

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.boot import ensure_router
-from ui.widgets import demo_header
+from ui.widgets import lab_header
 
 ensure_router()
 
@@ -241,9 +241,9 @@ def sweep_figure(data: dict[str, Any], dataset: str) -> go.Figure:
 
 
 device = compute_device()
-from demos.hardware import label as device_label  # noqa: E402  (torch is loaded by now)
+from demos.common import label as device_label  # noqa: E402  (torch is loaded by now)
 
-demo_header("transfer", device_label(device))
+lab_header("transfer", device_label(device))
 st.markdown(
     "The notes: *“You need a lot of data if you want to train CNNs — train on ImageNet / download a pre-trained "
     "model — treat it as a feature extractor — freeze the network and retrain the top layer — works better for "

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
+from demos.registry import LABS, cards_with_labs
 from kb.browse import tag_counts
 from ui.boot import ensure_router
 from ui.data import content, startup_problem
-from ui.widgets import BROWSE_PAGE, post_label, tag_badges
+from ui.widgets import BROWSE_PAGE, LABS_PAGE, post_label, tag_badges
 
 ensure_router()
 
@@ -20,14 +21,17 @@ with st.container(key="hero"):
     with st.container(horizontal=True):
         st.page_link("pages/search.py", label="Ask the notes a question in your own words", icon=":material/search:")
         st.page_link("pages/quiz.py", label="Quiz yourself with spaced repetition", icon=":material/quiz:")
+        st.page_link(LABS_PAGE, label="Run the labs: every concept measured", icon=":material/science:")
 
 quiz_items = sum(len(c.quiz) for c in cards)
-with_demo = sum(1 for c in cards if c.demo)
-m1, m2, m3, m4 = st.columns(4)
+with_lab = len(cards_with_labs() & {c.id for c in cards})
+m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("Cards", len(cards))
 m2.metric("Posts", len(posts))
 m3.metric("Quiz questions", quiz_items)
 m4.metric("Tags", len(tag_counts(cards)))
+m5.metric("Labs", len(LABS))
+m5.page_link(BROWSE_PAGE, label=f"{with_lab} cards with a lab", query_params={"lab": "1"}, icon=":material/science:")
 
 if problem := startup_problem():
     st.error(problem, icon=":material/database:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -227,3 +228,28 @@ def iou_bar_figure(ious: np.ndarray, suppressed: np.ndarray, threshold: float) -
         legend={"orientation": "h", "y": 1.15},
     )
     return fig
+
+
+def scene_views(data: dict[str, Any], show_suppressed: bool = True, show_truth: bool = True) -> list[ThresholdView]:
+    """The figure's states, one per IoU threshold, from :func:`demos.nms.panel.scene_runs`' JSON."""
+    views = []
+    truth = np.asarray(data["gt_boxes"], dtype=np.float64).reshape(-1, 4)
+    for run in data["runs"]:
+        kept_boxes = np.asarray(run["kept_boxes"], dtype=np.float64).reshape(-1, 4)
+        suppressed = np.asarray(run["suppressed_boxes"], dtype=np.float64).reshape(-1, 4)
+        layers = []
+        if show_suppressed and len(suppressed):
+            layers.append(box_layer(suppressed, f"suppressed ({len(suppressed)})", SUPPRESSED, 1))
+        if show_truth:
+            layers.append(box_layer(truth, "ground truth", "#111827", 1.5, dash="dot"))
+        kept, markers = kept_layers(
+            kept_boxes, np.asarray(run["kept_scores"]), np.asarray(run["kept_labels"]), list(data["classes"])
+        )
+        n_kept = len(kept_boxes)
+        meta = {"iou": run["iou"], "kept": n_kept, "suppressed": run["candidates"] - n_kept, "ap": run["ap"]}
+        title = (
+            f"<b>{n_kept}</b> kept · {run['candidates'] - n_kept} suppressed · precision {run['precision']:.2f}"
+            f" · recall {run['recall']:.2f} · AP@0.5 {run['ap']:.2f}"
+        )
+        views.append(ThresholdView(run["iou"], layers + kept, markers, title, meta))
+    return views

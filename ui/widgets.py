@@ -6,12 +6,15 @@ from pathlib import Path
 
 import streamlit as st
 
+from demos.registry import LABS, by_name, cards_with_labs
 from kb.browse import teaser
-from kb.cards import KNOWN_DEMOS, Card, Post
+from kb.cards import Card, Post
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD_PAGE = "pages/card.py"
 BROWSE_PAGE = "pages/browse.py"
+LAB_PAGE = "pages/lab.py"
+LABS_PAGE = "pages/labs.py"
 
 _CSS = """
 <style>
@@ -53,36 +56,17 @@ def tag_badges(tags: tuple[str, ...] | list[str]) -> str:
     return " ".join(f":violet-badge[{t}]" for t in tags)
 
 
-# Navigation icon for each demo's page; a demo shows in the sidebar once pages/demo_<name>.py exists.
-DEMO_ICONS: dict[str, str] = {
-    "nms": ":material/select_all:",
-    "transfer": ":material/move_down:",
-    "captioning": ":material/subtitles:",
-    "bayesian": ":material/blur_on:",
-}
-
-
-def demo_pages() -> list[tuple[str, str, str]]:
-    """(page path, title, icon) of every demo page present in this install, in KNOWN_DEMOS order."""
-    return [
-        (f"pages/demo_{name}.py", title, DEMO_ICONS.get(name, ":material/science:"))
-        for name, title in KNOWN_DEMOS.items()
-        if (ROOT / "pages" / f"demo_{name}.py").exists()
-    ]
-
-
-def demo_page(card: Card) -> str | None:
-    """The demo page for a card, if that demo has a page in this install."""
-    if card.demo and card.demo in KNOWN_DEMOS and (ROOT / "pages" / f"demo_{card.demo}.py").exists():
-        return f"pages/demo_{card.demo}.py"
-    return None
+def lab_pages() -> list[tuple[str, str, str]]:
+    """(page path, title, icon) of every lab that has a full page, in registry order."""
+    return [(lab.page, lab.title, lab.icon) for lab in LABS if lab.page is not None]
 
 
 def card_tile(card: Card) -> None:
     with st.container(border=True, key=f"tile-{card.id}"):
         st.page_link(CARD_PAGE, label=card.title, query_params={"id": card.id})
         st.caption(teaser(card))
-        st.markdown(tag_badges(card.tags))
+        lab = ":green-badge[:material/science: lab] " if card.id in cards_with_labs() else ""
+        st.markdown(lab + tag_badges(card.tags))
 
 
 def card_grid(cards: list[Card], columns: int = 3) -> None:
@@ -93,14 +77,15 @@ def card_grid(cards: list[Card], columns: int = 3) -> None:
                 card_tile(card)
 
 
-def demo_header(name: str, device: str | None = None) -> None:
-    """Title of a demo page, the device its compute runs on, and links to the concept cards it illustrates
-    (every card whose ``demo:`` names this demo); those cards link back here from the card page."""
-    from ui.data import content  # local import: widgets is imported by the router before the data layer
+def lab_header(name: str, device: str | None = None) -> None:
+    """Title of a lab's full page, the device its compute runs on, and links to the cards it illustrates (as
+    the registry lists them); those cards show the lab's panel and link back here."""
+    from ui.data import cards_by_id  # local import: widgets is imported by the router before the data layer
 
-    st.title(KNOWN_DEMOS[name])
-    _, cards = content()
-    linked = [c for c in cards if c.demo == name]
+    lab = by_name()[name]
+    st.title(lab.title)
+    by_id = cards_by_id()
+    linked = [by_id[c] for c in lab.cards if c in by_id]
     if linked:
         with st.container(horizontal=True, vertical_alignment="center", gap="small", key="demo-cards"):
             st.caption("Concept cards:", width="content")

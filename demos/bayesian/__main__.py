@@ -22,7 +22,7 @@ from demos.bayesian.data import load_mnist, ood_sets
 from demos.bayesian.evaluate import EvalConfig, evaluate_all, summary
 from demos.bayesian.models import MODEL_KINDS, NetConfig, sample_probs
 from demos.bayesian.train import TrainConfig, train_model
-from demos.hardware import describe
+from demos.common import describe
 
 
 def _device(name: str) -> torch.device:

@@ -3,8 +3,6 @@ rotation sweep and the time one prediction with uncertainty takes."""
 
 from __future__ import annotations
 
-import statistics
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +20,7 @@ from demos.bayesian.uncertainty import (
     reliability,
     roc_curve,
 )
+from demos.common import median_ms
 
 
 @dataclass(frozen=True)
@@ -66,18 +65,7 @@ def _roc_summary(in_s: Tensor, out_s: Tensor, points: int) -> dict[str, list[flo
 @torch.no_grad()
 def time_prediction(model: Model, x: Tensor, samples: int, repeats: int) -> float:
     """Median milliseconds for one image's prediction with uncertainty: T passes plus entropy and MI."""
-    times = []
-    for i in range(repeats + 2):
-        if x.device.type == "cuda":
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        probs = sample_probs(model, x, samples)
-        scores(probs)
-        if x.device.type == "cuda":
-            torch.cuda.synchronize()
-        if i >= 2:  # two warm-up runs
-            times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+    return median_ms(lambda: scores(sample_probs(model, x, samples)), x.device, repeat=repeats, warmup=2)
 
 
 def _r(v: float) -> float:

@@ -20,7 +20,7 @@ import torch
 from demos.captioning.evaluate import EvalConfig, evaluate
 from demos.captioning.model import Captioner
 from demos.captioning.train import CHECKPOINT, SMALL_MODEL, Progress, TrainConfig, load, save, train
-from demos.hardware import describe
+from demos.common import describe
 
 
 def record_path(checkpoint: Path) -> Path:

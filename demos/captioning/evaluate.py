@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -14,6 +14,7 @@ from demos.captioning.captions import CaptionError, captions, describe, parse, r
 from demos.captioning.data import make_split, scene_config
 from demos.captioning.metrics import attention_looks, cell_box, corpus_bleu, object_score, overlaps
 from demos.captioning.model import Captioner, Decoded, beam_search, greedy
+from demos.common import median_ms
 from demos.scenes import Rendered
 
 
@@ -95,21 +96,18 @@ def score(decoded: list[Decoded], rendered: list[Rendered]) -> dict[str, float |
 
 def latency_ms(model: Captioner, rendered: list[Rendered], device: torch.device, beam: int) -> float:
     """Median milliseconds to caption one image (batch of one), after one warm-up."""
-    times = []
-    for i, r in enumerate(rendered):
-        image = r.image.to(device)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
+    if len(rendered) < 2:
+        raise ValueError("latency needs at least two images: one warm-up and one timed")
+    images = itertools.cycle([r.image.to(device) for r in rendered])
+
+    def one() -> None:
+        image = next(images)
         if beam <= 1:
             greedy(model, image.unsqueeze(0))
         else:
             beam_search(model, image, width=beam)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if i:
-            times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times) if times else float("nan")
+
+    return median_ms(one, device, repeat=len(rendered) - 1, warmup=1)
 
 
 def rounded(metrics: dict[str, float | int]) -> dict[str, float | int]:

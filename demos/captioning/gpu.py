@@ -13,11 +13,7 @@ import torch
 from demos.captioning.data import caption_set, make_split, scene_config
 from demos.captioning.model import beam_search, greedy
 from demos.captioning.train import SMALL_MODEL, TrainConfig, train
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+from demos.common import sync
 
 
 def gpu_check(device: torch.device) -> dict[str, float | int | str]:
@@ -25,10 +21,10 @@ def gpu_check(device: torch.device) -> dict[str, float | int | str]:
     single images. The correctness numbers: the loss must fall, and attention rows must sum to 1."""
     data = caption_set(make_split("train", 1024, scene_config(1, 4)))
     config = TrainConfig(train_scenes=1024, steps=60, batch=64, warmup=10, model=SMALL_MODEL)
-    _sync(device)
+    sync(device)
     t0 = time.perf_counter()
     model, history = train(config, device, data=data)
-    _sync(device)
+    sync(device)
     train_s = time.perf_counter() - t0
     images = make_split("test", 11, scene_config(1, 4))
     times: dict[str, list[float]] = {"greedy": [], "beam3": []}
@@ -36,10 +32,10 @@ def gpu_check(device: torch.device) -> dict[str, float | int | str]:
     for i, r in enumerate(images):
         image = r.image.to(device)
         for name in times:
-            _sync(device)
+            sync(device)
             t = time.perf_counter()
             out = greedy(model, image[None])[0] if name == "greedy" else beam_search(model, image, width=3)
-            _sync(device)
+            sync(device)
             if i:  # the first image warms up
                 times[name].append((time.perf_counter() - t) * 1000)
             if out.alphas.numel():

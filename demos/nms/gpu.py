@@ -7,32 +7,28 @@ import time
 
 import torch
 
-from demos.nms.__main__ import bench
+from demos.common import sync
 from demos.nms.detector import CHECKPOINT, CROWDED, TrainConfig, load, raw_detections, train
 from demos.nms.evaluate import apply_method, mean_ap
+from demos.nms.speed import bench
 from demos.scenes import SHAPES, make_dataset
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
 
 
 def gpu_check(device: torch.device) -> dict[str, object]:
     speed = bench([100, 1000, 10000], repeat=7, devices=[device])["results"][device.type]  # type: ignore[index]
     t0 = time.perf_counter()
     trained = train(TrainConfig(train_scenes=256, epochs=2, batch_size=32), device=device)
-    _sync(device)
+    sync(device)
     train_s = time.perf_counter() - t0
     model = load(CHECKPOINT, device)
     scenes = make_dataset(64, 20_000, CROWDED)
     images = torch.stack([s.image for s in scenes]).to(device)  # (64, 3, 128, 128)
     raw_detections(model, images)  # warm-up
-    _sync(device)
+    sync(device)
     t0 = time.perf_counter()
     raws = raw_detections(model, images)
     kept = [apply_method(r.boxes, r.scores, r.labels, "greedy", 0.5).kept for r in raws]
-    _sync(device)
+    sync(device)
     infer_ms = (time.perf_counter() - t0) * 1000
     gts = [(s.boxes[s.visible > 0], s.labels[s.visible > 0]) for s in scenes]
     return {

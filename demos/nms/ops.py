@@ -41,8 +41,15 @@ def _check_threshold(value: float, name: str) -> None:
         raise ValueError(f"{name} must be between 0 and 1, got {value}")
 
 
+def _upcast(t: Tensor) -> Tensor:
+    """Half-precision coordinates -> float32 before any area or IoU (as torchvision does): 16-bit floats overflow
+    at a box of 256 x 256 pixels (1,000 x 1,000 is inf in float16), and nothing would then be suppressed."""
+    return t.float() if t.is_floating_point() and t.dtype not in (torch.float32, torch.float64) else t
+
+
 def box_area(boxes: Tensor) -> Tensor:
-    """Areas of ``boxes`` (Tensor[N, 4]) -> Tensor[N]."""
+    """Areas of ``boxes`` (Tensor[N, 4]) -> Tensor[N], in float32 for half-precision input."""
+    boxes = _upcast(boxes)
     return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
 
 
@@ -52,11 +59,12 @@ def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     Args:
         boxes1 (Tensor[N, 4]), boxes2 (Tensor[M, 4]): boxes in (x1, y1, x2, y2).
     Returns:
-        Tensor[N, M]: IoU of every pair, in the inputs' dtype and device. Two zero-area boxes have IoU 0.
+        Tensor[N, M]: IoU of every pair on the inputs' device, in their dtype (float32 for half-precision
+        input). Two zero-area boxes have IoU 0.
     """
     _check_boxes(boxes1, "boxes1")
     _check_boxes(boxes2, "boxes2")
-    return _iou(boxes1, boxes2)
+    return _iou(_upcast(boxes1), _upcast(boxes2))
 
 
 def _iou(a: Tensor, b: Tensor) -> Tensor:
@@ -92,7 +100,7 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     if n == 0:
         return torch.empty(0, dtype=torch.int64, device=boxes.device)
     order = torch.argsort(scores, descending=True, stable=True)  # (N,)
-    ordered = boxes[order]  # (N, 4)
+    ordered = _upcast(boxes[order])  # (N, 4)
     if boxes.device.type == "cpu":
         keep = _greedy_cpu(ordered.numpy(), float(iou_threshold))
     else:
@@ -172,6 +180,7 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
         raise ValueError("idxs must be an integer tensor with one class index per box")
     if boxes.shape[0] == 0:
         return torch.empty(0, dtype=torch.int64, device=boxes.device)
+    boxes = _upcast(boxes)  # the offsets below would overflow float16
     offsets = idxs.to(boxes) * (boxes.max() - boxes.min() + 1)  # (N,)
     return nms(boxes + offsets[:, None], scores, iou_threshold)
 
@@ -207,7 +216,7 @@ def soft_nms(
     device = boxes.device
     if boxes.shape[0] == 0:
         return torch.empty(0, dtype=torch.int64, device=device), torch.empty(0, dtype=scores.dtype, device=device)
-    iou = _iou(boxes, boxes)  # (N, N)
+    iou = _iou(_upcast(boxes), _upcast(boxes))  # (N, N)
     current = scores.clone()  # (N,)
     alive = current >= score_threshold  # (N,)
     keep, kept_scores = [], []

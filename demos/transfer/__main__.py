@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from demos.common import hardware, pick_device
 from demos.transfer.data import DATASETS, DatasetUnavailable, available, save_splits
 from demos.transfer.models import STRATEGIES
 from demos.transfer.train import (
@@ -29,7 +29,6 @@ from demos.transfer.train import (
     RunConfig,
     SweepConfig,
     cached_split,
-    device_name,
     run,
     summarise,
     sweep,
@@ -51,28 +50,6 @@ def labels_arg(text: str) -> int | None:
     if not 1 <= value <= 400:
         raise argparse.ArgumentTypeError(f"labels per class must be 1..400 or 'all', got {value}")
     return value
-
-
-def hardware(device: torch.device) -> dict[str, object]:
-    """What the numbers were measured on, including how busy the machine was (a shared CPU is slower)."""
-    info: dict[str, object] = {
-        "device": device_name(device),
-        "cpu": f"{os.cpu_count()}-core {platform.machine()}",
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-    }
-    if hasattr(os, "getloadavg"):
-        info["load_average_1min"] = round(os.getloadavg()[0], 2)
-    return info
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for but CUDA is not available here; use --device cpu")
-    return torch.device(name)
 
 
 def cmd_run(args: argparse.Namespace, device: torch.device) -> dict[str, object]:

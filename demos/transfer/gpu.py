@@ -10,14 +10,10 @@ import time
 import torch
 import torch.nn.functional as F
 
+from demos.common import sync
 from demos.transfer.data import backbone_input
 from demos.transfer.models import TransferNet, build_model, param_groups, set_training
 from demos.transfer.weights import verified_weights_path
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def gpu_check(
@@ -44,11 +40,11 @@ def gpu_check(
         dev_features = frozen.embed(x[:16].to(device)).cpu()
         frozen.embed(x[:256].to(device))  # warm-up
         xd = x.to(device)
-        _sync(device)
+        sync(device)
         t0 = time.perf_counter()
         for i in range(0, n_images, 256):
             frozen.embed(xd[i : i + 256])
-        _sync(device)
+        sync(device)
         extract_s = time.perf_counter() - t0
     feature_rel_err = ((dev_features - cpu_features).norm() / cpu_features.norm()).item()
 
@@ -70,7 +66,7 @@ def gpu_check(
     set_training(full, "full")
     full(batch).sum().backward()  # warm-up (cuDNN autotuning)
     opt.zero_grad()
-    _sync(device)
+    sync(device)
     t0 = time.perf_counter()
     for _ in range(steps):
         set_training(full, "full")
@@ -79,7 +75,7 @@ def gpu_check(
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    _sync(device)
+    sync(device)
     step_s = (time.perf_counter() - t0) / steps
     return {
         "image_size": image_size,

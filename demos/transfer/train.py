@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from demos.common import label, sync
 from demos.transfer.cache import FeatureStore, default_cache_dir, default_store
 from demos.transfer.data import (
     DATASETS,
@@ -168,12 +169,6 @@ def auto_epochs(n_train: int, batch_size: int) -> int:
     return max(lo, min(hi, math.ceil(AUTO_STEPS / steps_per_epoch)))
 
 
-def device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
-    return device.type
-
-
 @lru_cache(maxsize=4)
 def cached_split(dataset: str) -> Split:
     return load_split(dataset, cache_dir=default_cache_dir())
@@ -181,11 +176,6 @@ def cached_split(dataset: str) -> Split:
 
 def _curve_epochs(epochs: int, points: int) -> set[int]:
     return {max(1, round(epochs * (i + 1) / points)) for i in range(points)} | {epochs}
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 class _Inputs:
@@ -261,7 +251,7 @@ def run(
         test_x = store.get(
             f"{key}-test", len(split.test_labels), torch.arange(n_test), lambda idx: stem_rows(test_images[idx], None)
         ).to(device)  # (T, ...)
-    _sync(device)
+    sync(device)
     extract_seconds = time.perf_counter() - t0 if cached else 0.0
     features_computed = store.computed - computed_before
 
@@ -323,7 +313,7 @@ def run(
         curve.append(point)
         if on_progress:
             on_progress(Progress(strategy, epoch, epochs, point))
-    _sync(device)
+    sync(device)
     train_seconds = time.perf_counter() - t0
 
     predictions = predict(n_test)
@@ -343,7 +333,7 @@ def run(
         seconds=time.perf_counter() - t_start,
         extract_seconds=extract_seconds,
         train_seconds=train_seconds,
-        device=device_name(device),
+        device=label(device),
         n_train=n,
         n_test=n_test,
         epochs=epochs,

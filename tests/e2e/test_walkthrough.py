@@ -1,8 +1,8 @@
 """Walk through every page of the app in Chromium as a learner would: open it, use its main control, save a
 screenshot (artifacts/walkthrough/, git-ignored), and require no exception box and no browser console error.
 
-The pages are the router's: every st.Page in app.py plus the demo pages present (ui.widgets.demo_pages), so a
-demo merged later is walked through too. Pages without an entry in ACTIONS get the generic one: press their
+The pages are the router's: every st.Page in app.py plus the labs' own pages (ui.widgets.lab_pages), so a
+lab merged later is walked through too. Pages without an entry in ACTIONS get the generic one: press their
 primary button, or else move their first slider, pick another option of their first segmented control, press
 their first button, or type into their first text box.
 """
@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 from kb.cards import load_content
 from tests.conftest import REAL_CONTENT, ROOT
 from tests.e2e.conftest import settle, start_server
-from ui.widgets import demo_pages
+from ui.widgets import lab_pages
 
 SHOTS = ROOT / "artifacts" / "walkthrough"
 N_CARDS = len(load_content(REAL_CONTENT).cards)
@@ -61,7 +61,7 @@ def router_pages() -> list[RouterPage]:
                     node.args[0].value, kw.get("title", ""), kw.get("visibility") == "hidden", bool(kw.get("default"))
                 )
             )
-    return found + [RouterPage(path, title) for path, title, _ in demo_pages()]
+    return found + [RouterPage(path, title) for path, title, _ in lab_pages()]
 
 
 PAGES = router_pages()
@@ -131,6 +131,17 @@ def use_health(page: Page, base: str) -> None:
     expect(page.locator('[data-testid="stAlert"]').filter(has_text="cards:")).to_be_visible(timeout=30_000)
 
 
+def use_labs(page: Page, base: str) -> None:
+    page.locator('[class*="st-key-labtile-"]').first.get_by_role("link").first.click()
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=60_000)
+
+
+def use_lab(page: Page, base: str) -> None:
+    expect(page.get_by_text("What this lab shows, measured")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Another scene").click()
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=60_000)
+
+
 def use_generic(page: Page, base: str) -> None:
     main = page.locator(MAIN)
     primary = main.locator('button[kind="primary"], button[data-testid="stBaseButton-primary"]')
@@ -161,6 +172,8 @@ ACTIONS: dict[str, tuple[str, Callable[[Page, str], None]]] = {
     "pages/quiz.py": ("", use_quiz),
     "pages/progress.py": ("", use_progress),
     "pages/health.py": ("", use_health),
+    "pages/labs.py": ("", use_labs),
+    "pages/lab.py": ("?name=nms", use_lab),
 }
 ORDER = list(ACTIONS)  # the progress page needs the answer the quiz page gives
 

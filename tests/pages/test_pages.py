@@ -90,7 +90,23 @@ def test_card_page_shows_notes_explanation_related_and_quiz(app) -> None:
     labels = page_link_labels(at)
     assert "Intersection over union (IoU)" in labels  # a related card
     assert "detection" in labels  # tag link
-    assert len(at.expander) == 3  # check-yourself questions
+    assert len([e for e in at.expander if e.icon == ":material/help:"]) == 3  # check-yourself questions
+
+
+def test_card_page_shows_its_labs_panel_with_claims_and_code_then_computes(app) -> None:
+    at = app("pages/card.py", id="non-max-suppression")
+    assert not at.exception
+    body = texts(at)
+    assert "Try it: Non-max suppression" in body
+    assert "What this lab shows, measured" in body
+    assert "greedy NMS at IoU 0.5 lifts the same boxes above 0.9" in body  # a claim statement
+    code = [c for e in at.expander if e.label == "The code that ran" for c in e.code]
+    assert any("def nms(" in c.value for c in code)
+    shipped = at.get("plotly_chart")[0].proto.spec
+    at.button(key="card-non-max-suppression-nms-new").click().run()  # "Another scene": runs the detector
+    assert not at.exception
+    assert at.get("plotly_chart")[0].proto.spec != shipped
+    assert "computed on CPU" in texts(at)
 
 
 def test_card_page_with_unknown_id_explains_and_offers_a_picker(app) -> None:
@@ -135,8 +151,10 @@ def test_opening_the_app_imports_neither_torch_nor_sentence_transformers(tmp_pat
         "at = AppTest.from_file('app.py', default_timeout=60)\n"
         "at.run()\n"
         "assert not at.exception, at.exception\n"
-        "for page in ('pages/browse.py', 'pages/card.py', 'pages/health.py'):\n"
+        "for page in ('pages/browse.py', 'pages/card.py', 'pages/health.py', 'pages/labs.py'):\n"
         "    at.switch_page(page); at.run(); assert not at.exception\n"
+        "at.query_params['id'] = 'non-max-suppression'; at.switch_page('pages/card.py'); at.run()\n"
+        "assert not at.exception and any('Try it' in m.value for m in at.markdown)\n"
         "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
     )
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PATH": "/usr/bin:/bin"}

@@ -1,0 +1,103 @@
+"""The frame around every lab panel: title, summary, the panel itself (a fragment, so it reruns alone), the lab's
+claims as measured, and the code that ran.
+
+A panel is ``panel(lab, key)`` in ``ui/labs/<family>.py``. It must draw its shipped result without importing
+torch (the card page opens without it) and compute on the learner's first interaction. Keys of its widgets start
+with ``key`` so that two panels on one page never collide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from demos.claims import shipped, shipped_claims, specs
+from demos.registry import Lab, resolve, source
+
+LAB_PAGE = "pages/lab.py"
+
+
+def lab_url_params(lab: Lab) -> dict[str, str]:
+    """Query parameters of the link to a lab: its own page needs none, the shared lab page needs its name."""
+    return {} if lab.page else {"name": lab.name}
+
+
+def render_panel(lab: Lab, key: str, full: bool = False) -> None:
+    """A lab's panel in a bordered box: on a card (``full=False``, with a link to the whole lab) or on its page."""
+    with st.container(border=True, key=f"lab-{key}-{lab.name}"):
+        head, link = st.columns([3, 1], vertical_alignment="center")
+        head.markdown(f"#### {lab.icon} {'Try it: ' if not full else ''}{lab.title}")
+        if not full:
+            link.page_link(
+                lab.page or LAB_PAGE,
+                label="Open the full lab" if lab.page else "Open as a page",
+                icon=":material/open_in_full:",
+                query_params=lab_url_params(lab),
+            )
+        st.caption(lab.summary)
+        st.fragment(resolve(lab.panel))(lab, f"{key}-{lab.name}")
+        claims_block(lab)
+        code_block(lab)
+
+
+def _short(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, str) and len(value) <= 40:
+        return value
+    return None  # lists and tables stay in the JSON record
+
+
+def measured_text(measured: Mapping[str, Any], limit: int = 6) -> str:
+    """The scalar numbers behind a claim, as ``name 0.83 · other 12``."""
+    parts = [f"{k.replace('_', ' ')} **{v}**" for k, raw in measured.items() if (v := _short(raw)) is not None]
+    return " · ".join(parts[:limit])
+
+
+def claims_block(lab: Lab) -> None:
+    """The lab's claims with their shipped measurements: what holds, what does not, and the command to rerun."""
+    statements = specs(lab)
+    if not statements:
+        return
+    record = shipped(lab.family)
+    measured = {c["id"]: c for c in shipped_claims(lab)}
+    st.markdown("**What this lab shows, measured**")
+    for spec in statements:
+        got = measured.get(spec.id)
+        if got is None:
+            st.markdown(f":gray[:material/pending:] {spec.statement} :gray[(not measured yet)]")
+            continue
+        mark = ":green[:material/check_circle:]" if got["holds"] else ":red[:material/cancel:]"
+        st.markdown(f"{mark} {spec.statement}")
+        if text := measured_text(got.get("measured", {})):
+            st.caption(text)
+    if record:
+        hw = record.get("hardware", {})
+        where = hw.get("device", record.get("device", "?")) if isinstance(hw, dict) else record.get("device", "?")
+        st.caption(
+            f"Measured by `python -m demos.{lab.family} eval --json{' --full' if record.get('mode') == 'full' else ''}`"
+            f" ({record.get('mode', 'fast')} mode) on {where}, {str(record.get('created', ''))[:10]}."
+        )
+    else:
+        st.caption(f"Not measured yet: run `python -m demos.{lab.family} eval --json --save`.")
+
+
+def code_block(lab: Lab) -> None:
+    """The source of the functions that produced the panel's numbers, read from their files as they are."""
+    if not lab.code:
+        return
+    with st.expander("The code that ran", icon=":material/code:"):
+        for dotted in lab.code:
+            try:
+                path, code = source(dotted)
+            except LookupError as exc:
+                st.warning(f"Cannot show {dotted}: {exc}")
+                continue
+            st.caption(f"`{path}` · `{dotted.partition(':')[2]}`")
+            st.code(code, language="python", line_numbers=False)

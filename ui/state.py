@@ -1,0 +1,38 @@
+"""Widget values that survive a visit to another page.
+
+Streamlit forgets a widget's value once a run does not draw it (the learner opened another page). ``kept`` keeps
+a copy under a key Streamlit does not clean up and puts it back before the widget is drawn again, so a lab's
+settings are still there when the learner comes back. Everything lives in ``st.session_state``: per learner's
+session, never shared.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+_PREFIX = "_kept:"
+
+
+def kept(key: str, default: Any) -> dict[str, Any]:
+    """Keyword arguments for a widget whose value should survive navigation: ``st.slider("IoU", 0.0, 1.0,
+    **kept("nms-iou", 0.5))``. Pass no ``value=``/``index=`` of your own; the default goes here."""
+    store = _PREFIX + key
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(store, default)
+
+    def save() -> None:
+        st.session_state[store] = st.session_state[key]
+
+    save()
+    return {"key": key, "on_change": save}
+
+
+def remember(key: str, value: Any) -> None:
+    """Keep a non-widget result (a trained run's curves, say) for this session."""
+    st.session_state[_PREFIX + key] = value
+
+
+def recall(key: str, default: Any = None) -> Any:
+    return st.session_state.get(_PREFIX + key, default)
