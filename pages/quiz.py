@@ -272,4 +272,4 @@ with st.expander("Export to Anki or CSV, import from CSV", icon=":material/impor
             report = import_csv(upload.getvalue(), session=db, learner_id=None if share else learner.id)
         (st.success if not report.problems else st.warning)(report.summary())
         for problem in report.problems[:50]:
-            st.caption(md_escape(problem))
+            st.text(problem)  # plain text: a problem quotes the file's own cells

@@ -179,7 +179,7 @@ def profile_bar() -> Learner | None:
     learner = current_learner()
     if learner is None:
         st.info(
-            "Pick your profile or create one to start: your answers and schedule are kept under its name. "
+            "Create a profile, or pick yours, to start: your answers and schedule are kept under its name. "
             "No password: anyone using this computer can open any profile (a group server should turn on "
             "sign-in, see the README).",
             icon=":material/person:",
