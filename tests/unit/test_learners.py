@@ -146,7 +146,7 @@ def test_export_holds_exactly_my_answers_and_delete_removes_everything_of_mine(e
 def test_class_summary_waits_for_three_learners_and_names_nobody(engine) -> None:
     with Session(engine) as session:
         learners = [create_learner(n, session=session) for n in ("Ada", "Ben", "Cy")]
-        for n, learner in enumerate(learners[:2]):
+        for learner in learners[:2]:
             record_review(learner, "yolo:1", "yolo", fsrs.Rating.Good, T0, session=session)
         assert not class_summary(LOADED.cards, T0, session=session).enough
         record_review(learners[2], "ssd:1", "ssd", fsrs.Rating.Again, T0, session=session)

@@ -223,7 +223,10 @@ def test_an_import_the_card_later_asks_word_for_word_does_not_block_a_sync(engin
     with Session(engine) as session:
         ada = get_or_create_learner("Ada", session=session)
         import_csv("card_id,question,answer\nalpha,Why alpha?,Because\n", session=session, learner_id=ada.id)
-    quiz = "quiz:\n  - {type: qa, question: 'Why alpha?', answer: 'Because.'}\n  - {type: cloze, text: 'A {{c1::thing}}.'}\n"
+    quiz = (
+        "quiz:\n  - {type: qa, question: 'Why alpha?', answer: 'Because.'}\n"
+        "  - {type: cloze, text: 'A {{c1::thing}}.'}\n"
+    )
     content("alpha", card_text("alpha", quiz=quiz, title="Alpha renamed"))
     report = sync(engine, content.root)
     assert report.updated == ["alpha"]
