@@ -319,6 +319,11 @@ def _check_row(row: dict[str | None, str | None], n: int, last: int, cards: set[
     if card_id not in cards:
         return f"line {n}: no card with id {card_id[:60]!r}; use an id from the Browse page (shown on each card)"
     if not question or not answer:
+        if last > n:
+            return (
+                f"line {n}: a quote opened on this line is not closed before the next row (this record runs to "
+                f"line {last}); check the quotes"
+            )
         return f"line {n}: question and answer must both be filled in"
     if "\x00" in question or "\x00" in answer:
         return f"line {n}: the text holds a NUL character (\\x00); remove it"

@@ -99,6 +99,7 @@ def current_learner() -> Learner | None:
             return learner_for_subject(who.subject, who.display, session=db)
     if auth_configured():
         return None
+    _follow_link()
     chosen = st.session_state.get(PROFILE_KEY)
     if chosen is None:
         return None
@@ -107,6 +108,20 @@ def current_learner() -> Learner | None:
     if learner is None:  # deleted meanwhile
         st.session_state.pop(PROFILE_KEY, None)
     return learner
+
+
+def _follow_link() -> bool:
+    """Pick the profile a ``?learner=`` link names when this session has none picked; False if the link names
+    no profile."""
+    wanted = st.query_params.get("learner")
+    if not wanted or st.session_state.get(PROFILE_KEY) is not None:
+        return True
+    with session() as db:
+        linked = find_learner(wanted, session=db)
+    if linked is None:
+        return False
+    st.session_state[PROFILE_KEY] = linked.id
+    return True
 
 
 def forget_profile() -> None:
@@ -132,17 +147,14 @@ def profile_bar() -> Learner | None:
         profiles = profile_names(session=db)
     ids = {name: learner_id for learner_id, name in profiles}
     names = {learner_id: name for learner_id, name in profiles}
-    wanted = st.query_params.get("learner")
-    if wanted and st.session_state.get(PROFILE_KEY) not in names:
-        with session() as db:
-            linked = find_learner(wanted, session=db)
-        if linked is not None:
-            st.session_state[PROFILE_KEY] = linked.id
-        else:
-            st.warning(
-                f"There is no profile called “{md_escape(wanted[:40])}”. Create it below, or pick an existing one.",
-                icon=":material/person_off:",
-            )
+    if st.session_state.get(PROFILE_KEY) not in names:
+        st.session_state.pop(PROFILE_KEY, None)  # deleted meanwhile
+    if not _follow_link():
+        st.warning(
+            f"There is no profile called “{md_escape(st.query_params.get('learner', '')[:40])}”. Create it "
+            "below, or pick an existing one.",
+            icon=":material/person_off:",
+        )
     chosen = st.session_state.get(PROFILE_KEY)
     st.session_state[PICK_KEY] = names.get(chosen) if chosen in names else None
 
