@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -35,10 +35,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db_path: Path, script: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Run `streamlit run` (app.py unless ``script`` is given) on a free port; return (process, base URL)."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}"}
+def start_server(
+    db_path: Path,
+    script: Path | None = None,
+    *,
+    port: int | None = None,
+    args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    host: str = "127.0.0.1",
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Run `streamlit run` (app.py unless ``script`` is given) on ``port`` (default: a free one) with extra
+    command-line ``args`` and environment ``env``; return (process, base URL on ``host``)."""
+    port = port or free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", **(env or {})}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -52,13 +61,14 @@ def start_server(db_path: Path, script: Path | None = None) -> tuple[subprocess.
             "true",
             "--server.address",
             "127.0.0.1",
+            *args,
         ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -15,7 +15,9 @@ from tests.hostile.conftest import fingerprint
 from tests.pages.conftest import app  # noqa: F401  (the AppTest fixture)
 
 PHISH = "x` [Your session expired: sign in again](https://evil.example/login) ![t](http://127.0.0.1:9/t.png)"
-LIVE_MARKDOWN = re.compile(r"(?<!\\)\]\(|(?<!\\)!\[|(?<!\\)<img")  # a link or image Markdown would render
+# What Markdown would render as a link or an image: an unescaped "](" or "![" or "<img", or a bare address that
+# GitHub-flavoured Markdown links by itself ("http://", "www.", "name@host" with nothing between the parts).
+LIVE_MARKDOWN = re.compile(r"(?<!\\)\]\(|(?<!\\)!\[|(?<!\\)<img|(?i:https?|www)\\?[:.]|\w\\?@")
 
 
 def live(value: str) -> bool:
