@@ -15,19 +15,20 @@ import warnings
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import CHROMIUM_ARGS, free_port, settle, start_server  # noqa: F401
+from tests.e2e.conftest import free_port, settle, start_server
 
 USERS = {"alice": "Alice Liddell", "bob": "Bob Builder"}
 
 
 class Tracker(BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:  # http.server's naming
         Tracker.hits.append(self.path)
         self.send_response(204)
         self.end_headers()
