@@ -126,6 +126,14 @@ def use_progress(page: Page, base: str) -> None:
     page.locator('[data-testid="stButtonGroup"]').get_by_text("tag", exact=True).click()
 
 
+def use_my_data(page: Page, base: str) -> None:
+    download = page.get_by_role("button", name="All my answers (CSV)")
+    expect(download).to_be_enabled(timeout=30_000)  # the quiz step's answer is there to take away
+    with page.expect_download() as got:
+        download.click()
+    assert got.value.suggested_filename == "my-reviews.csv"
+
+
 def use_health(page: Page, base: str) -> None:
     page.get_by_role("button", name="Sync now").click()
     expect(page.locator('[data-testid="stAlert"]').filter(has_text="cards:")).to_be_visible(timeout=30_000)
@@ -170,7 +178,8 @@ ACTIONS: dict[str, tuple[str, Callable[[Page, str], None]]] = {
     "pages/card.py": ("?id=non-max-suppression", use_card),
     "pages/search.py": ("", use_search),
     "pages/quiz.py": ("", use_quiz),
-    "pages/progress.py": ("", use_progress),
+    "pages/progress.py": ("?learner=Walker", use_progress),  # a new session picks no profile by itself
+    "pages/my_data.py": ("?learner=Walker", use_my_data),
     "pages/health.py": ("", use_health),
     "pages/labs.py": ("", use_labs),
     "pages/lab.py": ("?name=nms", use_lab),
