@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.identity import sign_in_gate
+from ui.identity import gate_open, sign_in_gate
 from ui.widgets import inject_css, lab_pages
 
 st.set_page_config(
@@ -25,7 +25,10 @@ labs_index = st.Page("pages/labs.py", title="All labs", icon=":material/science:
 lab = st.Page("pages/lab.py", title="Lab", icon=":material/science:", visibility="hidden")
 labs = [labs_index, lab] + [st.Page(path, title=title, icon=icon) for path, title, icon in lab_pages()]
 sections = {"Study": [home, search, quiz, progress, browse, card, my_data], "Labs": labs, "Maintain": [health]}
-page = st.navigation({name: pages for name, pages in sections.items() if pages})
+# With sign-in configured, a visitor who has not signed in sees no menu, only the sign-in screen (sign_in_gate).
+page = st.navigation(
+    {name: pages for name, pages in sections.items() if pages}, position="sidebar" if gate_open() else "hidden"
+)
 
 with st.sidebar:
     st.caption("Study notes from six posts of CS231n-style deep-learning notes, December 2018.")

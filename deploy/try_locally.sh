@@ -153,7 +153,11 @@ with sync_playwright() as p:
     print("   not signed in: the sign-in page, nothing else")
     page = browser.new_context(ignore_https_errors=True).new_page()
     errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "/_stcore/" not in (m.location or {}).get("url", "") else None)
+    def app_error(m):  # the app's own console errors (the provider's pages are not the app's concern)
+        where = (m.location or {}).get("url", "")
+        if m.type == "error" and where.startswith(APP) and "/_stcore/" not in where and "/oauth2callback" not in where:
+            errors.append(f"{m.text} ({where})")
+    page.on("console", app_error)
     page.goto(APP + "/quiz")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/oauth2/authorize**", timeout=30_000)

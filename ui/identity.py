@@ -71,6 +71,11 @@ def is_teacher() -> bool:
     return who is not None and bool({who.sub, who.subject} & _teachers())
 
 
+def gate_open() -> bool:
+    """True when pages may show: no sign-in configured, or the visitor has signed in."""
+    return not auth_configured() or signed_in() is not None
+
+
 def sign_in_gate() -> None:
     """With sign-in configured: stop every page at a sign-in screen until the visitor signs in, then show who
     they are (and a sign-out button) in the sidebar. Without sign-in configured: nothing."""
