@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from db import fts
 from db.models import CardLinkRow, CardRow, CardTagRow, PostRow, QuizItemRow
@@ -88,7 +88,7 @@ def _write_card(session: Session, card: Card, row: CardRow | None) -> None:
     for tag in set(card.tags) - set(tags):
         session.add(CardTagRow(card_id=card.id, tag=tag))
 
-    session.exec(delete(CardLinkRow).where(CardLinkRow.card_id == card.id))
+    session.exec(delete(CardLinkRow).where(col(CardLinkRow.card_id) == card.id))
     for position, related in enumerate(card.related):
         session.add(CardLinkRow(card_id=card.id, related_id=related, position=position))
 
@@ -110,7 +110,7 @@ def _write_card(session: Session, card: Card, row: CardRow | None) -> None:
 
 def _delete_card(session: Session, card_id: str) -> None:
     for table in (CardTagRow, CardLinkRow, QuizItemRow):
-        session.exec(delete(table).where(table.card_id == card_id))  # type: ignore[attr-defined]
+        session.exec(delete(table).where(col(table.card_id) == card_id))
     row = session.get(CardRow, card_id)
     if row is not None:
         session.delete(row)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from db import fts
 from db.models import ChunkEmbeddingRow
@@ -166,7 +166,7 @@ class SemanticIndex:
         rows = session.exec(
             select(ChunkEmbeddingRow.card_id, ChunkEmbeddingRow.kind, ChunkEmbeddingRow.text, ChunkEmbeddingRow.vector)
             .where(ChunkEmbeddingRow.model == model)
-            .order_by(ChunkEmbeddingRow.card_id, ChunkEmbeddingRow.position)
+            .order_by(col(ChunkEmbeddingRow.card_id), col(ChunkEmbeddingRow.position))
         ).all()
         if not rows:
             return cls(model, [], [], [], np.zeros((0, 1), dtype=np.float32))
