@@ -41,8 +41,10 @@ if card is None:
     st.stop()
 
 # A link from one card to another stays on this page; write the id back so the address bar (a copied link,
-# a reload) always names the card on screen.
-st.query_params["id"] = card.id
+# a reload) always names the card on screen. Only when it differs: an unneeded write can land on the history
+# entry of the page the learner came from (turning /search?q=... into /search?id=...), and Back would lose it.
+if st.query_params.get("id") != card.id:
+    st.query_params["id"] = card.id
 
 post = post_by_slug[card.post_slug]
 st.caption(f"{post_label(post)} › {card.section}")

@@ -36,3 +36,14 @@ def remember(key: str, value: Any) -> None:
 
 def recall(key: str, default: Any = None) -> Any:
     return st.session_state.get(_PREFIX + key, default)
+
+
+def from_url(key: str, url_value: Any, default: Any) -> None:
+    """Start a widget from the address bar: the URL's value when it has one (a shared link, a reload), else the
+    value this session last had (the learner came back with the sidebar or the Back button to a URL that lost its
+    parameters), else ``default``. Call before drawing the widget, then draw it with ``**kept(key, default)``."""
+    if key in st.session_state:
+        return
+    if url_value not in (None, "", []):
+        st.session_state[key] = url_value
+        st.session_state[_PREFIX + key] = url_value
