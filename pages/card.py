@@ -60,7 +60,7 @@ with main:
     if card.missing:
         st.info(f"**Missing from the source.** {card.missing}", icon=":material/image_not_supported:")
     for lab in labs_for_card(card.id):
-        render_panel(lab, key=f"card-{card.id}")
+        render_panel(lab, key=f"card-{card.id}", card=card.id)
 
     learner_name = st.session_state.get("active_learner")
     if learner_name:
