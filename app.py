@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.identity import gate_open, sign_in_gate
+from ui.state import arrived
 from ui.widgets import inject_css, lab_pages
 
 st.set_page_config(
@@ -34,4 +35,5 @@ with st.sidebar:
     st.caption("Study notes from six posts of CS231n-style deep-learning notes, December 2018.")
 sign_in_gate()  # with [auth] configured, every page waits for sign-in
 
+arrived(page.url_path)
 page.run()

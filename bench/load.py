@@ -3,10 +3,10 @@
 Each learner is a thread with its own database session (as each browser tab is in a Streamlit server). By
 default the learners are signed-in identities, and before each answer a learner's sign-in subject is resolved
 to its learner and its imported items are read, as every page run does with sign-in on (``--profiles``: named
-profiles, as on one machine without sign-in). In a loop until the time is up it asks the quiz for its next item (``due_queue``, as the quiz page does), answers it
-with a random rating, and stores the answer with ``record_review``: one committed transaction, timed. Each
-learner keeps its own clock that moves on 1 to 20 simulated minutes per answer, so items come due again and
-schedules grow past the first review.
+profiles, as on one machine without sign-in). In a loop until the time is up it asks the quiz for its next
+item (``due_queue``, as the quiz page does), answers it with a random rating, and stores the answer with
+``record_review``: one committed transaction, timed. Each learner keeps its own clock that moves on 1 to 20
+simulated minutes per answer, so items come due again and schedules grow past the first review.
 
 Afterwards the database is checked against what the learners saw committed:
 

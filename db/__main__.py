@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -18,7 +19,7 @@ from db.sync import MAX_REMOVALS, SyncRefused, sync_content
 from kb.cards import content_dir_default, load_content
 
 
-def _update_search_index(engine) -> str:  # type: ignore[no-untyped-def]
+def _update_search_index(engine: Engine) -> str:
     """Embed what changed; the model is loaded only if some passage has no vector yet."""
     from db.queries import list_cards
     from kb.embed import MINILM

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from typing import cast
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.models import CardLinkRow, CardRow, CardTagRow, PostRow, QuizItemRow
-from kb.cards import Card, Post, QuizItem
+from kb.cards import Card, Post, QuizItem, QuizKind
 
 
 def list_posts(*, session: Session) -> list[Post]:
-    rows = session.exec(select(PostRow).order_by(PostRow.position)).all()
+    rows = session.exec(select(PostRow).order_by(col(PostRow.position))).all()
     return [
         Post(
             slug=r.slug,
@@ -40,18 +41,18 @@ def list_cards(*, session: Session) -> list[Card]:
     posts = list_posts(session=session)
     order = {p.slug: (i, {s: j for j, s in enumerate(p.sections)}) for i, p in enumerate(posts)}
     tags: dict[str, list[str]] = defaultdict(list)
-    for row in session.exec(select(CardTagRow).order_by(CardTagRow.tag)):
+    for row in session.exec(select(CardTagRow).order_by(col(CardTagRow.tag))):
         tags[row.card_id].append(row.tag)
     links: dict[str, list[str]] = defaultdict(list)
-    for link in session.exec(select(CardLinkRow).order_by(CardLinkRow.position)):
+    for link in session.exec(select(CardLinkRow).order_by(col(CardLinkRow.position))):
         links[link.card_id].append(link.related_id)
     quiz: dict[str, list[QuizItem]] = defaultdict(list)
-    for q in session.exec(select(QuizItemRow).order_by(QuizItemRow.position)):
+    for q in session.exec(select(QuizItemRow).order_by(col(QuizItemRow.position))):
         quiz[q.card_id].append(
             QuizItem(
-                kind=q.kind,
+                kind=cast(QuizKind, q.kind),
                 prompt=q.prompt,
-                answer=q.answer,  # type: ignore[arg-type]
+                answer=q.answer,
                 options=tuple(json.loads(q.options_json)),
                 accept=tuple(json.loads(q.accept_json)),
                 hint=q.hint,

@@ -153,7 +153,7 @@ def source(dotted: str) -> tuple[str, str]:
         raise LookupError(f"no source file for {dotted!r}")
     text = path.read_text(encoding="utf-8")
     body: list[ast.stmt] = ast.parse(text).body
-    node: ast.AST | None = None
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None = None
     for part in qualname.split("."):
         node = next(
             (
@@ -165,9 +165,9 @@ def source(dotted: str) -> tuple[str, str]:
         )
         if node is None:
             raise LookupError(f"{qualname!r} is not defined in {path.relative_to(ROOT)}")
-        body = getattr(node, "body", [])
+        body = node.body
     assert node is not None
-    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    start = min([node.lineno] + [d.lineno for d in node.decorator_list])
     lines = text.splitlines()[start - 1 : node.end_lineno]
     indent = min(len(line) - len(line.lstrip()) for line in lines if line.strip())
     return path.relative_to(ROOT).as_posix(), "\n".join(line[indent:] for line in lines)

@@ -7,11 +7,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb.cards import content_dir_default, load_content
 from kb.labs import lab_problems
 
 MAX_IMPORT_BYTES = 10 * 10**6  # as the app's upload limit
+if TYPE_CHECKING:
+    from kb.search import Hit
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -41,7 +44,7 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def _hit_json(hit) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _hit_json(hit: Hit) -> dict[str, object]:
     return {
         "id": hit.id,
         "title": hit.title,

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import fsrs
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.models import ItemStateRow, ReviewRow
 from kb.cards import Card
@@ -42,7 +42,7 @@ def load_history(learner_id: int, *, session: Session) -> tuple[list[Review], li
     reviews = [
         Review(r.item_id, r.card_id, r.rating, _utc(r.reviewed_at), r.mode, r.state_before is None)
         for r in session.exec(
-            select(ReviewRow).where(ReviewRow.learner_id == learner_id).order_by(ReviewRow.reviewed_at)
+            select(ReviewRow).where(ReviewRow.learner_id == learner_id).order_by(col(ReviewRow.reviewed_at))
         )
     ]
     states = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import fsrs
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.models import ItemStateRow, LearnerRow, ReviewRow
 
@@ -253,7 +253,7 @@ def card_history(learner_id: int, card_id: str, *, session: Session) -> list[Rev
     rows = session.exec(
         select(ReviewRow)
         .where(ReviewRow.learner_id == learner_id, ReviewRow.card_id == card_id)
-        .order_by(ReviewRow.reviewed_at.desc(), ReviewRow.id.desc())  # type: ignore[union-attr]
+        .order_by(col(ReviewRow.reviewed_at).desc(), col(ReviewRow.id).desc())
     ).all()
     return [
         ReviewEntry(

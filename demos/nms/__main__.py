@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 from demos.claims import add_eval_command, run_eval
 from demos.common import LabError, add_common_args, apply_threads, bounded, check_common_args, describe
@@ -22,7 +23,7 @@ from demos.common import LabError, add_common_args, apply_threads, bounded, chec
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def train_command(args: argparse.Namespace) -> dict[str, object]:
+def train_command(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from demos.nms.detector import CHECKPOINT, TrainConfig, save, train
@@ -54,7 +55,7 @@ def train_command(args: argparse.Namespace) -> dict[str, object]:
     return meta
 
 
-def bench_command(args: argparse.Namespace) -> dict[str, object]:
+def bench_command(args: argparse.Namespace) -> dict[str, Any]:
     from demos.nms.speed import bench
 
     check_common_args(args)
@@ -69,7 +70,7 @@ def bench_command(args: argparse.Namespace) -> dict[str, object]:
     return report
 
 
-def scene_command(args: argparse.Namespace) -> dict[str, object]:
+def scene_command(args: argparse.Namespace) -> dict[str, Any]:
     from demos.nms.panel import PANEL_METHODS, scene_runs
 
     device = check_common_args(args)
@@ -101,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--method", default="greedy", help="greedy or batched (class-aware)")
     s.add_argument("--save", action="store_true", help="write demos/nms/results/panel_scene.json (the card panel)")
     args = parser.parse_args(argv)
+    out: dict[str, Any]
     try:
         apply_threads(args.threads)
         if args.command == "train":
@@ -116,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(json.dumps(out, indent=2))
     if args.command == "eval":
-        return 0 if out["summary"]["holding"] == out["summary"]["claims"] else 1  # type: ignore[index]
+        return 0 if out["summary"]["holding"] == out["summary"]["claims"] else 1
     return 0
 
 

@@ -48,8 +48,8 @@ def measure(ctx: Context) -> dict[str, Outcome]:
     scenes = 200 if ctx.full else 60
     thresholds = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8) if ctx.full else (0.5, 0.8)
     report = ap_report(scenes, EVAL_SEED + ctx.seed, ctx.device, thresholds, ("greedy",))
-    ap = {m: r["ap50"] for m, r in report["ap50"].items()}  # type: ignore[attr-defined]
-    sweep = report["ap50_vs_iou_threshold"]["greedy"]  # type: ignore[index]
+    ap = {m: r["ap50"] for m, r in report["ap50"].items()}
+    sweep = report["ap50_vs_iou_threshold"]["greedy"]
     common = {"scenes": scenes, "objects_per_scene": report["objects_per_scene"]}
 
     boxes, scores = random_boxes(1000, ctx.device, seed=ctx.seed)

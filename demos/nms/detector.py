@@ -71,6 +71,7 @@ class ShapesDetector(nn.Module):
         self.box_head = nn.Conv2d(w, 4, 1)
         self.ctr_head = nn.Conv2d(w, 1, 1)
         prior = 0.01  # start with every cell confidently background (focal-loss initialisation)
+        assert self.cls_head.bias is not None
         nn.init.constant_(self.cls_head.bias, -math.log((1 - prior) / prior))
 
     def forward(self, images: Tensor) -> tuple[Tensor, Tensor, Tensor]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -12,6 +12,7 @@ from torch import Tensor
 from demos.nms.ops import batched_nms, box_iou, nms, soft_nms
 
 Method = Literal["none", "greedy", "batched", "soft-linear", "soft-gaussian"]
+METHOD_NAMES: tuple[Method, ...] = ("greedy", "batched", "soft-linear", "soft-gaussian", "none")
 METHODS: dict[str, str] = {
     "greedy": "Greedy NMS",
     "batched": "Greedy, class-aware (batched)",
@@ -64,7 +65,7 @@ def apply_method(
         idx = batched_nms(boxes, scores, labels, iou_threshold)
         new_scores = scores[idx]
     else:
-        kind = "linear" if method == "soft-linear" else "gaussian"
+        kind: Literal["linear", "gaussian"] = "linear" if method == "soft-linear" else "gaussian"
         idx, new_scores = soft_nms(
             boxes, scores, iou_threshold=iou_threshold, sigma=sigma, method=kind, score_threshold=score_threshold
         )
@@ -185,8 +186,8 @@ def ap_report(
     seed: int,
     device: torch.device,
     thresholds: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
-    sweep_methods: tuple[str, ...] = ("greedy", "batched", "soft-linear"),
-) -> dict[str, object]:
+    sweep_methods: tuple[Method, ...] = ("greedy", "batched", "soft-linear"),
+) -> dict[str, Any]:
     """AP@0.5 of the shipped detector under each method (at its default IoU threshold) on ``scenes`` held-out
     crowded scenes, and AP as the NMS IoU threshold moves for ``sweep_methods``."""
     import time
@@ -203,15 +204,15 @@ def ap_report(
         images = torch.stack([s.image for s in data[start : start + 64]]).to(device)
         raws += [(r.boxes.cpu(), r.scores.cpu(), r.labels.cpu()) for r in raw_detections(model, images)]
 
-    def score(method: str, thr: float) -> float:
+    def score(method: Method, thr: float) -> float:
         kept = [
-            apply_method(b, s, lab, method, iou_threshold=thr, score_threshold=SCORE_THRESHOLD, sigma=SOFT_SIGMA).kept  # type: ignore[arg-type]
+            apply_method(b, s, lab, method, iou_threshold=thr, score_threshold=SCORE_THRESHOLD, sigma=SOFT_SIGMA).kept
             for b, s, lab in raws
         ]
         return round(mean_ap(kept, gts, len(SHAPES))[0], 4)
 
     t0 = time.perf_counter()
-    per_method = {m: {"ap50": score(m, DEFAULT_IOU[m]), "iou_threshold": DEFAULT_IOU[m]} for m in METHODS}
+    per_method = {m: {"ap50": score(m, DEFAULT_IOU[m]), "iou_threshold": DEFAULT_IOU[m]} for m in METHOD_NAMES}
     sweep = {m: {str(t): score(m, t) for t in thresholds} for m in sweep_methods}
     objects = [len(g[0]) for g in gts]
     return {

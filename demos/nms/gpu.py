@@ -15,7 +15,7 @@ from demos.scenes import SHAPES, make_dataset
 
 
 def gpu_check(device: torch.device) -> dict[str, object]:
-    speed = bench([100, 1000, 10000], repeat=7, devices=[device])["results"][device.type]  # type: ignore[index]
+    speed = bench([100, 1000, 10000], repeat=7, devices=[device])["results"][device.type]
     t0 = time.perf_counter()
     trained = train(TrainConfig(train_scenes=256, epochs=2, batch_size=32), device=device)
     sync(device)

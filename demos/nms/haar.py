@@ -39,7 +39,7 @@ def sample_images() -> dict[str, tuple[np.ndarray, str]]:
     from PIL import Image
     from skimage import data
 
-    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as f:
+    with matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=True) as f:  # type: ignore[union-attr]
         hopper = np.asarray(Image.open(f).convert("RGB"))
     return {
         "Astronaut (scikit-image)": (data.astronaut(), "face"),
@@ -88,7 +88,7 @@ def detect_windows(
         s = WORK_SIDE / max(h, w)
         image = cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
     gray = cv2.equalizeHist(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
-    path = Path(cv2.data.haarcascades) / CASCADES[cascade]
+    path = Path(cv2.data.haarcascades) / CASCADES[cascade]  # type: ignore[attr-defined]  # not in cv2's stubs
     classifier = cv2.CascadeClassifier(str(path))
     if classifier.empty():
         raise RuntimeError(f"OpenCV could not load {path}; reinstall opencv-python-headless<5")
@@ -96,7 +96,7 @@ def detect_windows(
         gray, scaleFactor=scale_factor, minNeighbors=0, minSize=(min_size, min_size), outputRejectLevels=True
     )
     grouped = classifier.detectMultiScale(gray, scaleFactor=scale_factor, minNeighbors=3, minSize=(min_size, min_size))
-    rects = np.asarray(rects, dtype=np.float32).reshape(-1, 4)  # (N, 4) x, y, w, h
-    boxes = torch.from_numpy(np.concatenate([rects[:, :2], rects[:, :2] + rects[:, 2:]], axis=1))  # (N, 4)
+    xywh = np.asarray(rects, dtype=np.float32).reshape(-1, 4)  # (N, 4) x, y, w, h
+    boxes = torch.from_numpy(np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1))  # (N, 4)
     scores = torch.from_numpy(np.asarray(weights, dtype=np.float32).reshape(-1)).sigmoid()  # (N,)
     return HaarWindows(image=image, boxes=boxes, scores=scores, grouped=len(grouped))

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from demos.nms.evaluate import Detections, apply_method, mean_ap, precision_recall
+from demos.nms.evaluate import Detections, Method, apply_method, mean_ap, precision_recall
 
 IOU_STEPS: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05 .. 0.95
-PANEL_METHODS = ("greedy", "batched")
+PANEL_METHODS: tuple[Method, ...] = ("greedy", "batched")
 
 
 def png_uri(image: np.ndarray) -> str:
@@ -29,7 +29,7 @@ def png_uri(image: np.ndarray) -> str:
 
 
 @torch.no_grad()
-def scene_runs(seed: int, method: str, device: torch.device, score_threshold: float = 0.05) -> dict[str, Any]:
+def scene_runs(seed: int, method: Method, device: torch.device, score_threshold: float = 0.05) -> dict[str, Any]:
     """Render crowded scene ``seed``, detect with the shipped detector, and suppress with ``method`` at each of
     :data:`IOU_STEPS`; every number a figure needs, as JSON-able lists."""
     from demos.nms.detector import CHECKPOINT, CROWDED, load, raw_detections
@@ -45,7 +45,7 @@ def scene_runs(seed: int, method: str, device: torch.device, score_threshold: fl
     gt_boxes, gt_labels = scene.boxes[seen], scene.labels[seen]
     runs = []
     for t in IOU_STEPS:
-        out = apply_method(boxes, scores, labels, method, iou_threshold=t, score_threshold=score_threshold)  # type: ignore[arg-type]
+        out = apply_method(boxes, scores, labels, method, iou_threshold=t, score_threshold=score_threshold)
         kept = Detections(out.kept.boxes, out.kept.scores, out.kept.labels)
         precision, recall = precision_recall(kept, gt_boxes, gt_labels)
         runs.append(

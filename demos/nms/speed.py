@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
+from typing import Any
 
 import torch
 import torchvision
@@ -21,7 +23,7 @@ def random_boxes(n: int, device: torch.device, seed: int = 0) -> tuple[torch.Ten
 
 def bench(
     sizes: Sequence[int], repeat: int, threshold: float = 0.5, devices: Sequence[torch.device] | None = None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Median milliseconds of own nms and torchvision's at each box count, on the CPU and (if present) CUDA."""
     if devices is None:
         devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
@@ -31,8 +33,8 @@ def bench(
         for n in sizes:
             boxes, scores = random_boxes(n, device)
             same = torch.equal(nms(boxes, scores, threshold).cpu(), torchvision.ops.nms(boxes, scores, threshold).cpu())
-            own = median_ms(lambda b=boxes, s=scores: nms(b, s, threshold), device, repeat)
-            ref = median_ms(lambda b=boxes, s=scores: torchvision.ops.nms(b, s, threshold), device, repeat)
+            own = median_ms(partial(nms, boxes, scores, threshold), device, repeat)
+            ref = median_ms(partial(torchvision.ops.nms, boxes, scores, threshold), device, repeat)
             rows.append(
                 {
                     "boxes": n,

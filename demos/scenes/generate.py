@@ -154,7 +154,7 @@ def scene_from_spec(objects: list[dict[str, object]], background: str = "plain",
         if not (0.0 <= cx <= 1.0 and 0.0 <= cy <= 1.0):
             raise ValueError(f"object {i + 1}: centre ({cx}, {cy}) must lie inside the image, in [0, 1]")
         radius = float(spec.get("radius", sum(SIZES[size]) / 2))  # type: ignore[arg-type]
-        built.append(SceneObject(shape, colour, size, cx, cy, radius))  # type: ignore[arg-type]
+        built.append(SceneObject(shape, colour, size, cx, cy, radius))
     if background not in BACKGROUNDS:
         raise ValueError(f"background {background!r} is not one of {BACKGROUNDS}")
     return Scene(objects=tuple(built), background=background, noise=noise)

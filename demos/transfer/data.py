@@ -13,6 +13,7 @@ import gzip
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -141,7 +142,7 @@ def save_splits(path: Path, splits: list[Split]) -> None:
         for part in _PARTS:
             arrays[f"{sp.dataset}_{part}"] = getattr(sp, part).numpy()
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
+    np.savez_compressed(tmp, **cast(dict[str, Any], arrays))
     tmp.replace(path)
 
 
