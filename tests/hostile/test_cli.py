@@ -117,3 +117,36 @@ def test_the_nms_lab_cli_rejects_bad_common_options_with_a_message(option, capsy
         status = int(exc.code or 0)
     err = capsys.readouterr().err
     assert status == 2 and "Traceback" not in err and (option[0] in err or "device" in err), err
+
+
+def test_meaning_search_gets_text_its_tokenizer_can_read_whatever_the_bytes(hostile_engine) -> None:
+    """Hybrid and semantic modes hand the query to the model's tokenizer, which raises on lone surrogates (how
+    Python carries invalid UTF-8 from a command line): the query is cleaned before it gets there."""
+    import numpy as np
+    from sqlmodel import Session
+
+    from db.queries import list_cards
+    from kb.embed import HashingEmbedder
+    from kb.search import SemanticIndex, search, update_index
+
+    class StrictTokenizer(HashingEmbedder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            for t in texts:
+                t.encode("utf-8")  # what the real tokenizer's input check amounts to: valid Unicode only
+            return super().encode(texts)
+
+    embedder = StrictTokenizer()
+    with Session(hostile_engine) as session:
+        cards = {c.id: c for c in list_cards(session=session)}
+        update_index(list(cards.values()), embedder, session=session)
+        index = SemanticIndex.load(embedder.name, session=session)
+        for mode in ("hybrid", "semantic"):
+            result = search(
+                BAD_BYTES.decode("utf-8", "surrogateescape"),
+                cards=cards,
+                session=session,
+                index=index,
+                embedder=embedder,
+                mode=mode,
+            )
+            assert result.hits and "\ufffd" in result.query and np.isfinite(result.hits[0].score)
