@@ -146,7 +146,7 @@ def profile_bar() -> Learner | None:
     if who is not None:
         learner = current_learner()
         assert learner is not None
-        st.caption(f"Your progress, as {md_escape(learner.name)} (signed in).")
+        st.caption(f"Studying as {md_escape(learner.name)} (signed in).")
         return learner
     with session() as db:
         profiles = profile_names(session=db)
@@ -196,7 +196,7 @@ def profile_bar() -> Learner | None:
     learner = current_learner()
     if learner is None:
         st.info(
-            "Create a profile, or pick yours, to start: your answers and schedule are kept under its name. "
+            "Create a profile to start, or pick yours: your answers and schedule are kept under its name. "
             "No password: anyone using this computer can open any profile (a group server should turn on "
             "sign-in, see the README).",
             icon=":material/person:",
