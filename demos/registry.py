@@ -102,6 +102,53 @@ LABS: tuple[Lab, ...] = (
         gpu_check="demos.bayesian.gpu:gpu_check",
         code=("demos.bayesian.models:sample_probs", "demos.bayesian.uncertainty:mutual_information"),
     ),
+    Lab(
+        name="semantic-segmentation",
+        title="Semantic segmentation: patches, FCNs, hypercolumns",
+        family="seg",
+        icon=":material/layers:",
+        cards=(
+            "semantic-segmentation",
+            "fcn-upsampling",
+            "hypercolumns",
+            "segmentation-metrics",
+            "patch-classification-segmentation",
+            "recurrent-refinement",
+            "project-semantic-segmentation",
+        ),
+        summary="Five ways to label every pixel of the same scenes, scored by pixel accuracy and mean IoU against "
+        "exact masks, and timed.",
+        panel="ui.labs.seg:semantic_panel",
+        claims="demos.seg.claims_semantic",
+        gpu_check="demos.seg.gpu:gpu_check",
+        code=("demos.seg.models:FCN.forward", "demos.seg.metrics:class_iou", "demos.seg.metrics:mean_iou"),
+    ),
+    Lab(
+        name="instance-segmentation",
+        title="Instance vs semantic segmentation",
+        family="seg",
+        icon=":material/category:",
+        cards=("instance-segmentation", "simultaneous-detection-segmentation", "multi-task-cascades"),
+        summary="Touching shapes of one class are one region to semantics and two objects to a detector with a "
+        "mask head; mask AP says how well each separates them.",
+        panel="ui.labs.seg:instance_panel",
+        claims="demos.seg.claims_instance",
+        gpu_check="demos.seg.gpu:gpu_check",
+        code=("demos.seg.instance:detect_and_segment", "demos.seg.instance:paste", "demos.seg.instance:match_masks"),
+    ),
+    Lab(
+        name="superpixels",
+        title="Superpixels at several scales",
+        family="seg",
+        icon=":material/texture:",
+        cards=("multiscale-segmentation", "semantic-segmentation"),
+        summary="SLIC and Felzenszwalb regions on a photo and on a scene, coarse to fine: how many true edges they "
+        "find, and how they sharpen a coarse segmentation.",
+        panel="ui.labs.seg:superpixel_panel",
+        claims="demos.seg.claims_superpixels",
+        gpu_check="demos.seg.gpu:gpu_check",
+        code=("demos.seg.metrics:boundary_recall", "demos.seg.superpixels:pool"),
+    ),
 )
 
 
