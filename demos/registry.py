@@ -149,6 +149,58 @@ LABS: tuple[Lab, ...] = (
         gpu_check="demos.seg.gpu:gpu_check",
         code=("demos.seg.metrics:boundary_recall", "demos.seg.superpixels:pool"),
     ),
+    Lab(
+        name="detector-families",
+        title="Detector families: windows, proposals, YOLO, SSD, FPN",
+        family="detect",
+        icon=":material/center_focus_strong:",
+        cards=(
+            "sliding-windows",
+            "rcnn",
+            "fast-rcnn",
+            "faster-rcnn",
+            "yolo",
+            "ssd",
+            "feature-pyramid-network",
+            "project-object-detection",
+        ),
+        summary="Six ways to find the same shapes, from sliding windows to a feature pyramid: crops per image, time "
+        "per image and AP on small and large objects.",
+        panel="ui.labs.detect:panel",
+        claims="demos.detect.claims",
+        gpu_check="demos.detect.gpu:gpu_check",
+        code=(
+            "demos.detect.models:AnchorDetector.features",
+            "demos.detect.anchors:match",
+            "demos.detect.evaluate:size_ap",
+        ),
+    ),
+    Lab(
+        name="spatial-transformer",
+        title="Spatial transformer on warped digits",
+        family="stn",
+        icon=":material/rotate_90_degrees_ccw:",
+        cards=("spatial-transformer-network",),
+        summary="Digits rotated, scaled and shifted: a small CNN with and without a spatial transformer in front, and "
+        "the digit the transformer hands it.",
+        panel="ui.labs.stn:panel",
+        claims="demos.stn.claims",
+        gpu_check="demos.stn.gpu:gpu_check",
+        code=("demos.stn.model:SpatialTransformer.forward", "demos.stn.model:warp"),
+    ),
+    Lab(
+        name="early-layers",
+        title="What early layers see",
+        family="filters",
+        icon=":material/filter_vintage:",
+        cards=("transferable-low-level-features", "cnn-feature-extractor"),
+        summary="MobileNetV2's first 32 filters as ImageNet left them, as grey digits make them and at random, and "
+        "what they pick out of a photo.",
+        panel="ui.labs.filters:panel",
+        claims="demos.filters.claims",
+        gpu_check="demos.filters.gpu:gpu_check",
+        code=("demos.filters.layers:low_frequency_share", "demos.filters.layers:colour_share"),
+    ),
 )
 
 

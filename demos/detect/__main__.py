@@ -85,11 +85,14 @@ def train_command(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def panel_command(args: argparse.Namespace) -> dict[str, Any]:
-    from demos.detect import panel
+    from demos.detect.panel import shipped
 
     device = check_common_args(args)
-    out = panel.write_all(RESULTS, device) if args.save else {}
-    return {"written": sorted(out)}
+    data = shipped(device)
+    if args.save:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "panel_scene.json").write_text(json.dumps(data) + "\n")
+    return {k: {"boxes": len(v["boxes"]), "ms": v["ms"]} for k, v in data["methods"].items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

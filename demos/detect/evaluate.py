@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from demos.common import median_ms
+from demos.common import time_ms
 from demos.detect.anchors import anchors_per_image, size_of
 from demos.detect.data import SIZES, TEST_SEED, Truth, scenes, truth
 from demos.detect.models import TITLES, AnchorDetector, Candidates, GridDetector, WindowClassifier
@@ -113,6 +113,34 @@ def proposal_recall(images: Tensor, truths: list[Truth], iou: float = 0.5) -> tu
     return found / max(total, 1), count / len(images)
 
 
+@torch.no_grad()
+def anchor_proposals(model: AnchorDetector, images: Tensor, k: int) -> list[Tensor]:
+    """Faster R-CNN's way to propose regions, with the anchor detector as the region proposal network: every anchor's
+    box ranked by objectness (1 - background probability), NMS at IoU 0.7 as in the RPN, the best ``k`` kept."""
+    from demos.detect.anchors import all_anchors, decode
+    from demos.nms.ops import nms
+
+    logits, deltas = model(images)
+    anchors = all_anchors(model.config.image_size, model.levels, images.device)
+    objectness = 1 - logits.softmax(-1)[..., 0]  # (B, P)
+    out = []
+    for i in range(len(images)):
+        boxes = decode(deltas[i], anchors).clamp(0, model.config.image_size)
+        keep = nms(boxes.cpu(), objectness[i].cpu(), 0.7)[:k]
+        out.append(boxes.cpu()[keep])
+    return out
+
+
+def covered(proposed: list[Tensor], truths: list[Truth], iou: float = 0.5) -> float:
+    """Fraction of true boxes that some proposal overlaps by IoU >= ``iou``."""
+    found = total = 0
+    for p, t in zip(proposed, truths, strict=True):
+        total += len(t.boxes)
+        if len(p) and len(t.boxes):
+            found += int((box_iou(t.boxes, p).max(1).values >= iou).sum())
+    return found / max(total, 1)
+
+
 def family_report(
     n_scenes: int, device: torch.device, seed: int = TEST_SEED, window_scenes: int = 10, timing_repeat: int = 5
 ) -> dict[str, Any]:
@@ -151,8 +179,11 @@ def family_report(
             "ap50": round(size_ap(dets, tr), 4),
             "ap50_small": round(size_ap(dets, tr, "small"), 4),
             "ap50_large": round(size_ap(dets, tr, "large"), 4),
+            "ap30_small": round(size_ap(dets, tr, "small", 0.3), 4),
+            "ap30_large": round(size_ap(dets, tr, "large", 0.3), 4),
             "ms_per_image": round(
-                median_ms(lambda m=model, x=images[:1], k=method: candidates(k, m, x), device, repeat=timing_repeat), 2
+                min(time_ms(lambda m=model, x=images[:1], k=method: candidates(k, m, x), device, repeat=timing_repeat)),
+                2,
             ),
         }
         if not few:
@@ -161,9 +192,19 @@ def family_report(
         out["methods"][method] = row
     out["anchors_per_image"] = anchors_per_image(images.shape[-1])
     out["grid_cells"] = (images.shape[-1] // 8) ** 2
-    recall, per_image = proposal_recall(images[:window_scenes], truths[:window_scenes])
+    recall, per_image = proposal_recall(images, truths)  # proposals are cheap: every scene
     out["proposal_recall"] = round(recall, 4)
     out["proposals_per_image"] = round(per_image, 1)
+    k = max(1, round(per_image))
+    fine = models["ssd-fine"]
+    assert isinstance(fine, AnchorDetector)
+    learned = [p for i in range(0, len(images), 64) for p in anchor_proposals(fine, images[i : i + 64], k)]
+    out["learned_proposal_recall"] = round(covered(learned, truths), 4)
+    out["learned_proposals_per_image"] = k
+    out["ms_proposals_bottom_up"] = round(min(time_ms(lambda: proposals(images[0]), device, repeat=timing_repeat)), 2)
+    out["ms_proposals_learned"] = round(
+        min(time_ms(lambda: anchor_proposals(fine, images[:1], k), device, repeat=timing_repeat)), 2
+    )
     out["windows_total"] = len(windows)
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out

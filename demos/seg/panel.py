@@ -24,6 +24,7 @@ from demos.seg.models import KINDS, TITLES
 
 ENLARGE = 3  # 64 px scenes are drawn as 192 px pictures with square pixels
 SHIPPED_SCENES = 6  # held-out scenes a panel can flip through without computing
+MIN_SCORE = 0.5  # instances drawn on the instance panel
 
 
 def load_semantic(device: torch.device) -> dict[str, nn.Module]:
@@ -90,7 +91,9 @@ def instance_scene(rendered: Rendered, detector: nn.Module, head: nn.Module, dev
     m = masks_of(rendered)
     seen = rendered.visible > 0
     truth, labels = m.instances[seen], m.labels[seen]
-    cascade, _ = detect_and_segment(detector, head, rendered.image[None].to(device))
+    found, _ = detect_and_segment(detector, head, rendered.image[None].to(device))
+    sure = found[0].scores >= MIN_SCORE  # drawn: the confident ones (mask AP counts every detection)
+    cascade = [type(found[0])(found[0].masks[sure], found[0].scores[sure], found[0].labels[sure], found[0].boxes[sure])]
     regions = connected_components(m.semantic)
     x = ENLARGE
     return {
@@ -99,7 +102,7 @@ def instance_scene(rendered: Rendered, detector: nn.Module, head: nn.Module, dev
         "regions": png_uri(paint_instances(regions.masks.numpy()), x),
         "cascade": png_uri(paint_instances(cascade[0].masks.numpy()), x),
         "truth": png_uri(paint_instances(truth.numpy()), x),
-        "boxes": [[round(float(v), 1) for v in b] for b in cascade[0].boxes.tolist()],
+        "boxes": [[round(float(v) * x, 1) for v in b] for b in cascade[0].boxes.tolist()],
         "objects": len(labels),
         "regions_found": len(regions.scores),
         "instances_found": len(cascade[0].scores),

@@ -33,7 +33,7 @@ def train_one(model: str, args: argparse.Namespace) -> dict[str, Any]:
     if args.epochs is not None:
         config = replace(config, epochs=args.epochs)
     result = train(
-        model, config, device=device, on_epoch=lambda e, v: print(f"{model} epoch {e + 1}: loss {v:.4f}", file=sys.stderr)
+        model, config, device=device, on_epoch=lambda e, v: print(f"{model} epoch {e + 1}: {v:.4f}", file=sys.stderr)
     )
     words = ["python -m demos.stn train --model", model]
     words += [f"--seed {args.seed}"] if args.seed else []

@@ -64,6 +64,12 @@ def rotation_of(theta: Tensor) -> Tensor:
     return torch.atan2(a[:, 1, 0] - a[:, 0, 1], a[:, 0, 0] + a[:, 1, 1])
 
 
+def scale_of(theta: Tensor) -> Tensor:
+    """The scale of each ``theta``'s linear part, sqrt(|det|) -> (N,): below 1 the output shows the input larger."""
+    a = theta[:, :, :2]
+    return (a[:, 0, 0] * a[:, 1, 1] - a[:, 0, 1] * a[:, 1, 0]).abs().sqrt()
+
+
 def compose(outer: Tensor, inner: Tensor) -> Tensor:
     """The single ``theta`` that samples like ``warp(warp(x, outer), inner)``: inner's points are mapped by inner,
     then by outer. (N, 2, 3) each -> (N, 2, 3)."""

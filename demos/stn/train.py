@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from demos.common import generator, load_mnist, seeded
-from demos.stn.model import Net, WarpConfig, compose, rotation_of, theta_of, to_canvas, warp, warp_params
+from demos.stn.model import Net, WarpConfig, theta_of, to_canvas, warp, warp_params
 
 CPU = torch.device("cpu")
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
@@ -146,13 +146,12 @@ def accuracy(model: Net, images: Tensor, labels: Tensor, batch: int = 500) -> fl
 
 
 @torch.no_grad()
-def residual_rotation(model: Net, data: Warped) -> Tensor:
-    """Rotation (radians) left after the transformer's resampling of each warped digit (N,): the rotation of the
-    composed transform warp-then-transformer. Zero spread means every digit comes out in one orientation."""
+def stn_thetas(model: Net, data: Warped) -> Tensor:
+    """The transformer's ``theta`` (N, 2, 3) for each warped digit."""
     assert model.stn is not None
     model.eval()
-    theta = torch.cat([model.stn.theta(data.images[i : i + 500]) for i in range(0, len(data.images), 500)])
-    return rotation_of(compose(data.theta.to(theta), theta)).cpu()
+    device = next(model.parameters()).device
+    return torch.cat([model.stn.theta(data.images[i : i + 500].to(device)) for i in range(0, len(data.images), 500)])
 
 
 def circular_std_degrees(angles: Tensor) -> float:
