@@ -101,6 +101,9 @@ def measure(ctx: Context) -> dict[str, Outcome]:
             ap50_small_ssd=m["ssd"]["ap50_small"],
             ap50_large_fpn=m["fpn"]["ap50_large"],
             ap50_large_ssd=m["ssd"]["ap50_large"],
+            ap50_by_method={
+                k: {"all": v["ap50"], "small": v["ap50_small"], "large": v["ap50_large"]} for k, v in m.items()
+            },
             **common,
         ),
         "resolution-not-context-here": outcome(

@@ -108,6 +108,7 @@ def measure(ctx: Context) -> dict[str, Outcome]:
             network_runs_per_image_patch=64 * 64,
             mean_iou_patch=miou["patch"],
             mean_iou_fcn_same_scenes=report["fcn_on_patch_scenes"]["mean_iou"],
+            ms_per_image={k: v["ms_per_image"] for k, v in m.items()},
             patch_scenes=m["patch"]["scenes"],
             device=str(ctx.device),
         ),

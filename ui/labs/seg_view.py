@@ -1,0 +1,166 @@
+"""Plotly figures shared by the vision lab panels (segmentation, detectors, spatial transformer, early layers).
+They take pictures as data URIs and numbers as plain lists; nothing here imports torch or a lab package."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+FONT = {"size": 12}
+
+
+def picture_grid(
+    pictures: Sequence[tuple[str, str]],
+    columns: int,
+    tile: int = 150,
+    legend: Sequence[tuple[str, str]] = (),
+) -> go.Figure:
+    """Pictures (data URI, title) in a grid of ``columns``, each ``tile`` px wide, square pixels kept; ``legend``
+    adds (name, colour) swatches below, for the colours the pictures use."""
+    rows = (len(pictures) + columns - 1) // columns
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=[title for _, title in pictures],
+        horizontal_spacing=0.02,
+        vertical_spacing=0.12 / rows,
+    )
+    for i, (uri, _) in enumerate(pictures):
+        fig.add_trace(go.Image(source=uri, hoverinfo="skip"), row=i // columns + 1, col=i % columns + 1)
+    for name, colour in legend:
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name=name, marker={"color": colour, "size": 12, "symbol": "square"}
+            )
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    for k in range(2, rows * columns + 1):
+        fig.update_yaxes(scaleanchor=f"x{k}", row=(k - 1) // columns + 1, col=(k - 1) % columns + 1)
+    fig.update_annotations(font={"size": 11})
+    fig.update_layout(
+        width=None,
+        height=rows * (tile + 34) + (40 if legend else 10),
+        margin={"l": 0, "r": 0, "t": 28, "b": 0},
+        showlegend=bool(legend),
+        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
+        plot_bgcolor="white",
+        font=FONT,
+    )
+    return fig
+
+
+def sliding_pictures(
+    frames: Sequence[dict[str, Any]],
+    titles: Sequence[str],
+    labels: Sequence[str],
+    start: int = 0,
+    tile: int = 300,
+    prefix: str = "",
+    rows: int = 1,
+) -> go.Figure:
+    """One or more pictures whose sources change with a plotly slider, in the browser (no rerun): ``frames[i]`` is
+    ``{"sources": [uri per picture], "title": figure title}`` for slider step ``labels[i]``; ``titles`` name the
+    pictures (one per row)."""
+    first = frames[start]
+    fig = make_subplots(rows=rows, cols=1, subplot_titles=list(titles), vertical_spacing=0.08)
+    for r, uri in enumerate(first["sources"]):
+        fig.add_trace(go.Image(source=uri, hoverinfo="skip"), row=r + 1, col=1)
+    steps = [
+        {
+            "label": label,
+            "method": "update",
+            "args": [{"source": frame["sources"]}, {"title.text": frame["title"]}, list(range(rows))],
+        }
+        for label, frame in zip(labels, frames, strict=True)
+    ]
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    for r in range(rows):
+        fig.update_yaxes(scaleanchor=f"x{r + 1}" if r else "x", row=r + 1, col=1)
+    fig.update_layout(
+        title={"text": first["title"], "font": {"size": 13}, "x": 0, "xanchor": "left"},
+        sliders=[
+            {
+                "active": start,
+                "steps": steps,
+                "currentvalue": {"prefix": prefix, "font": {"size": 12}},
+                "pad": {"t": 10, "b": 0},
+                "len": 1.0,
+            }
+        ],
+        height=rows * tile + 150,
+        margin={"l": 0, "r": 0, "t": 60, "b": 10},
+        plot_bgcolor="white",
+        font=FONT,
+    )
+    return fig
+
+
+def bars(
+    categories: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    title: str,
+    axis: str,
+    log: bool = False,
+    height: int = 260,
+    colours: Sequence[str] = ("#2563EB", "#F59E0B", "#16A34A", "#DC2626"),
+) -> go.Figure:
+    """Grouped horizontal bars: one group per category, one bar per series."""
+    fig = go.Figure()
+    for (name, values), colour in zip(series.items(), colours, strict=False):
+        fig.add_trace(
+            go.Bar(
+                y=list(categories),
+                x=list(values),
+                name=name,
+                orientation="h",
+                marker_color=colour,
+                text=[("" if v is None else f"{v:.3g}") for v in values],
+                textposition="outside",
+                cliponaxis=False,
+            )
+        )
+    fig.update_layout(
+        title={"text": title, "font": {"size": 13}, "x": 0, "xanchor": "left"},
+        barmode="group",
+        height=height,
+        margin={"l": 0, "r": 30, "t": 40, "b": 30},
+        legend={"orientation": "h", "y": -0.15, "x": 0},
+        xaxis={"title": axis, "type": "log" if log else "linear"},
+        yaxis={"autorange": "reversed"},
+        plot_bgcolor="white",
+        font=FONT,
+    )
+    return fig
+
+
+def lines(
+    x: Sequence[float], series: dict[str, Sequence[float]], title: str, x_title: str, y_title: str, height: int = 260
+) -> go.Figure:
+    fig = go.Figure()
+    for name, values in series.items():
+        fig.add_trace(go.Scatter(x=list(x), y=list(values), mode="lines+markers", name=name))
+    fig.update_layout(
+        title={"text": title, "font": {"size": 13}, "x": 0, "xanchor": "left"},
+        height=height,
+        margin={"l": 0, "r": 10, "t": 40, "b": 30},
+        legend={"orientation": "h", "y": -0.25, "x": 0},
+        xaxis={"title": x_title},
+        yaxis={"title": y_title},
+        plot_bgcolor="white",
+        font=FONT,
+    )
+    return fig
+
+
+def claim_measured(record: dict[str, Any] | None, lab: str, claim: str) -> dict[str, Any]:
+    """The measured numbers of one shipped claim (empty if the record lacks it)."""
+    for c in (record or {}).get("claims", []):
+        if c.get("lab") == lab and c.get("id") == claim:
+            measured = c.get("measured", {})
+            return measured if isinstance(measured, dict) else {}
+    return {}
