@@ -11,12 +11,12 @@ from demos.common import sync
 from demos.filters.layers import DigitsTrainConfig, imagenet_first, normalise_photo, responses, train_digits
 
 
-def gpu_check(device: torch.device, epochs: int = 1) -> dict[str, object]:
+def gpu_check(device: torch.device, epochs: int = 1, digits: int = 4000) -> dict[str, object]:
     from demos.seg.superpixels import photo
 
     out: dict[str, object] = {}
     t0 = time.perf_counter()
-    result = train_digits(DigitsTrainConfig(epochs=epochs), device=device)
+    result = train_digits(DigitsTrainConfig(epochs=epochs, digits=digits), device=device)
     sync(device)
     out["digits_train_s"] = round(time.perf_counter() - t0, 2)
     out["digits_held_out_accuracy"] = round(result.accuracy, 4)

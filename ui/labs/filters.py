@@ -18,6 +18,7 @@ from ui.state import kept
 
 SHIPPED = Path(__file__).resolve().parents[2] / "demos" / "filters" / "results" / "panel.json"
 PHOTOS = ("astronaut", "coffee", "chelsea")
+SHORT = {"imagenet": "ImageNet", "digits": "Digits", "random": "Random"}
 
 
 @st.cache_data(show_spinner=False)
@@ -54,11 +55,11 @@ def panel(lab: Lab, key: str) -> None:
     view = ship["photo"] if name == ship["photo"]["name"] else photo_view(name)
     align = view["edge_alignment"]
     pictures = [(view["photo"], "Photo"), (view["edges"], "Its edges (Sobel)")]
-    pictures += [(view["responses"][k], f"{titles[k].split(' ')[0]}: r = {align[k]:.2f}") for k in nets]
+    pictures += [(view["responses"][k], f"{SHORT[k]}: r = {align[k]:.2f}") for k in nets]
     st.plotly_chart(picture_grid(pictures, columns=5, tile=110), key=f"{key}-maps", config={"displayModeBar": False})
     where = "shipped" if view is ship["photo"] else f"computed on {device_label()}"
     st.caption(
         f"The summed magnitude of each layer's 32 responses to scikit-image's '{name}' photo ({where}); r is its "
-        "correlation with the photo's edges. The ImageNet layer lights up along edges; the random one mostly "
-        "follows brightness."
+        "correlation with the photo's edges. The ImageNet layer's responses follow the edges more than the others'; "
+        "the random layer's mostly follow brightness."
     )
