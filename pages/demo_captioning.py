@@ -43,7 +43,9 @@ if "bleu4-high" in found:
     cols = st.columns(4)
     cols[0].metric("Test BLEU-4", f"{head['bleu4']:.2f}")
     cols[1].metric("Attention on the named object", f"{att['attention_on_named_object']:.0%}")
-    cols[2].metric("Captions naming exactly the scene's objects", f"{obj['exact_objects']:.0%}")
+    cols[2].metric(
+        "Exactly the right objects", f"{obj['exact_objects']:.0%}", help="Captions naming exactly the scene's objects"
+    )
     cols[3].metric("Relations that are true", f"{obj['relation_accuracy']:.0%}")
     st.caption(
         f"{head['test_scenes']:,} held-out test scenes with 1 to 4 objects, greedy decoding; a random grid cell "
@@ -67,7 +69,7 @@ def scene_controls() -> tuple[dict[str, Any], int]:
 
     n = c1.slider("Objects", 1, lab.MAX_OBJECTS, help="Training scenes held 1 to 4.", **kept("cap-page-n", 2))
     background = c2.selectbox("Background", BACKGROUNDS, **kept("cap-page-background", "plain"))
-    noise = st.slider("Pixel noise", 0.0, 0.1, step=0.01, **kept("cap-page-noise", 0.02))
+    noise = c2.slider("Pixel noise", 0.0, 0.1, step=0.01, **kept("cap-page-noise", 0.02))
     rows = []
     for i, (shape, colour, size, x, y) in enumerate(COMPOSE[:n]):
         cols = st.columns([1.2, 1.2, 1, 1.5, 1.5], vertical_alignment="bottom")

@@ -88,9 +88,14 @@ def suppression(spec: lab.SourceSpec) -> None:
     sigma = SOFT_SIGMA
     if method == "soft-gaussian":
         sigma = c4.number_input("Gaussian σ", 0.05, 2.0, step=0.05, **kept("nms-page-sigma", SOFT_SIGMA))
-    all_runs = lab.runs(spec, method, score, sigma)
-    run = all_runs[IOU_STEPS.index(iou)]
+    boxes(spec, method, score, sigma, iou)
+    look_closer(spec, method, score, sigma, iou)
 
+
+@st.fragment  # the toggles redraw the boxes alone
+def boxes(spec: lab.SourceSpec, method: str, score: float, sigma: float, iou: float) -> None:
+    src = lab.source(spec)
+    run = lab.runs(spec, method, score, sigma)[IOU_STEPS.index(iou)]
     left, right = st.columns([3, 2], gap="large")
     t1, t2 = left.columns(2)
     show_raw = t1.toggle("Show suppressed boxes", **kept("nms-page-show-raw", True))
@@ -98,29 +103,14 @@ def suppression(spec: lab.SourceSpec) -> None:
     view = run_views([run], src.classes, src.gt_boxes, show_raw, show_gt)[0]
     h, w = src.image.shape[:2]
     left.plotly_chart(view_figure(lab.image_uri(spec), w, h, view), key="nms-page-boxes", config=NO_CHART_BAR)
-    right.metric("Raw boxes", run["candidates"], help=f"of {len(src.scores)} above the score threshold")
-    right.markdown(
-        f"**{len(run['kept_scores'])} boxes survive at IoU {iou:.2f}.** Lower the threshold and true neighbours "
-        "vanish; raise it and duplicates survive. NMS has already run at every threshold, so a move only redraws."
-    )
-    if src.gt_boxes is not None:
-        right.caption(
-            f"The scene holds {len(src.gt_boxes)} shapes. The detector predicts a box at each of {len(src.scores)} "
-            "grid cells; neighbouring cells repeat the same object. A kept box is a hit when it overlaps an "
-            "unclaimed shape of its class by IoU ≥ 0.5."
-        )
-    else:
-        right.caption(
-            f"{src.note} The cascade slides a window over the photo at scales 1.1× apart; windows of neighbouring "
-            "scales nest with an IoU often under 0.5, so greedy NMS at 0.5 can keep two boxes on one face: try "
-            "0.3. There is no ground truth here: judge by eye whether each face keeps one box."
-        )
-    if method.startswith("soft"):
-        right.info(
-            "Soft-NMS keeps overlapping boxes with lowered scores (Bodla et al. use Nt = 0.3); a box leaves only "
-            "when its decayed score falls under the score threshold. Raise the score threshold to see it."
-        )
+    with right:
+        lab.box_notes(src, run, iou, method)
 
+
+@st.fragment  # the step slider and the views redraw this part alone
+def look_closer(spec: lab.SourceSpec, method: str, score: float, sigma: float, iou: float) -> None:
+    src = lab.source(spec)
+    all_runs = lab.runs(spec, method, score, sigma)
     look = st.segmented_control("Look closer", LOOKS, **kept("nms-page-look", LOOKS[0])) or LOOKS[0]
     if look == LOOKS[0]:
         lab.step_through_section(spec, score, iou, greedy=method == "greedy")

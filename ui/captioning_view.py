@@ -56,16 +56,17 @@ def word_shapes(data: Mapping[str, Any], t: int) -> list[dict[str, Any]]:
 
 
 def word_title(data: Mapping[str, Any], t: int) -> str:
-    """What word ``t`` is, and for a shape word whether its attention peak is on the object it names."""
-    text = f"word {t + 1} of {len(data['words'])}: <b>{data['words'][t]}</b>"
+    """Word ``t`` in bold, and for a shape word whether its attention peak is on the object it names (one line)."""
+    text = f"{t + 1}. <b>{data['words'][t]}</b>"
     look = look_at(data, t)
     if look is None:
-        return text
+        return f"{text} of {len(data['words'])} words"
     named = " ".join(look["named"])
     if look["hit"]:
         return f"{text}: the peak is on the {named} ✓"
-    missing = "" if any(tr["object"] == look["named"] for tr in data["truth"]) else " (the scene has none)"
-    return f"{text}: the peak is not on a {named}{missing} ✗"
+    if any(tr["object"] == look["named"] for tr in data["truth"]):
+        return f"{text}: the peak is not on the {named} ✗"
+    return f"{text}: there is no {named} in the scene ✗"
 
 
 def attention_figure(data: Mapping[str, Any], active: int, display_width: int = 420) -> go.Figure:
@@ -98,7 +99,14 @@ def attention_figure(data: Mapping[str, Any], active: int, display_width: int = 
     ]
     fig.update_layout(
         shapes=word_shapes(data, active),
-        title={"text": word_title(data, active), "x": 0, "xanchor": "left", "font": {"size": 14}},
+        title={
+            "text": word_title(data, active),
+            "x": 0,
+            "xanchor": "left",
+            "y": 0.99,
+            "yanchor": "top",
+            "font": {"size": 14},
+        },
         meta={"word": active},
         height=display_width + TITLE_PX + SLIDER_PX,
         margin={"l": 0, "r": 0, "t": TITLE_PX, "b": SLIDER_PX},
@@ -115,8 +123,8 @@ def attention_figure(data: Mapping[str, Any], active: int, display_width: int = 
             }
         ],
     )
-    fig.update_xaxes(visible=False, range=[0, size])
-    fig.update_yaxes(visible=False, range=[size, 0], scaleanchor="x")
+    fig.update_xaxes(visible=False, range=[0, size], constrain="domain")
+    fig.update_yaxes(visible=False, range=[size, 0], scaleanchor="x", constrain="domain", constraintoward="top")
     return fig
 
 

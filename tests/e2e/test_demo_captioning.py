@@ -36,7 +36,7 @@ def test_the_word_slider_switches_the_attention_map(server, page, shoot) -> None
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and title(page) == before:
         time.sleep(0.1)
-    assert title(page).startswith("word 1 of")
+    assert title(page).startswith("1. a")
     settle(page)
     shoot(page, "demo_captioning")
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -53,11 +53,10 @@ def test_compose_controls_show_their_values_at_1280_px(server, browser) -> None:
         page.locator('[data-testid="stButtonGroup"]').get_by_text("Compose", exact=True).click()
         settle(page, 60)
         for label, value in (("Shape 1", "circle"), ("Colour 1", "red"), ("Size 1", "small"), ("Shape 2", "square")):
-            box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label)
-            expect(box).to_contain_text(value, timeout=10_000)
-            shown = box.locator('[data-baseweb="select"] > div').first
+            shown = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).get_by_role("combobox")
+            expect(shown).to_have_value(value, timeout=10_000)
             clipped = shown.evaluate("el => el.scrollWidth > el.clientWidth + 1")
             width = (shown.bounding_box() or {"width": 0})["width"]
-            assert not clipped and width >= 90, (label, width)
+            assert not clipped and width >= 60, (label, width)  # the value is readable, not cut to "tı" or blank
     finally:
         context.close()

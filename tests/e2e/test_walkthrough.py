@@ -163,7 +163,7 @@ def use_demo_captioning(page: Page, base: str) -> None:
     box = tick.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] - 4)
-    expect(figure.locator(".gtitle")).to_contain_text("word 1 of", timeout=10_000)
+    expect(figure.locator(".gtitle")).to_contain_text("1. a", timeout=10_000)
 
 
 def use_generic(page: Page, base: str) -> None:

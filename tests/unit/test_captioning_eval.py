@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from demos.captioning.captions import captions
@@ -11,6 +12,9 @@ from demos.captioning.evaluate import EvalConfig, evaluate, score
 from demos.captioning.model import Decoded, ModelConfig
 from demos.captioning.train import TrainConfig, train
 from demos.scenes import SHAPES, Rendered
+from tests.unit.torch_threads import one_torch_thread  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 # Tiny, with the published decoder (it learns the grammar fastest in a handful of steps).
 TINY = ModelConfig(
@@ -99,3 +103,13 @@ def test_the_card_panels_shipped_scene_is_what_the_shipped_checkpoint_says_today
     assert again["words"] == shipped["words"] and again["looks"] == shipped["looks"]
     assert np.allclose(again["attention"], shipped["attention"], atol=1e-4)
     assert again == shipped or {k for k in again if again[k] != shipped[k]} <= {"attention", "log_prob"}
+
+
+def test_the_gpu_check_runs_on_the_cpu_at_toy_sizes() -> None:
+    """``python -m demos.gpu_check --only captioning`` runs this on a GPU; here every stage runs, tiny, on the CPU."""
+    from demos.captioning.gpu import gpu_check
+
+    found = gpu_check(torch.device("cpu"), tiny=True)
+    assert found["train_steps"] == 12 and found["loss_fell"] is True
+    assert float(found["attention_row_sum_max_error"]) < 1e-5
+    assert float(found["ms_per_image_greedy"]) > 0 and float(found["ms_per_image_beam3"]) > 0

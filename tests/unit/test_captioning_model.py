@@ -10,6 +10,9 @@ import torch
 from demos.captioning.captions import END, WORD_ID, encode
 from demos.captioning.model import AdditiveAttention, Captioner, ModelConfig, beam_search, caption_loss, greedy
 from demos.captioning.train import load, save
+from tests.unit.torch_threads import one_torch_thread  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 # A tiny network with the decoder as published (start from the image, attend before the word, feed the context
 # back); the tests of the shipped decoder's switches build their own.

@@ -46,9 +46,12 @@ def test_a_shape_words_overlays_are_its_peak_cell_and_the_named_objects_box() ->
     assert len(word_shapes(data, 0)) == 1  # "a" names nothing: only its peak
     data["looks"][0]["hit"] = False
     assert word_shapes(data, 2)[1]["line"]["color"] == MISS
-    assert word_title(data, 2).endswith("the peak is not on a small red circle ✗")
+    assert word_title(data, 2) == "3. <b>circle</b>: the peak is not on the small red circle ✗"
     data["looks"][0]["named"] = ["large", "red", "circle"]
-    assert word_title(data, 2).endswith("(the scene has none) ✗") and len(word_shapes(data, 2)) == 1
+    assert (
+        word_title(data, 2).endswith("there is no large red circle in the scene ✗") and len(word_shapes(data, 2)) == 1
+    )
+    assert word_title(data, 0) == "1. <b>a</b> of 3 words"
 
 
 def test_the_attention_figure_switches_words_in_the_browser() -> None:

@@ -27,6 +27,9 @@ from demos.nms.detector import (
 from demos.nms.evaluate import apply_method, mean_ap
 from demos.nms.ops import box_iou
 from demos.scenes import SHAPES, make_dataset, render, scene_from_spec
+from tests.unit.torch_threads import one_torch_thread  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 CFG = DetectorConfig()
 

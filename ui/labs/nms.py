@@ -82,7 +82,11 @@ class SourceSpec:
     upload: bytes | None = None  # the uploaded file (at most haar.MAX_UPLOAD_MB)
 
 
-@st.cache_data(max_entries=16, show_spinner="Finding the raw boxes…")
+# The page's compute is cached as resources: read-only results shared by every session without a copy per rerun
+# (unpickling 19 thresholds' runs took longer than drawing them). Nothing ever mutates them.
+
+
+@st.cache_resource(max_entries=16, show_spinner="Finding the raw boxes…")
 def source(spec: SourceSpec) -> Source:
     """The raw boxes of ``spec``; ValueError (with what to do) for an upload that cannot be used."""
     from demos.nms.haar import decode_upload
@@ -104,7 +108,7 @@ def _with_note(src: Source, note: str) -> Source:
     return replace(src, note=f"{note} {src.note or ''}".strip())
 
 
-@st.cache_data(max_entries=32, show_spinner="Running NMS at every IoU threshold…")
+@st.cache_resource(max_entries=32, show_spinner="Running NMS at every IoU threshold…")
 def runs(spec: SourceSpec, method: str, score: float, sigma: float) -> list[dict[str, Any]]:
     """``method`` at each of the 19 IoU thresholds on the raw boxes of ``spec``."""
     from demos.nms.panel import suppress_all
@@ -119,7 +123,7 @@ def image_uri(spec: SourceSpec) -> str:
     return png_uri(source(spec).image)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def trace(spec: SourceSpec, score: float, iou: float) -> tuple[np.ndarray, list[GreedyStep]]:
     from demos.nms.panel import step_through
 
@@ -188,6 +192,32 @@ def photo_and_cascade(left: Any, right: Any, extra: str, key: str = "nms-page") 
     choice = left.selectbox("Photo", [*names, extra], key=photo_key, on_change=follow)
     cascade = right.selectbox("Cascade", list(CASCADES), **kept(cascade_key, photos[names[0]][1]))
     return choice, cascade
+
+
+def box_notes(src: Source, run: dict[str, Any], iou: float, method: str) -> None:
+    """Beside the box figure: how many raw boxes compete, what survives, and how to read the picture."""
+    st.metric("Raw boxes", run["candidates"], help=f"of {len(src.scores)} above the score threshold")
+    st.markdown(
+        f"**{len(run['kept_scores'])} boxes survive at IoU {iou:.2f}.** Lower the threshold and true neighbours "
+        "vanish; raise it and duplicates survive. NMS has already run at every threshold, so a move only redraws."
+    )
+    if src.gt_boxes is not None:
+        st.caption(
+            f"The scene holds {len(src.gt_boxes)} shapes. The detector predicts a box at each of {len(src.scores)} "
+            "grid cells; neighbouring cells repeat the same object. A kept box is a hit when it overlaps an "
+            "unclaimed shape of its class by IoU ≥ 0.5."
+        )
+    else:
+        st.caption(
+            f"{src.note} The cascade slides a window over the photo at scales 1.1× apart; windows of neighbouring "
+            "scales nest with an IoU often under 0.5, so greedy NMS at 0.5 can keep two boxes on one face: try "
+            "0.3. There is no ground truth here: judge by eye whether each face keeps one box."
+        )
+    if method.startswith("soft"):
+        st.info(
+            "Soft-NMS keeps overlapping boxes with lowered scores (Bodla et al. use Nt = 0.3); a box leaves only "
+            "when its decayed score falls under the score threshold. Raise the score threshold to see it."
+        )
 
 
 def step_through_section(spec: SourceSpec, score: float, iou: float, greedy: bool) -> None:
