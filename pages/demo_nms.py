@@ -50,7 +50,13 @@ if kind == PHOTO:
 else:
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
     seed = c1.number_input("Scene number", 0, 999_999, step=1, **kept("nms-page-scene", 7))
-    c2.button("Random scene", icon=":material/casino:", on_click=lab.new_scene, args=("nms-page-scene",))
+    c2.button(
+        "Random scene",
+        icon=":material/casino:",
+        key="nms-page-random",
+        on_click=lab.new_scene,
+        args=("nms-page-scene",),
+    )
     spec = lab.SourceSpec(seed=int(seed))
 
 src = None

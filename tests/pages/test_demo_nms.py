@@ -58,7 +58,7 @@ def test_random_scene_picks_another_scene_without_an_error(app) -> None:
     """It used to raise StreamlitWidgetAlreadyInstantiatedError on every click (ux.md B3)."""
     at = app(PAGE)
     before = at.number_input(key="nms-page-scene").value
-    at.button[0].click().run()  # "Random scene", the page's only button
+    at.button(key="nms-page-random").click().run()
     assert not at.exception, at.exception
     assert at.number_input(key="nms-page-scene").value != before
     assert shown(at)["kept"] >= 1

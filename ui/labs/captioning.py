@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import torch
 
 SHIPPED = Path(__file__).resolve().parents[2] / "demos" / "captioning" / "results" / "panel_scene.json"
-DECODING = {"greedy": "Greedy", "beam": "Beam search (width 3)"}
+DECODING = {"greedy": "Greedy", "beam": "Beam of 3"}
 MAX_OBJECTS = 6  # demos.captioning.report.MAX_OBJECTS; checked against it in the tests
 
 
