@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, settle, start_server
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, settle, start_server, stop_server
 
 FIGURE = '[data-testid="stPlotlyChart"]'
 OBSERVE = """() => {
@@ -101,7 +101,7 @@ def page_controls(page: Page, url: str, repeat: int) -> dict[str, object]:
         titles.append(title(page))
     if len(set(titles)) < 3:
         raise RuntimeError(f"the IoU threshold did not change the figure: {titles}")
-    out["iou_threshold"] = summary(iou) | {"kept": sorted({int(t.split(' kept')[0]) for t in titles})}
+    out["iou_threshold"] = summary(iou) | {"kept": sorted({int(t.split(" kept")[0]) for t in titles})}
 
     step = []
     for _ in range(repeat):
@@ -109,7 +109,8 @@ def page_controls(page: Page, url: str, repeat: int) -> dict[str, object]:
     out["step_slider"] = summary(step)
 
     toggle = page.locator('[data-testid="stCheckbox"]').filter(has_text="Show suppressed boxes")
-    out["show_suppressed_toggle"] = summary([timed(page, lambda: toggle.locator("label").click()) for _ in range(repeat)])
+    flips = [timed(page, lambda: toggle.locator("label").click()) for _ in range(repeat)]
+    out["show_suppressed_toggle"] = summary(flips)
 
     method = page.locator('[data-testid="stSelectbox"]').filter(has_text="Method").get_by_role("combobox")
 
@@ -162,8 +163,7 @@ def main() -> int:
             report["card_panel_figure_slider"] = panel_slider(page, url)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_server(proc)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     report["raw_boxes"] = 1024
     report["hardware"] = f"{os.cpu_count()}-core {platform.machine()} CPU, headless Chromium on the same machine"
