@@ -54,7 +54,7 @@ def start_server(
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            str(script or "app.py"),
             "--server.port",
             str(port),
             "--server.headless",
