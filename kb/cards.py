@@ -21,6 +21,7 @@ import yaml
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 CONTENT_DIR_ENV = "KB_CONTENT_DIR"  # points the app and the CLI at another content folder
 POSTS_FILE = "posts.yaml"
+SOURCE_FILE = "source/dl-notes-2018-12.txt"  # the six posts as published; every note bullet quotes it exactly
 
 QuizKind = Literal["qa", "cloze", "mcq"]
 QUIZ_KINDS: tuple[str, ...] = ("qa", "cloze", "mcq")
@@ -523,6 +524,73 @@ def _parse_quiz(raw: Any, at: Any, bad: Any) -> tuple[QuizItem, ...]:
     return tuple(items)
 
 
+# ---------------------------------------------------------------------------------------------- the source
+
+_POST_HEADING = re.compile(r"^Day #(\d+)\b")
+_FROM_POST = re.compile(r"^\s*[*_]?From (?:Day #(\d+)|the New Year post)[^:]*:[*_]?\s*$")
+
+
+def source_posts(text: str) -> dict[int | None, list[str]]:
+    """The source's lines by post: the day number of each "Day #N" heading, and ``None`` for the New Year post
+    (everything before the first such heading)."""
+    posts: dict[int | None, list[str]] = {None: []}
+    day: int | None = None
+    for line in text.splitlines():
+        heading = _POST_HEADING.match(line)
+        if heading:
+            day = int(heading.group(1))
+            posts.setdefault(day, [])
+        posts[day].append(line)
+    return posts
+
+
+def quoted_bullets(notes: str, day: int | None) -> list[tuple[str, int | None, int]]:
+    """(bullet as quoted, day of the post it is quoted from, 0-based line within ``notes``) for every bullet.
+
+    Bullets come from the card's own post unless a line such as ``*From Day #172:*`` comes before them. A bullet
+    that is wholly one code span (a formula with ``*`` in it, say) is quoted without its backticks."""
+    out: list[tuple[str, int | None, int]] = []
+    for n, line in enumerate(notes.splitlines()):
+        marker = _FROM_POST.match(line)
+        if marker:
+            day = int(marker.group(1)) if marker.group(1) else None
+            continue
+        bullet = re.match(r"^\s*[-*]\s+(.*)$", line)
+        if bullet is None:
+            continue
+        text = bullet.group(1).strip()
+        if len(text) > 1 and text[0] == text[-1] == "`" and "`" not in text[1:-1]:
+            text = text[1:-1]
+        out.append((text, day, n))
+    return out
+
+
+def source_problems(cards: list[Card], posts: list[Post], source: str, content_dir: Path) -> list[Problem]:
+    """Every note bullet must be a line, or part of a line, of the post it is quoted from, byte for byte."""
+    by_day = source_posts(source)
+    day_of = {p.slug: p.day for p in posts}
+    problems: list[Problem] = []
+    for card in cards:
+        lines: list[str] | None = None
+        for bullet, day, _ in quoted_bullets(card.notes, day_of.get(card.post_slug)):
+            if any(bullet in line for line in by_day.get(day, [])):
+                continue
+            where = [d for d, text in by_day.items() if any(bullet in line for line in text)]
+            if where:
+                name = "the New Year post" if where[0] is None else f"Day #{where[0]}"
+                message = (
+                    f"the bullet {bullet[:60]!r} is from {name}, not this card's post; put a line "
+                    f"'*From {name}:*' before it"
+                )
+            else:
+                message = f"the bullet {bullet[:60]!r} is not in {SOURCE_FILE}; quote the source exactly, typos kept"
+            if lines is None:
+                lines = (content_dir / card.source).read_text(encoding="utf-8").splitlines()
+            at = next((i for i, text in enumerate(lines, start=1) if bullet in text), None)
+            problems.append(Problem(card.source, SECTION_NOTES, message, at))
+    return problems
+
+
 def content_dir_default() -> Path:
     """``$KB_CONTENT_DIR`` if set, else the project's content/ folder."""
     return Path(os.environ.get(CONTENT_DIR_ENV) or CONTENT_DIR)
@@ -567,6 +635,9 @@ def load_content(content_dir: Path | None = None) -> LoadResult:
                     _line_of(content_dir / card.source, "related:"),
                 )
             )
+    source = content_dir / SOURCE_FILE
+    if source.is_file():
+        result.problems.extend(source_problems(parsed, result.posts, source.read_text(encoding="utf-8"), content_dir))
     result.cards = parsed
     order = {p.slug: (i, {s: j for j, s in enumerate(p.sections)}) for i, p in enumerate(result.posts)}
     result.cards.sort(key=lambda c: (order[c.post_slug][0], order[c.post_slug][1][c.section], c.title.lower()))
