@@ -14,8 +14,8 @@ import hashlib
 import re
 from collections.abc import Sequence
 
+from kb.answers import normalise_answer
 from kb.cards import Card, QuizItem
-from kb.quiz import normalise_answer
 
 MIN_WORDS, MAX_WORDS = 5, 40
 

@@ -10,6 +10,7 @@ import fsrs
 import streamlit as st
 
 from db import fts
+from kb.answers import grade_cloze
 from kb.browse import filter_cards, tag_counts
 from kb.cards import Card, QuizItem
 from kb.exchange import ExportItem, import_csv, select_items, write_apkg, write_csv
@@ -21,7 +22,6 @@ from kb.quiz import (
     due_queue,
     format_interval,
     get_or_create_learner,
-    grade_cloze,
     item_card,
     list_learners,
     preview,

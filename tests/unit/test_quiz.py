@@ -15,13 +15,13 @@ from sqlmodel import Session, select
 
 from db.engine import make_engine
 from db.models import ItemStateRow, ReviewRow
+from kb.answers import grade_cloze
 from kb.quiz import (
     QuizError,
     card_history,
     due_queue,
     format_interval,
     get_or_create_learner,
-    grade_cloze,
     item_card,
     preview,
     record_review,

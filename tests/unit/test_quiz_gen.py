@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kb.answers import grade_cloze, normalise_answer
 from kb.cards import CLOZE_RE, Card, QuizItem, load_content
-from kb.quiz import grade_cloze, normalise_answer
 from kb.quiz_gen import cloze_from_notes, key_terms, mcq_from_qa
 from tests.conftest import REAL_CONTENT
 
