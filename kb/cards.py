@@ -611,7 +611,7 @@ def item_problems(card: Card) -> list[tuple[int, str, str]]:
         prompt = CLOZE_RE.sub(lambda m: m.group(1), item.prompt) if item.kind == "cloze" else item.prompt
         if item.kind == "cloze" and (why := cloze_giveaway(item, card.title, card.section)):
             out.append((i, field_name, why))
-        if words := context_words(prompt):
+        if (words := context_words(prompt)) and not (trivia and "blog" in words.lower()):  # a trivia card's subject
             out.append((i, field_name, f"{words!r} only makes sense next to the card; name what it refers to"))
         if not trivia and (words := _TRIVIA_WORDS.search(prompt)):
             out.append(
