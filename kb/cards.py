@@ -562,16 +562,20 @@ def _words(text: str) -> str:
     return f" {normalise_answer(text)} "
 
 
+_STOP_WORDS = frozenset("a an and as at by for from in into of on or per the to with".split())
+
+
 def cloze_giveaway(item: QuizItem, title: str, section: str) -> str | None:
-    """Why a cloze item can be answered without recall, or None: its answer (or an accepted one) is in the card
-    title, in the section heading (both may show before the answer), or elsewhere in its own sentence."""
+    """Why a cloze item can be answered without recall, or None: every word of its answer (or of an accepted
+    one) is in the card title, in the section heading (both may show before the answer), or elsewhere in its
+    own sentence. Small words such as "of" and "the" do not count."""
     rest = CLOZE_RE.sub(" ", item.prompt)
     for answer in (item.answer, *item.accept):
-        key = normalise_answer(answer)
-        if not key:
+        words = set(normalise_answer(answer).split()) - _STOP_WORDS
+        if not words:
             continue
         for name, text in (("the card title", title), ("the section heading", section), ("its own sentence", rest)):
-            if f" {key} " in _words(text):
+            if words <= set(normalise_answer(text).split()):
                 return f"the answer {answer!r} can be read in {name}; blank a property, not the name"
     return None
 
