@@ -44,6 +44,7 @@ def _iou(rng: random.Random) -> Instance:
         prompt=f"Box A is {_fmt(a)} and box B is {_fmt(b)}, as (x1, y1, x2, y2). What is their IoU? (Two decimals.)",
         answer=NumberAnswer(round(value, 4), digits=2, tol=0.01),
         explanation=f"Intersection over union: the overlap's area divided by the area either box covers = {value:.3f}.",
+        params=dict(a=a, b=b),
         computed_by="demos.nms.ops:box_iou",
         figure=BoxesFigure(*CANVAS, (a, b), ("A", "B"), caption="The two boxes, y downwards."),
     )
@@ -85,6 +86,7 @@ def _nms_count(rng: random.Random) -> Instance:
         answer=NumberAnswer(len(keep)),
         explanation=f"Take the best-scoring box, drop every box overlapping it by more than {threshold} IoU, repeat: "
         f"it keeps {', '.join(letters[i] for i in keep)}.",
+        params=dict(boxes=boxes, scores=scores, letters=letters, threshold=threshold),
         computed_by="demos.nms.ops:nms",
         figure=BoxesFigure(*CANVAS, tuple(boxes), tuple(letters), tuple(scores), caption="Boxes with their scores."),
     )
@@ -100,6 +102,7 @@ def _nms_which(rng: random.Random) -> Instance:
         answer=LettersAnswer(frozenset(letters[i] for i in keep)),
         explanation=f"In score order it keeps {', '.join(letters[i] for i in keep)}; each other box overlaps a kept, "
         f"better box by more than {threshold} IoU.",
+        params=dict(boxes=boxes, scores=scores, letters=letters, threshold=threshold),
         computed_by="demos.nms.ops:nms",
         figure=BoxesFigure(*CANVAS, tuple(boxes), tuple(letters), tuple(scores), caption="Boxes with their scores."),
     )
@@ -140,6 +143,7 @@ def _seg_iou(rng: random.Random) -> Instance:
         "(Two decimals.)",
         answer=NumberAnswer(round(value, 4), digits=2, tol=0.01),
         explanation=f"Pixels in both masks divided by pixels in either = {value:.3f}.",
+        params=dict(truth=truth, pred=pred),
         computed_by="torch (boolean masks)",
         figure=BoxesFigure(*CANVAS, (truth, pred), ("truth", "prediction"), caption="True and predicted masks."),
     )
@@ -155,6 +159,7 @@ def _pixel_accuracy(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(accuracy, 4), digits=2, tol=0.01),
         explanation=f"Pixel accuracy {accuracy:.3f}, while the object's IoU is only {value:.3f}: the background, "
         "mostly right, dominates the pixel count.",
+        params=dict(truth=truth, pred=pred),
         computed_by="torch (boolean masks)",
         figure=BoxesFigure(*CANVAS, (truth, pred), ("truth", "prediction"), caption="True and predicted masks."),
     )

@@ -85,6 +85,7 @@ def _conv_output(rng: random.Random) -> Instance:
         "How many rows does the output have?",
         answer=NumberAnswer(out),
         explanation=f"floor(({h} + 2·{p} − {k}) / {s}) + 1 = {out}.",
+        params=dict(h=h, w=w, k=k, s=s, p=p),
         computed_by="demos.conv.arithmetic:output_size",
         figure=LayersFigure(
             ((f"{h}×{w} input", ""), (f"{k}×{k} conv", f"stride {s}, padding {p}"), ("output", "? rows"))
@@ -103,6 +104,7 @@ def _stride_1d(rng: random.Random) -> Instance:
         answer=NumberAnswer(out),
         explanation=f"The filter fits at positions 0, {s}, {2 * s}, …, up to {n - k}: floor(({n} − {k}) / {s}) + 1 = "
         f"{out}.",
+        params=dict(n=n, k=k, s=s),
         computed_by="demos.conv.arithmetic:output_size",
     )
 
@@ -117,6 +119,7 @@ def _dilated_output(rng: random.Random) -> Instance:
         "many rows does the output have?",
         answer=NumberAnswer(out),
         explanation=f"The dilated kernel spans {d}·({k} − 1) + 1 = {span} pixels, so {n} + 2·{p} − {span} + 1 = {out}.",
+        params=dict(n=n, k=k, d=d, p=p),
         computed_by="demos.conv.arithmetic:output_size",
     )
 
@@ -130,6 +133,7 @@ def _transposed_output(rng: random.Random) -> Instance:
         "map. How many rows does the output have?",
         answer=NumberAnswer(out),
         explanation=f"({n} − 1)·{s} − 2·{p} + {k} = {out}: the inverse of the convolution arithmetic.",
+        params=dict(n=n, k=k, s=s, p=p),
         computed_by="demos.conv.arithmetic:transposed_output_size",
     )
 
@@ -142,6 +146,7 @@ def _same_padding(rng: random.Random) -> Instance:
         "convolution with stride 1?",
         answer=NumberAnswer(padding),
         explanation=f"The output has {n} + 2p − {k} + 1 rows, which equals {n} when p = ({k} − 1) / 2 = {padding}.",
+        params=dict(n=n, k=k),
         computed_by="demos.conv.arithmetic:output_size",
     )
 
@@ -156,6 +161,7 @@ def _pool_output(rng: random.Random) -> Instance:
         answer=NumberAnswer(out),
         explanation=f"Pooling follows the convolution arithmetic: floor(({n} − {k}) / {s}) + 1 = {out}; the {c} "
         "channels stay.",
+        params=dict(n=n, c=c, k=k, s=s),
         computed_by="demos.conv.arithmetic:output_size",
     )
 
@@ -169,6 +175,7 @@ def _rf_3x3(rng: random.Random) -> Instance:
         "unit, in input pixels?",
         answer=NumberAnswer(rf),
         explanation=f"Each 3 × 3 layer widens the field by 2: 1 + 2·{n} = {rf}.",
+        params=dict(layers=layers),
         computed_by="demos.conv.arithmetic:receptive_field",
         figure=_stack_figure(layers),
     )
@@ -186,6 +193,7 @@ def _rf_strided(rng: random.Random) -> Instance:
         answer=NumberAnswer(rf),
         explanation="Walking from the input, each layer adds (kernel − 1) × jump and multiplies the jump by its "
         f"stride: r = {rf}.",
+        params=dict(layers=layers),
         computed_by="demos.conv.arithmetic:receptive_field",
         figure=_stack_figure(layers),
     )
@@ -203,6 +211,7 @@ def _rf_dilated(rng: random.Random) -> Instance:
         answer=NumberAnswer(rf),
         explanation=f"Each layer adds 2·dilation: 1 + 2·({' + '.join(map(str, dilations))}) = {rf}; it grows "
         "exponentially while the weights grow linearly.",
+        params=dict(layers=layers),
         computed_by="demos.conv.arithmetic:receptive_field",
         figure=_stack_figure(layers),
     )
@@ -216,6 +225,7 @@ def _layers_for_field(rng: random.Random) -> Instance:
         f"{target} input pixels across?",
         answer=NumberAnswer(n),
         explanation=f"n layers see 1 + 2n pixels; the smallest n with 1 + 2n ≥ {target} is {n}.",
+        params=dict(target=target),
         computed_by="demos.conv.arithmetic:receptive_field",
     )
 
@@ -229,6 +239,7 @@ def _causal_field(rng: random.Random) -> Instance:
         f"{2 ** (n - 1)}. How many past and present samples does one output see?",
         answer=NumberAnswer(rf),
         explanation=f"Each layer adds its dilation: 1 + (1 + 2 + … + {2 ** (n - 1)}) = 2^{n} = {rf}.",
+        params=dict(n=n),
         computed_by="demos.conv.arithmetic:receptive_field",
     )
 
@@ -248,6 +259,7 @@ def _conv_params(rng: random.Random) -> Instance:
         answer=NumberAnswer(n),
         explanation=f"{c_out} filters of {k}·{k}·{c_in} weights{f', plus {c_out} biases' if bias else ''} = {n:,}; "
         "the image size does not matter, since the filters are shared.",
+        params=dict(c_in=c_in, c_out=c_out, k=k, bias=bias),
         computed_by="torch.nn.Conv2d",
     )
 
@@ -264,6 +276,7 @@ def _conv_macs(rng: random.Random) -> Instance:
         "many multiply-adds does it perform (no bias)?",
         answer=NumberAnswer(macs),
         explanation=f"Each of the {side}·{side} output positions applies all {weights:,} weights once: {macs:,}.",
+        params=dict(size=size, c_in=c_in, c_out=c_out, k=k),
         computed_by="torch.nn.Conv2d (weights) and demos.conv.arithmetic:output_size",
     )
 
@@ -278,6 +291,7 @@ def _linear_params(rng: random.Random) -> Instance:
         "with bias?",
         answer=NumberAnswer(n),
         explanation=f"{n_in}·{n_out} weights (every input to every output) + {n_out} biases = {n:,}.",
+        params=dict(n_in=n_in, n_out=n_out),
         computed_by="torch.nn.Linear",
     )
 
@@ -297,6 +311,7 @@ def _flatten_size(rng: random.Random) -> Instance:
         "stride 1), 2 × 2 max pooling, then flattening. How long is the flattened vector?",
         answer=NumberAnswer(length),
         explanation=f"The map is {c} × h × h with h = floor(({size} + 2·{p} − {k} + 1) / 2); {c}·h·h = {length:,}.",
+        params=dict(size=size, c=c, k=k, p=p),
         computed_by="torch.nn.Flatten (run on the meta device)",
         figure=LayersFigure(
             (
@@ -320,6 +335,7 @@ def _fc_after_flatten(rng: random.Random) -> Instance:
         answer=NumberAnswer(n),
         explanation=f"{c}·{h}·{h} = {c * h * h:,} inputs × {out} outputs + {out} biases = {n:,}; in VGG this one "
         "layer holds most of the network's weights.",
+        params=dict(c=c, h=h, out=out),
         computed_by="torch.nn.Linear",
     )
 
@@ -345,6 +361,7 @@ def _bottleneck(rng: random.Random) -> Instance:
         answer=NumberAnswer(n),
         explanation=f"{c}·{m} + 9·{m}·{m} + {m}·{c} = {n:,}, against 9·{c}² = {9 * c * c:,} for one 3 × 3 layer "
         f"at {c} channels.",
+        params=dict(c=c, m=m),
         computed_by="torch.nn.Conv2d",
         figure=LayersFigure(
             ((f"{c} ch", "input"), ("1×1 conv", f"to {m}"), ("3×3 conv", f"{m} ch"), ("1×1 conv", f"to {c}"))
@@ -363,6 +380,7 @@ def _stack_vs_7x7(rng: random.Random) -> Instance:
         "have than three stacked 3 × 3 convolutions (which see the same 7 × 7 region)?",
         answer=NumberAnswer(big - stack),
         explanation=f"49·{c}² = {big:,} against 3·9·{c}² = {stack:,}: {big - stack:,} more (22·{c}²).",
+        params=dict(c=c),
         computed_by="torch.nn.Conv2d",
     )
 
@@ -381,6 +399,7 @@ def _factorised(rng: random.Random) -> Instance:
         f"convolution followed by a {k} × 1 one. How many weights does the pair have?",
         answer=NumberAnswer(n),
         explanation=f"2·{k}·{c}² = {n:,}, against {k}²·{c}² = {k * k * c * c:,} for the full filter.",
+        params=dict(c=c, k=k),
         computed_by="torch.nn.Conv2d",
     )
 
@@ -400,6 +419,7 @@ def _depthwise_separable(rng: random.Random) -> Instance:
         answer=NumberAnswer(n),
         explanation=f"9·{c_in} + {c_in}·{c_out} = {n:,}, against 9·{c_in}·{c_out} = {9 * c_in * c_out:,} for a plain "
         "3 × 3 convolution.",
+        params=dict(c_in=c_in, c_out=c_out, k=k),
         computed_by="torch.nn.Conv2d(groups=in_channels)",
     )
 
@@ -414,6 +434,7 @@ def _conv3d_frames(rng: random.Random) -> Instance:
         f"a clip of {frames} frames. How many frames does its output have?",
         answer=NumberAnswer(out),
         explanation=f"The time axis follows the same arithmetic: floor(({frames} − {t}) / {s}) + 1 = {out}.",
+        params=dict(frames=frames, t=t, s=s),
         computed_by="torch.nn.Conv3d (run on the meta device)",
     )
 
@@ -429,6 +450,7 @@ def _conv3d_params(rng: random.Random) -> Instance:
         answer=NumberAnswer(n),
         explanation=f"{c_out} filters of 3·3·3·{c_in} weights + {c_out} biases = {n:,}: three times a 3 × 3 2D "
         "layer's weights.",
+        params=dict(c_in=c_in, c_out=c_out),
         computed_by="torch.nn.Conv3d",
     )
 
@@ -443,6 +465,7 @@ def _temporal_extent(rng: random.Random) -> Instance:
         "does one such filter have?",
         answer=NumberAnswer(n),
         explanation=f"{k}·{k} pixels × 3 colour channels × {t} frames = {n:,}.",
+        params=dict(t=t, k=k),
         computed_by="torch.nn.Conv3d",
     )
 
@@ -461,6 +484,7 @@ def _recurrent_params(kind: str) -> Callable[[random.Random], Instance]:
             answer=NumberAnswer(n),
             explanation=f"{gates} block(s) of {h}·{x} input weights + {h}·{h} recurrent weights + two bias vectors "
             f"of {h} (PyTorch keeps two): {gates}·({h}·({x} + {h}) + 2·{h}) = {n:,}.",
+            params=dict(x=x, h=h),
             computed_by=f"torch.nn.{kind}",
         )
 
@@ -480,6 +504,7 @@ def _im2col_columns(rng: random.Random) -> Instance:
         answer=NumberAnswer(cols),
         explanation=f"One column per output position: {cols // output_size(size, k, s, p)}² = {cols:,}, each "
         f"holding {k}·{k}·{c} = {rows:,} values.",
+        params=dict(c=c, size=size, k=k, s=s, p=p),
         computed_by="torch.nn.functional.unfold",
     )
 
@@ -497,6 +522,7 @@ def _im2col_size(rng: random.Random) -> Instance:
         answer=NumberAnswer(n),
         explanation=f"{k}·{k}·{c} rows × {size}·{size} columns = {n:,}: each input value is copied up to {k * k} "
         "times, the memory price of turning the convolution into one matrix product.",
+        params=dict(c=c, size=size, k=k),
         computed_by="torch.nn.functional.unfold",
     )
 
@@ -510,6 +536,7 @@ def _crops(rng: random.Random) -> Instance:
         "flipped horizontally. How many different crops are there?",
         answer=NumberAnswer(n),
         explanation=f"({image} − {crop} + 1)² = {positions:,} positions, times 2 for the flip: {n:,}.",
+        params=dict(image=image, crop=crop),
         computed_by="demos.conv.arithmetic:output_size (a crop is a window with stride 1)",
     )
 
@@ -524,6 +551,7 @@ def _windows(rng: random.Random) -> Instance:
         answer=NumberAnswer(n),
         explanation=f"(floor(({w} − {win}) / {s}) + 1) × (floor(({h} − {win}) / {s}) + 1) = {n:,}; at several "
         "scales, many more: why sliding windows are slow.",
+        params=dict(w=w, h=h, win=win, s=s),
         computed_by="demos.conv.arithmetic:output_size (a window is a kernel with a stride)",
     )
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$")
 _INFINITY = {"inf", "+inf", "infinity", "+infinity", "∞", "+∞"}
@@ -159,6 +160,7 @@ class Instance:
     explanation: str  # shown after the answer: the computation, in a sentence or two
     computed_by: str  # "module:function" (or the torch call) that produced the answer
     figure: Figure | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)  # the numbers drawn, for checks against other code
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ def _softmax(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(float(p[i]), 4), digits=2, tol=0.01),
         explanation=f"exp(z_i / T) / Σ exp(z_j / T) with T = {t:g}: {float(p[i]):.3f}. A higher temperature "
         "flattens the distribution, a lower one sharpens it.",
+        params=dict(logits=logits, t=t, i=i),
         computed_by="torch.softmax",
         figure=BarsFigure(CLASSES[:n], tuple(logits), axis="logit", caption="The logits, before the softmax."),
     )
@@ -52,6 +53,7 @@ def _cross_entropy(rng: random.Random) -> Instance:
         f"{CLASSES[target]}. What is the cross-entropy loss (natural log)? (Two decimals.)",
         answer=NumberAnswer(round(loss, 4), digits=2, tol=0.01),
         explanation=f"−log softmax(z)[{CLASSES[target]}] = log Σ exp(z_j) − z_true = {loss:.3f}.",
+        params=dict(logits=logits, target=target),
         computed_by="torch.nn.functional.cross_entropy",
         figure=BarsFigure(
             CLASSES[:n],
@@ -73,6 +75,7 @@ def _nll(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(loss, 4), digits=2, tol=0.01),
         explanation=f"−ln {p:g} = {loss:.3f}: confident right answers cost little, a low probability on the truth "
         "costs a lot.",
+        params=dict(p=p),
         computed_by="torch.nn.functional.nll_loss",
     )
 
@@ -89,6 +92,7 @@ def _mse(rng: random.Random) -> Instance:
         "squared error? (Two decimals.)",
         answer=NumberAnswer(round(loss, 4), digits=2, tol=0.01),
         explanation=f"The mean of the squared differences: {loss:.3f}.",
+        params=dict(pred=pred, true=true),
         computed_by="torch.nn.functional.mse_loss",
     )
 
@@ -102,6 +106,7 @@ def _sigmoid(rng: random.Random) -> Instance:
         prompt=f"What is the sigmoid of {x:g}? (Two decimals.)",
         answer=NumberAnswer(round(value, 4), digits=2, tol=0.01),
         explanation=f"1 / (1 + e^{-x:g}) = {value:.3f}.",
+        params=dict(x=x),
         computed_by="torch.sigmoid",
     )
 
@@ -121,6 +126,7 @@ def _sigmoid_derivative(rng: random.Random) -> Instance:
         prompt=f"What is the derivative of the sigmoid at x = {x:g}? (Three decimals.)",
         answer=NumberAnswer(round(grad, 5), digits=3, tol=0.002),
         explanation=f"σ'(x) = σ(x)(1 − σ(x)) = {grad:.4f}; it is at most 0.25, at x = 0.",
+        params=dict(x=x),
         computed_by="torch.autograd (backward through torch.sigmoid)",
     )
 
@@ -131,6 +137,7 @@ def _tanh_derivative(rng: random.Random) -> Instance:
         prompt=f"What is the derivative of tanh at x = {x:g}? (Three decimals.)",
         answer=NumberAnswer(round(grad, 5), digits=3, tol=0.002),
         explanation=f"tanh'(x) = 1 − tanh²(x) = {grad:.4f}; it is 1 at x = 0 and vanishes as |x| grows.",
+        params=dict(x=x),
         computed_by="torch.autograd (backward through torch.tanh)",
     )
 
@@ -152,6 +159,7 @@ def _vanishing(rng: random.Random) -> Instance:
         answer=NumberAnswer(grad, digits=4, rel=0.02),
         explanation=f"The chain rule multiplies one σ' ≤ 0.25 per unit: {grad:.3g}, below 0.25^{depth} = "
         f"{0.25**depth:.3g}. This is the vanishing gradient.",
+        params=dict(depth=depth),
         computed_by="torch.autograd (backward through the chain)",
     )
 
@@ -206,6 +214,7 @@ def _sgd(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(w1, 6), digits=3, tol=0.005),
         explanation=f"The gradient {a:g}·(w − c) at w = {w0:g} is {a * (w0 - c):g}, so w becomes "
         f"{w0:g} − {lr:g}·({a * (w0 - c):g}) = {w1:.3f}.",
+        params=dict(a=a, c=c, w0=w0, lr=lr),
         computed_by="torch.optim.SGD",
         figure=_curve(a, c, [(w0, "start")]),
     )
@@ -222,6 +231,7 @@ def _momentum(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(w2, 6), digits=3, tol=0.005),
         explanation=f"Step 1 moves to {w1:.3f}; step 2 adds {mu:g} times the first step's velocity to the new "
         f"gradient: {w2:.3f}.",
+        params=dict(a=a, c=c, w0=w0, lr=lr, mu=mu),
         computed_by="torch.optim.SGD(momentum=...)",
         figure=_curve(a, c, [(w0, "start")]),
     )
@@ -237,6 +247,7 @@ def _adam(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(w1, 6), digits=3, tol=0.005),
         explanation=f"After bias correction the first step is lr · g / |g| = lr · sign(g), whatever the gradient's "
         f"size: {w0:g} → {w1:.3f}.",
+        params=dict(a=a, c=c, w0=w0, lr=lr),
         computed_by="torch.optim.Adam",
         figure=_curve(a, c, [(w0, "start")]),
     )
@@ -252,6 +263,7 @@ def _rmsprop(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(w1, 6), digits=3, tol=0.005),
         explanation=f"The average becomes (1 − {alpha:g})·g², so the step is lr·g / √((1 − {alpha:g})·g²) = "
         f"lr / √{1 - alpha:g} in the gradient's direction: {w1:.3f}.",
+        params=dict(a=a, c=c, w0=w0, lr=lr, alpha=alpha),
         computed_by="torch.optim.RMSprop",
         figure=_curve(a, c, [(w0, "start")]),
     )
@@ -267,6 +279,7 @@ def _adagrad(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(w2, 6), digits=3, tol=0.005),
         explanation=f"Each step divides by the root of the running sum of squared gradients: {w0:g} → {w1:.3f} → "
         f"{w2:.3f}; the sum only grows, so the steps shrink.",
+        params=dict(a=a, c=c, w0=w0, lr=lr),
         computed_by="torch.optim.Adagrad",
         figure=_curve(a, c, [(w0, "start")]),
     )
@@ -282,6 +295,7 @@ def _divergence(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(limit, 6), digits=3, tol=0.005),
         explanation=f"Each step multiplies w by (1 − lr·{a:g}); this shrinks w only while |1 − lr·{a:g}| < 1, that "
         f"is for lr < 2/{a:g} = {limit:.3f}. Above it the loss oscillates and diverges.",
+        params=dict(a=a),
         computed_by="torch.optim.SGD (one step measures the factor)",
     )
 
@@ -301,6 +315,7 @@ def _weight_decay(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(w1, 6), digits=4, tol=0.0005),
         explanation=f"The decay adds {decay:g}·w to the gradient, so w shrinks by the factor 1 − {lr:g}·{decay:g}: "
         f"{w1:.4f}.",
+        params=dict(w0=w0, lr=lr, decay=decay),
         computed_by="torch.optim.SGD(weight_decay=...)",
     )
 
@@ -323,6 +338,7 @@ def _dropout(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(survivor, 5), digits=2, tol=0.01),
         explanation=f"Survivors are scaled by 1 / (1 − {p:g}) = {survivor:.3f}, so the expected activation stays 1 "
         "and nothing needs rescaling at test time.",
+        params=dict(p=p),
         computed_by="torch.nn.functional.dropout",
     )
 
@@ -347,6 +363,7 @@ def _batchnorm(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(float(out[i]), 4), digits=2, tol=0.01),
         explanation="Subtract the batch mean and divide by the square root of the batch variance (the biased one, "
         f"plus a small ε): {float(out[i]):.3f}.",
+        params=dict(batch=batch, i=i),
         computed_by="torch.nn.BatchNorm1d",
     )
 
@@ -370,6 +387,7 @@ def _triplet(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(loss, 4), digits=2, tol=0.01),
         explanation=f"max(0, d(a, p) − d(a, n) + {margin:g}) = {loss:.3f}; it is zero once the negative is farther "
         "than the positive by the margin.",
+        params=dict(anchor=anchor, positive=positive, negative=negative, margin=margin),
         computed_by="torch.nn.TripletMarginLoss",
     )
 
@@ -388,6 +406,7 @@ def _attention(rng: random.Random) -> Instance:
         answer=NumberAnswer(round(float(weights[i]), 4), digits=2, tol=0.01),
         explanation=f"The weights are the softmax of the scores: {float(weights[i]):.3f}; the context vector is "
         "the weighted average of the regions' features.",
+        params=dict(scores=scores, i=i),
         computed_by="torch.softmax",
         figure=BarsFigure(regions, tuple(scores), axis="score", caption="Attention scores before the softmax."),
     )
@@ -406,6 +425,7 @@ def _kl(rng: random.Random) -> Instance:
         "is that dimension's KL divergence from the standard normal prior? (Two decimals.)",
         answer=NumberAnswer(round(kl, 4), digits=2, tol=0.01),
         explanation=f"½(μ² + σ² − 1 − ln σ²) = {kl:.3f}: the ELBO's price for moving away from the prior.",
+        params=dict(mu=mu, sigma=sigma),
         computed_by="torch.distributions.kl_divergence",
     )
 

@@ -32,6 +32,7 @@ def _rfft_length(rng: random.Random) -> Instance:
         answer=NumberAnswer(length),
         explanation=f"A real signal's spectrum is symmetric, so only frequencies 0 to floor({n}/2) are kept: "
         f"{n} // 2 + 1 = {length}.",
+        params=dict(n=n),
         computed_by="torch.fft.rfft",
     )
 
@@ -58,6 +59,7 @@ def _fft_padding(rng: random.Random) -> Instance:
         answer=NumberAnswer(size),
         explanation=f"The full convolution has {n} + {k} − 1 = {size} samples; any shorter FFT wraps the end "
         "onto the start (a circular convolution). Found by trying lengths until the FFT result matched conv1d.",
+        params=dict(n=n, k=k),
         computed_by="torch.fft.rfft / irfft against torch.nn.functional.conv1d",
     )
 
@@ -73,6 +75,7 @@ def _strassen(rng: random.Random) -> Instance:
         "multiplications does it use?",
         answer=NumberAnswer(count),
         explanation=f"7 block products per level instead of 8: {count:,} against {n**3:,} for the schoolbook method.",
+        params=dict(n=n, leaf=leaf),
         computed_by="demos.questions.numerics:strassen_multiplications",
     )
 
@@ -91,6 +94,7 @@ def _f16_overflow(rng: random.Random) -> Instance:
         answer=NumberAnswer(stored),
         explanation=f"float16's largest finite value is 65,504 and near it the spacing is 32, so {value:,} becomes "
         f"{'inf' if math.isinf(stored) else f'{stored:,.0f}'}.",
+        params=dict(value=value),
         computed_by="torch.tensor(..., dtype=torch.float16)",
     )
 
@@ -106,6 +110,7 @@ def _f16_underflow(rng: random.Random) -> Instance:
         answer=NumberAnswer(stored, digits=3, rel=0.01),
         explanation=f"float16's smallest normal value is 2^-14 ≈ 6.1e-5 and its smallest subnormal 2^-24 ≈ 6e-8; "
         f"{value:g} becomes {stored:.3g}.",
+        params=dict(value=value),
         computed_by="torch.tensor(..., dtype=torch.float16)",
     )
 
@@ -119,6 +124,7 @@ def _f16_spacing(rng: random.Random) -> Instance:
         answer=NumberAnswer(stored),
         explanation=f"float16 has 10 fraction bits, so between {base:,} and {2 * base:,} the spacing is "
         f"2^{power - 10} = {2 ** (power - 10)}: {base + extra:,} rounds to {stored:,.0f}.",
+        params=dict(base=base, extra=extra),
         computed_by="torch.tensor(..., dtype=torch.float16)",
     )
 
@@ -136,6 +142,7 @@ def _loss_scale(rng: random.Random) -> Instance:
         answer=NumberAnswer(shift),
         explanation=f"The smallest normal float16 is 2^-14 ≈ {smallest_normal:.3g}; {gradient:g} · 2^{shift} is the "
         "first power-of-two scaling at or above it.",
+        params=dict(gradient=gradient),
         computed_by="torch.finfo(torch.float16).tiny",
     )
 
