@@ -27,7 +27,9 @@ CONTENT_DIR_ENV = "KB_CONTENT_DIR"  # points the app and the CLI at another cont
 POSTS_FILE = "posts.yaml"
 SOURCE_FILE = "source/dl-notes-2018-12.txt"  # the six posts as published; every note bullet quotes it exactly
 
-QuizKind = Literal["qa", "cloze", "mcq"]
+QuizKind = Literal[
+    "qa", "cloze", "mcq", "predict"
+]  # "predict": a computed question (kb.items), never written in a file
 QUIZ_KINDS: tuple[str, ...] = ("qa", "cloze", "mcq")
 MCQ_OPTIONS = 4
 MIN_QUIZ_ITEMS = 2

@@ -14,8 +14,9 @@ from db.queries import content_version, list_cards, list_posts
 from db.sync import sync_content
 from kb.cards import Card, LoadResult, Post, QuizItem, load_content
 from kb.embed import Embedder, load_minilm
-from kb.quiz_gen import cloze_from_notes, mcq_from_qa
+from kb.items import NEIGHBOURS, ItemSet, build_items
 from kb.search import SemanticIndex, missing_chunks, stored_model, update_index
+from kb.similar import Ranker, cosine_from
 
 log = logging.getLogger(__name__)
 
@@ -136,15 +137,21 @@ def _stored_index(version: str) -> SemanticIndex | None:
         return SemanticIndex.load(model, session=session) if model else None
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _ranker(version: str) -> Ranker:
+    cards = cards_by_id()
+    return Ranker(cards, cosine_from(_stored_index(version), len(cards)))
+
+
 def similar_cards(card_id: str, k: int = 5) -> list[tuple[str, float]]:
-    """Nearest cards by meaning, from the vectors already in the database (no model load)."""
+    """The most similar cards by meaning (the vectors already in the database; no model load), tags and curated
+    links (kb.similar), best first."""
     eng = _boot()[0]
     if eng is None:
         return []
     with Session(eng) as session:
         version = content_version(session=session)
-    index = _stored_index(version)
-    return index.similar(card_id, k) if index is not None else []
+    return _ranker(version).similar(card_id, k)
 
 
 def session() -> Session:
@@ -155,24 +162,27 @@ def session() -> Session:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _quiz_items(version: str) -> dict[str, tuple[Card, QuizItem]]:
-    del version
+def _item_set(version: str, imported: tuple[tuple[str, QuizItem], ...]) -> ItemSet:
+    del version  # only the cache key
     _, cards = content()
-    by_id = {c.id: c for c in cards}
-    out: dict[str, tuple[Card, QuizItem]] = {}
-    for card in cards:
-        neighbours = [by_id[i] for i, _ in similar_cards(card.id, 12) if i in by_id]
-        for item in (*card.quiz, *cloze_from_notes(card), *mcq_from_qa(card, neighbours)):
-            out.setdefault(f"{card.id}:{item.key}", (card, item))
-    return out
+    return build_items(
+        cards, neighbours=lambda card_id: [i for i, _ in similar_cards(card_id, NEIGHBOURS)], imported=imported
+    )
+
+
+def item_set(imported: tuple[tuple[str, QuizItem], ...] = ()) -> ItemSet:
+    """The quiz's items (kb.items): the cards' own, multiple-choice versions of question/answer items whose
+    distractors come from the most similar cards (when the search index exists), ``imported`` (a learner's own
+    CSV items, as (card id, item)) and the computed questions. Home, the quiz, Progress and the export all count
+    this one set."""
+    eng = _boot()[0]
+    if eng is None:
+        return ItemSet({})
+    with Session(eng) as session:
+        version = content_version(session=session)
+    return _item_set(version, imported)
 
 
 def quiz_items() -> dict[str, tuple[Card, QuizItem]]:
-    """Every quiz item by id: the cards' own, plus cloze items from key terms and multiple-choice versions of
-    question/answer items whose distractors come from the most similar cards (when the search index exists)."""
-    eng = _boot()[0]
-    if eng is None:
-        return {}
-    with Session(eng) as session:
-        version = content_version(session=session)
-    return _quiz_items(version)
+    """{item id: (card, item)} of :func:`item_set`, for pages that only need the prompts."""
+    return {e.id: (e.card, e.item) for e in item_set()}

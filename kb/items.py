@@ -1,0 +1,172 @@
+"""The quiz's items, defined once: what the quiz asks, what Progress counts, what Home and the export report.
+
+An item is one of
+
+* ``authored``: written in a card file (question/answer, cloze, multiple choice);
+* ``generated``: a multiple-choice version of an authored question/answer item (:mod:`kb.quiz_gen`), when the
+  search index can name the card's neighbours;
+* ``imported``: a learner's own question/answer items from CSV, passed in by the caller (they belong to a
+  learner, not to the content);
+* ``computed``: a question template whose numbers are drawn fresh each time and whose answer the project's own
+  code computes (:mod:`demos.questions`); one item per template, with the stable id ``predict:<template id>``.
+
+Items come in study order (posts, sections, cards as Browse lists them; within a card: authored, generated,
+imported, computed), so a new learner meets each card's computed questions beside its written ones. Items of a
+card tagged ``trivia`` (about the blog itself) are left out of the default pool.
+
+Listing the items imports no torch: templates are listed, not run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from kb.cards import TRIVIA_TAG, Card, Problem, QuizItem
+from kb.quiz_gen import mcq_from_qa
+
+Origin = Literal["authored", "generated", "imported", "computed"]
+ORIGINS: tuple[Origin, ...] = ("authored", "generated", "imported", "computed")
+COMPUTED_PREFIX = "predict:"
+NEIGHBOURS = 12  # similar cards whose answers may serve as distractors of a generated MCQ
+SIBLING_GAP = 2  # a card answered among the last this many items is not asked again if another card can be
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One quiz item with its card. ``template`` is the computed question's template id (computed items only)."""
+
+    id: str
+    card: Card
+    item: QuizItem
+    origin: Origin
+    template: str | None = None
+
+    @property
+    def trivia(self) -> bool:
+        return TRIVIA_TAG in self.card.tags
+
+
+@dataclass(frozen=True)
+class ItemSet:
+    """Every quiz item by id, in study order."""
+
+    entries: Mapping[str, Entry]
+
+    def __getitem__(self, item_id: str) -> Entry:
+        return self.entries[item_id]
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self.entries
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries.values())
+
+    def __len__(self) -> int:
+        """Items in the default pool (trivia left out): the count Home, the quiz and the export report."""
+        return len(self.ids())
+
+    def ids(
+        self, *, cards: Iterable[str] | None = None, trivia: bool = False, origins: Iterable[Origin] | None = None
+    ) -> list[str]:
+        """Item ids in study order: of ``cards`` (all when None), of ``origins`` (all when None), trivia only when
+        asked for."""
+        wanted = set(cards) if cards is not None else None
+        kinds = set(origins) if origins is not None else None
+        return [
+            e.id
+            for e in self.entries.values()
+            if (wanted is None or e.card.id in wanted)
+            and (trivia or not e.trivia)
+            and (kinds is None or e.origin in kinds)
+        ]
+
+    def counts(self, *, trivia: bool = False) -> dict[Origin, int]:
+        """Items by origin, of the default pool (or with trivia)."""
+        found = Counter(self.entries[i].origin for i in self.ids(trivia=trivia))
+        return {origin: found.get(origin, 0) for origin in ORIGINS}
+
+
+def item_id(card_id: str, item: QuizItem) -> str:
+    return f"{card_id}:{item.key}"
+
+
+def build_items(
+    cards: Sequence[Card],
+    *,
+    neighbours: Callable[[str], Sequence[str]] | None = None,
+    imported: Iterable[tuple[str, QuizItem]] = (),
+    computed: bool = True,
+) -> ItemSet:
+    """The quiz's items for ``cards`` (in the order given).
+
+    ``neighbours(card_id)`` names the cards most similar to a card, best first (from the search index); without
+    it no multiple-choice items are generated. ``imported`` holds a learner's CSV items as (card id, item); an
+    item whose card is unknown is skipped. ``computed=False`` leaves the computed questions out."""
+    by_id = {c.id: c for c in cards}
+    own: dict[str, list[QuizItem]] = {}
+    for card_id, item in imported:
+        if card_id in by_id:
+            own.setdefault(card_id, []).append(item)
+    templates = _templates_by_card(set(by_id)) if computed else {}
+    entries: dict[str, Entry] = {}
+
+    def add(entry: Entry) -> None:
+        entries.setdefault(entry.id, entry)  # the first form of a question wins
+
+    for card in cards:
+        for item in card.quiz:
+            add(Entry(item_id(card.id, item), card, item, "authored"))
+        if neighbours is not None:
+            near = [by_id[i] for i in neighbours(card.id)[:NEIGHBOURS] if i in by_id]
+            for item in mcq_from_qa(card, near):
+                add(Entry(item_id(card.id, item), card, item, "generated"))
+        for item in own.get(card.id, ()):
+            add(Entry(item_id(card.id, item), card, item, "imported"))
+        for template_id, title in templates.get(card.id, ()):
+            item = QuizItem(kind="predict", prompt=title, answer="computed each time it is asked")
+            add(Entry(f"{COMPUTED_PREFIX}{template_id}", card, item, "computed", template=template_id))
+    return ItemSet(entries)
+
+
+def _templates_by_card(card_ids: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """(template id, title) of every computed question, under the first of its cards that exists."""
+    from demos.questions import TEMPLATES
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    for template in TEMPLATES:
+        owner = next((c for c in template.cards if c in card_ids), None)
+        if owner is not None:
+            out.setdefault(owner, []).append((template.id, template.title))
+    return out
+
+
+def pick_next(queue: Sequence[str], recent_cards: Sequence[str], items: ItemSet, gap: int = SIBLING_GAP) -> str | None:
+    """The item to ask next from ``queue`` (in the scheduler's order), so that siblings (items of one card, and
+    one question in two forms) are not asked back to back: the first item whose card is not among the last
+    ``gap`` cards answered; failing that, the first whose card is not the very last; failing that, the first."""
+    if not queue:
+        return None
+    for avoid in (set(recent_cards[-gap:]) if gap else set(), set(recent_cards[-1:])):
+        for candidate in queue:
+            if candidate in items and items[candidate].card.id not in avoid:
+                return candidate
+    return queue[0]
+
+
+def template_problems(card_ids: set[str]) -> list[Problem]:
+    """Computed questions that no existing card can own, or that name a lab the registry does not have."""
+    from demos.questions import TEMPLATES
+    from demos.registry import by_name
+
+    labs = by_name()
+    out = []
+    for template in TEMPLATES:
+        where = f"demos/questions: {template.id}"
+        if not any(c in card_ids for c in template.cards):
+            out.append(Problem(where, "cards", f"none of {', '.join(template.cards)} is a card; name an existing card"))
+        if template.lab is not None and template.lab not in labs:
+            out.append(Problem(where, "lab", f"no lab named {template.lab!r} in demos/registry.py"))
+    return out
