@@ -6,9 +6,11 @@ No database and no Streamlit: the card validator uses the same normalisation to 
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Literal
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -62,3 +64,24 @@ def grade_cloze(answer: str, expected: str, accept: Iterable[str] = ()) -> bool:
     if not given:
         return False
     return any(_close(given, normalise_answer(option)) for option in (expected, *accept))
+
+
+Span = tuple[Literal["same", "wrong", "missing"], str]
+
+
+def diff(typed: str, expected: str) -> list[Span]:
+    """How a typed answer differs from the expected one, character by character (case ignored): runs of
+    ("same", text), ("wrong", typed text that is not in the answer) and ("missing", answer text not typed), in
+    reading order, as Anki shows a wrong typed answer."""
+    matcher = difflib.SequenceMatcher(None, typed.strip().lower(), expected.strip().lower(), autojunk=False)
+    typed, expected = typed.strip(), expected.strip()
+    spans: list[Span] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            spans.append(("same", expected[j1:j2]))
+            continue
+        if i2 > i1:
+            spans.append(("wrong", typed[i1:i2]))
+        if j2 > j1:
+            spans.append(("missing", expected[j1:j2]))
+    return spans

@@ -22,16 +22,25 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from kb.cards import TRIVIA_TAG, Card, Problem, QuizItem
 from kb.quiz_gen import mcq_from_qa
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from kb.embed import Embedder
+    from kb.search import SemanticIndex
 
 Origin = Literal["authored", "generated", "imported", "computed"]
 ORIGINS: tuple[Origin, ...] = ("authored", "generated", "imported", "computed")
 COMPUTED_PREFIX = "predict:"
 NEIGHBOURS = 12  # similar cards whose answers may serve as distractors of a generated MCQ
 SIBLING_GAP = 2  # a card answered among the last this many items is not asked again if another card can be
+MATCH_COSINE = 0.36  # a card matches a scope's words when its best passage is this close in meaning (as search's
+MATCH_KEYWORD_SHARE = 0.75  # evaluated questions are), or it scores this share of the best keyword match
+MATCH_LIMIT = 25  # search results considered for a scope
 
 
 @dataclass(frozen=True)
@@ -170,3 +179,28 @@ def template_problems(card_ids: set[str]) -> list[Problem]:
         if template.lab is not None and template.lab not in labs:
             out.append(Problem(where, "lab", f"no lab named {template.lab!r} in demos/registry.py"))
     return out
+
+
+def matching_cards(
+    words: str,
+    *,
+    cards: dict[str, Card],
+    session: Session,
+    index: SemanticIndex | None = None,
+    embedder: Embedder | None = None,
+) -> list[str]:
+    """Cards a quiz scope of ``words`` covers, best first, found by the search engine (meaning and keywords when
+    there is an index and a model, keywords alone otherwise): those whose meaning is close enough to the words
+    (:data:`MATCH_COSINE`) or that match them nearly as well as the best keyword hit. Nothing for a weak match."""
+    from kb.search import search
+
+    mode = "hybrid" if index is not None and embedder is not None and len(index) else "keyword"
+    result = search(words, cards=cards, session=session, index=index, embedder=embedder, mode=mode, k=MATCH_LIMIT)
+    if result.weak:
+        return []
+    best = max((h.keyword or 0.0 for h in result.hits), default=0.0)
+    return [
+        h.id
+        for h in result.hits
+        if (h.semantic or 0.0) >= MATCH_COSINE or (best > 0 and (h.keyword or 0.0) >= MATCH_KEYWORD_SHARE * best)
+    ]

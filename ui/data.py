@@ -14,7 +14,7 @@ from db.queries import content_version, list_cards, list_posts
 from db.sync import sync_content
 from kb.cards import Card, LoadResult, Post, QuizItem, load_content
 from kb.embed import Embedder, load_minilm
-from kb.items import NEIGHBOURS, ItemSet, build_items
+from kb.items import NEIGHBOURS, ItemSet, build_items, matching_cards
 from kb.search import SemanticIndex, missing_chunks, stored_model, update_index
 from kb.similar import Ranker, cosine_from
 
@@ -152,6 +152,26 @@ def similar_cards(card_id: str, k: int = 5) -> list[tuple[str, float]]:
     with Session(eng) as session:
         version = content_version(session=session)
     return _ranker(version).similar(card_id, k)
+
+
+@st.cache_data(show_spinner="Searching the cards…", max_entries=32)
+def _matching(words: str, version: str) -> list[str]:
+    eng = _boot()[0]
+    assert eng is not None
+    index = _stored_index(version)
+    model = embedder() if index is not None and len(index) else None  # keywords alone until there is an index
+    with Session(eng) as db:
+        return matching_cards(words, cards=cards_by_id(), session=db, index=index, embedder=model)
+
+
+def matching(words: str) -> list[str]:
+    """Card ids a quiz scope of ``words`` covers, found by the search engine (kb.items.matching_cards)."""
+    eng = _boot()[0]
+    if eng is None or not words.strip():
+        return []
+    with Session(eng) as db:
+        version = content_version(session=db)
+    return _matching(" ".join(words.split()).lower(), version)
 
 
 def session() -> Session:
