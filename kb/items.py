@@ -10,8 +10,8 @@ An item is one of
 * ``computed``: a question template whose numbers are drawn fresh each time and whose answer the project's own
   code computes (:mod:`demos.questions`); one item per template, with the stable id ``predict:<template id>``.
 
-Items come in study order (posts, sections, cards as Browse lists them; within a card: authored, generated,
-imported, computed), so a new learner meets each card's computed questions beside its written ones. Items of a
+Items come in study order (posts, sections, cards as Browse lists them; within a card: authored, computed,
+generated, imported), so a new learner meets each card's computed questions beside its written ones. Items of a
 card tagged ``trivia`` (about the blog itself) are left out of the default pool.
 
 Listing the items imports no torch: templates are listed, not run.
@@ -41,6 +41,8 @@ SIBLING_GAP = 2  # a card answered among the last this many items is not asked a
 MATCH_COSINE = 0.36  # a card matches a scope's words when its best passage is this close in meaning (as search's
 MATCH_KEYWORD_SHARE = 0.75  # evaluated questions are), or it scores this share of the best keyword match
 MATCH_LIMIT = 25  # search results considered for a scope
+MATCH_LINKED, MATCH_LINKED_COSINE = 2, 0.28  # ... and a result linked from this many matched cards, this close
+SPREAD_WINDOW = 5  # new items go round-robin over this many cards at a time (see spread)
 
 
 @dataclass(frozen=True)
@@ -128,15 +130,15 @@ def build_items(
     for card in cards:
         for item in card.quiz:
             add(Entry(item_id(card.id, item), card, item, "authored"))
+        for template_id, title in templates.get(card.id, ()):
+            item = QuizItem(kind="predict", prompt=title, answer="computed each time it is asked")
+            add(Entry(f"{COMPUTED_PREFIX}{template_id}", card, item, "computed", template=template_id))
         if neighbours is not None:
             near = [by_id[i] for i in neighbours(card.id)[:NEIGHBOURS] if i in by_id]
             for item in mcq_from_qa(card, near):
                 add(Entry(item_id(card.id, item), card, item, "generated"))
         for item in own.get(card.id, ()):
             add(Entry(item_id(card.id, item), card, item, "imported"))
-        for template_id, title in templates.get(card.id, ()):
-            item = QuizItem(kind="predict", prompt=title, answer="computed each time it is asked")
-            add(Entry(f"{COMPUTED_PREFIX}{template_id}", card, item, "computed", template=template_id))
     return ItemSet(entries)
 
 
@@ -191,7 +193,8 @@ def matching_cards(
 ) -> list[str]:
     """Cards a quiz scope of ``words`` covers, best first, found by the search engine (meaning and keywords when
     there is an index and a model, keywords alone otherwise): those whose meaning is close enough to the words
-    (:data:`MATCH_COSINE`) or that match them nearly as well as the best keyword hit. Nothing for a weak match."""
+    (:data:`MATCH_COSINE`) or that match them nearly as well as the best keyword hit, then the results the related
+    links of several such cards point at. Nothing for a weak match."""
     from kb.search import search
 
     mode = "hybrid" if index is not None and embedder is not None and len(index) else "keyword"
@@ -199,8 +202,29 @@ def matching_cards(
     if result.weak:
         return []
     best = max((h.keyword or 0.0 for h in result.hits), default=0.0)
-    return [
+    core = [
         h.id
         for h in result.hits
         if (h.semantic or 0.0) >= MATCH_COSINE or (best > 0 and (h.keyword or 0.0) >= MATCH_KEYWORD_SHARE * best)
     ]
+    # A result that the curated links of several matched cards point at belongs to the same family, even when
+    # its own text says little about the words (Momentum, for "optimiser").
+    linked = Counter(r for c in core for r in cards[c].related if r not in core)
+    family = [h.id for h in result.hits if linked[h.id] >= MATCH_LINKED and (h.semantic or 0.0) >= MATCH_LINKED_COSINE]
+    return core + family
+
+
+def spread(ids: Sequence[str], items: ItemSet, window: int = SPREAD_WINDOW) -> list[str]:
+    """``ids`` in study order, but round-robin within each run of ``window`` cards: every card's first item, then
+    every card's second, and so on. New items given to the scheduler in this order keep a card's siblings apart
+    (Anki buries them until another day) while the learner still meets a few cards at a time."""
+    by_card: dict[str, list[str]] = {}
+    for i in ids:
+        by_card.setdefault(items[i].card.id, []).append(i)
+    groups = list(by_card.values())
+    out: list[str] = []
+    for start in range(0, len(groups), window):
+        chunk = groups[start : start + window]
+        for rank in range(max(len(g) for g in chunk)):
+            out += [g[rank] for g in chunk if rank < len(g)]
+    return out

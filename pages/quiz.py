@@ -18,7 +18,7 @@ from kb.answers import grade_cloze
 from kb.browse import filter_cards, tag_counts
 from kb.cards import Card
 from kb.exchange import COMPUTED_SAMPLE, ExportItem, import_csv, select_items, write_apkg, write_csv
-from kb.items import SIBLING_GAP, Origin, pick_next
+from kb.items import SIBLING_GAP, Origin, pick_next, spread
 from kb.quiz import (
     NEW_PER_DAY_RANGE,
     RATINGS,
@@ -216,7 +216,7 @@ def queue(now: dt.datetime) -> list[str]:
             rounds[key] = shuffled
         return list(rounds[key])
     with session() as db:
-        return due_queue(learner, scope_ids, now, session=db)
+        return due_queue(learner, spread(scope_ids, items), now, session=db)
 
 
 def rate(item_id: str, card_id: str, rating: fsrs.Rating) -> None:
