@@ -262,7 +262,7 @@ def test_card_page_shows_similar_cards_by_meaning(app, monkeypatch, indexed_db_c
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{indexed_db_copy}")
     at = app("pages/card.py", id="adagrad")
     assert not at.exception
-    assert "**Similar cards** (by meaning)" in [m.value for m in at.markdown]
+    assert "**Similar cards** (by meaning, topic and links)" in [m.value for m in at.markdown]
     assert "RMSProp" in page_link_labels(at) or "AdaDelta" in page_link_labels(at)
 
 
@@ -364,17 +364,21 @@ def test_progress_page_draws_a_profiles_history(app, tmp_path) -> None:
     assert "No profile has answered anything yet" in at.info[0].value
     engine = make_engine(app.db_url)
     now = dt.datetime.now(dt.UTC)
+    yolo, ssd = (
+        f"{card}:{next(c for c in load_content(REAL_CONTENT).cards if c.id == card).quiz[0].key}"
+        for card in ("yolo", "ssd")
+    )
     with Session(engine) as session:
         ada = get_or_create_learner("Ada", session=session)
-        for n, item in enumerate(("yolo:1", "ssd:1", "yolo:1")):
+        for n, item in enumerate((yolo, ssd, yolo, "retired:1")):  # an item no longer in the quiz is not "started"
             record_review(
-                ada, item, item.split(":")[0], fsrs.Rating.Good, now - dt.timedelta(days=2 - n), session=session
+                ada, item, item.split(":")[0], fsrs.Rating.Good, now - dt.timedelta(days=max(0, 2 - n)), session=session
             )
     engine.dispose()
     at.run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Reviews"] == "3" and metrics["Items started"] == "2" and metrics["Streak"] == "3 d"
+    assert metrics["Reviews"] == "4" and metrics["Items started"] == "2" and metrics["Streak"] == "3 d"
     assert len(at.get("plotly_chart")) == 4
 
 
