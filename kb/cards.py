@@ -622,9 +622,9 @@ def item_problems(card: Card) -> list[tuple[int, str, str]]:
             out.append((i, field_name, why))
         if (words := context_words(prompt)) and not (trivia and "blog" in words.lower()):  # a trivia card's subject
             out.append((i, field_name, f"{words!r} only makes sense next to the card; name what it refers to"))
-        if not trivia and (words := _TRIVIA_WORDS.search(prompt)):
+        if not trivia and (blog := _TRIVIA_WORDS.search(prompt)):
             out.append(
-                (i, field_name, f"{words.group(0)!r} is blog trivia: tag the card '{TRIVIA_TAG}' or ask the concept")
+                (i, field_name, f"{blog.group(0)!r} is blog trivia: tag the card '{TRIVIA_TAG}' or ask the concept")
             )
         if item.kind == "mcq" and (why := mcq_imbalance(item)):
             out.append((i, "options", why))

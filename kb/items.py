@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from kb.embed import Embedder
-    from kb.search import SemanticIndex
+    from kb.search import Mode, SemanticIndex
 
 Origin = Literal["authored", "generated", "imported", "computed"]
 ORIGINS: tuple[Origin, ...] = ("authored", "generated", "imported", "computed")
@@ -197,7 +197,7 @@ def matching_cards(
     links of several such cards point at. Nothing for a weak match."""
     from kb.search import search
 
-    mode = "hybrid" if index is not None and embedder is not None and len(index) else "keyword"
+    mode: Mode = "hybrid" if index is not None and embedder is not None and len(index) else "keyword"
     result = search(words, cards=cards, session=session, index=index, embedder=embedder, mode=mode, k=MATCH_LIMIT)
     if result.weak:
         return []
