@@ -243,8 +243,10 @@ def rate(item_id: str, card_id: str, rating: fsrs.Rating) -> None:
 
 def answer_box(item_id: str, label: str, grade: Callable[[str], bool], help_text: str | None = None) -> None:
     """A typed answer in a form (Enter checks it); the result is kept for this item."""
+    if help_text:
+        st.caption(help_text)
     with st.form(f"answer-{item_id}", border=False):
-        typed = st.text_input(label, key=f"typed-{item_id}", max_chars=100, help=help_text)
+        typed = st.text_input(label, key=f"typed-{item_id}", max_chars=100)
         if st.form_submit_button("Check"):
             st.session_state.checked = (item_id, grade(typed), typed)
 
@@ -281,7 +283,7 @@ def quiz_panel() -> None:
         st.caption(f"{labels.get(card.post_slug, card.post_slug)} › {card.section}")  # the title comes after
         inst = instance(entry.template, current.seed) if entry.template else None
         if inst is not None:
-            st.markdown(f"#### {escape(inst.prompt)}")
+            st.markdown(f"#### {escape(inst.prompt)}" if len(inst.prompt) <= 160 else escape(inst.prompt))
             if inst.figure is not None:
                 st.plotly_chart(figure(inst.figure), key=f"figure-{item_id}-{current.seed}", width="stretch")
                 if inst.figure.caption:

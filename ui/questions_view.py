@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from demos.questions.core import BarsFigure, BoxesFigure, CurveFigure, Figure, LayersFigure
-from demos.questions.svg import PALETTE
+from demos.questions.svg import PALETTE, label_corner
 
 MARGIN = {"l": 10, "r": 10, "t": 10, "b": 10}
 
@@ -26,15 +26,16 @@ def boxes_figure(fig: BoxesFigure) -> go.Figure:
                 hovertemplate=f"{tag}<br>({x1:g}, {y1:g}, {x2:g}, {y2:g})<extra></extra>",
             )
         )
+        x, y, xanchor, yanchor = label_corner(box, i)
         out.add_annotation(
-            x=x1,
-            y=y1,
+            x=x,
+            y=y,
             text=tag,
             showarrow=False,
-            xanchor="left",
-            yanchor="top",
+            xanchor=xanchor,
+            yanchor=yanchor,
             font={"color": colour, "size": 13},
-            bgcolor="rgba(255,255,255,0.75)",
+            bgcolor="rgba(255,255,255,0.8)",
         )
     out.update_xaxes(range=[0, fig.width], showgrid=False, zeroline=False, constrain="domain")
     out.update_yaxes(range=[fig.height, 0], showgrid=False, zeroline=False, scaleanchor="x")

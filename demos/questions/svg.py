@@ -27,6 +27,15 @@ def _text(x: float, y: float, text: str, size: int = 12, anchor: str = "start", 
     )
 
 
+def label_corner(box: tuple[float, float, float, float], i: int) -> tuple[float, float, str, str]:
+    """Where box ``i``'s label goes, (x, y, horizontal anchor, vertical anchor) in box coordinates: the corners
+    take turns (top left, bottom right, top right, bottom left), so the labels of overlapping boxes seldom meet."""
+    x1, y1, x2, y2 = box
+    return [(x1, y1, "left", "top"), (x2, y2, "right", "bottom"), (x2, y1, "right", "top"), (x1, y2, "left", "bottom")][
+        i % 4
+    ]
+
+
 def boxes_svg(fig: BoxesFigure, scale: float = 3.0) -> str:
     body = [f'<rect width="{fig.width * scale:g}" height="{fig.height * scale:g}" fill="#F9FAFB" stroke="#D1D5DB"/>']
     for i, (box, label) in enumerate(zip(fig.boxes, fig.labels, strict=True)):
@@ -37,7 +46,18 @@ def boxes_svg(fig: BoxesFigure, scale: float = 3.0) -> str:
             f'stroke="{colour}" stroke-width="2"/>'
         )
         tag = f"{label} {fig.scores[i]:.2f}" if fig.scores else label
-        body.append(_text(x1 + 3, y1 + 14, tag, 13, colour=colour))
+        x, y, h_anchor, v_anchor = label_corner(box, i)
+        anchor = "start" if h_anchor == "left" else "end"
+        body.append(
+            _text(
+                x * scale + (3 if anchor == "start" else -3),
+                y * scale + (14 if v_anchor == "top" else -4),
+                tag,
+                13,
+                anchor,
+                colour,
+            )
+        )
     return _svg(fig.width * scale, fig.height * scale, body)
 
 
