@@ -94,6 +94,10 @@ class ItemSet:
             and (kinds is None or e.origin in kinds)
         ]
 
+    def pool(self, *, trivia: bool = False) -> list[Entry]:
+        """The entries of the default pool (trivia only when asked for), in study order."""
+        return [self.entries[i] for i in self.ids(trivia=trivia)]
+
     def counts(self, *, trivia: bool = False) -> dict[Origin, int]:
         """Items by origin, of the default pool (or with trivia)."""
         found = Counter(self.entries[i].origin for i in self.ids(trivia=trivia))

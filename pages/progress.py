@@ -15,7 +15,7 @@ from ui.widgets import post_label
 ensure_router()
 
 posts, cards = content()
-items = list(item_set())  # the quiz's items: mastery and "items started" count the same set
+items = item_set().pool()  # the quiz's items, as Home counts them: mastery and "items started" count this set
 labels = {p.slug: post_label(p, short=True) for p in posts}
 
 st.title("Progress")

@@ -54,6 +54,7 @@ def test_trivia_is_out_of_the_default_pool() -> None:
     items = build_items(CARDS, computed=False)
     blog = {e.id for e in items if "trivia" in e.card.tags}
     assert blog and not blog & set(items.ids()) and blog <= set(items.ids(trivia=True))
+    assert [e.id for e in items.pool()] == items.ids() and len(items) == len(items.ids())
 
 
 def test_generated_items_need_neighbours_and_keep_their_ids() -> None:
