@@ -110,10 +110,10 @@ def card_text(
         else textwrap.dedent(f"""\
         quiz:
           - type: qa
-            question: What is {card_id}?
+            question: {card_id.title()}?
             answer: It is a thing.
           - type: cloze
-            text: "{card_id.title()} is a {{{{c1::thing}}}}."
+            text: "{card_id.title()}: {{{{c1::thing}}}}."
         """)
     )
     explained = explained if explained is not None else "First sentence here. Second sentence here."

@@ -70,8 +70,8 @@ def test_a_valid_card_loads(content) -> None:
 def test_a_cloze_question_shows_a_blank_not_the_answer(content) -> None:
     content("alpha")
     [card] = load_content(content.root).cards
-    assert card.quiz[1].question == r"Alpha is a \_\_\_\_\_."
-    assert card.quiz[0].question == card.quiz[0].prompt == "What is alpha?"
+    assert card.quiz[1].question == r"Alpha: \_\_\_\_\_."
+    assert card.quiz[0].question == card.quiz[0].prompt == "Alpha?"
 
 
 def test_missing_front_matter(content) -> None:
