@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.state import arrived
 from ui.widgets import inject_css, lab_pages
 
 st.set_page_config(
@@ -28,4 +29,5 @@ page = st.navigation({name: pages for name, pages in sections.items() if pages})
 with st.sidebar:
     st.caption("Study notes from six posts of CS231n-style deep-learning notes, December 2018.")
 
+arrived(page.url_path)
 page.run()

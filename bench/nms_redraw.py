@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, settle, start_server
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, settle, start_server, stop_server
 
 FIGURE = '[data-testid="stPlotlyChart"]'
 OBSERVE = """() => {
@@ -91,8 +91,7 @@ def main() -> int:
                 titles.append(figure_title(page))
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_server(proc)
     kept = [int(t.split(" kept")[0]) for t in titles]
     if len(latencies) < len(titles) or len(set(kept)) < 3:
         print(json.dumps({"error": "the figure did not redraw on every move", "titles": titles}))

@@ -7,6 +7,7 @@ from kb.quiz import card_history, list_learners
 from ui.boot import ensure_router
 from ui.data import cards_by_id, content, quiz_items, session, similar_cards
 from ui.labs.frame import lab_url_params, render_panel
+from ui.state import came_from
 from ui.widgets import BROWSE_PAGE, CARD_PAGE, LAB_PAGE, post_label
 
 ensure_router()
@@ -40,9 +41,12 @@ if card is None:
     st.page_link(BROWSE_PAGE, label="Browse all cards", icon=":material/style:")
     st.stop()
 
-# A link from one card to another stays on this page; write the id back so the address bar (a copied link,
-# a reload) always names the card on screen.
-st.query_params["id"] = card.id
+# A link from one card to another stays on this page and leaves the address bar as it was: write the id back so
+# a copied link or a reload names the card on screen. Only then: after a link from another page the address is
+# already right, and a write racing that navigation can land on the previous page's history entry (turning
+# /search?q=... into /search?id=...), so that Back would lose the search.
+if came_from() == "card":
+    st.query_params["id"] = card.id
 
 post = post_by_slug[card.post_slug]
 st.caption(f"{post_label(post)} › {card.section}")
@@ -58,7 +62,7 @@ with main:
     if card.missing:
         st.info(f"**Missing from the source.** {card.missing}", icon=":material/image_not_supported:")
     for lab in labs_for_card(card.id):
-        render_panel(lab, key=f"card-{card.id}")
+        render_panel(lab, key=f"card-{card.id}", card=card.id)
 
     learner_name = st.session_state.get("active_learner")
     if learner_name:

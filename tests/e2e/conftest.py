@@ -71,12 +71,21 @@ def start_server(db_path: Path, script: Path | None = None) -> tuple[subprocess.
     raise RuntimeError("streamlit did not become healthy within 60 s")
 
 
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Ask the server to stop; kill it if it has not within 15 s (a loaded machine can be slow to shut down)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     proc, url = start_server(tmp_path / "e2e.db")
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_server(proc)
 
 
 @pytest.fixture
@@ -84,8 +93,7 @@ def indexed_server(indexed_db_copy: Path) -> Iterator[str]:
     """A server on a copy of the database that already holds the real search index."""
     proc, url = start_server(indexed_db_copy)
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_server(proc)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from kb.cards import load_content
 from tests.conftest import REAL_CONTENT, ROOT
-from tests.e2e.conftest import settle, start_server
+from tests.e2e.conftest import settle, start_server, stop_server
 from ui.widgets import lab_pages
 
 SHOTS = ROOT / "artifacts" / "walkthrough"
@@ -185,8 +185,7 @@ def walk_server(indexed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     shutil.copy(indexed_db, db)
     proc, url = start_server(db)
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_server(proc)
 
 
 def test_the_walk_covers_every_page_the_router_lists() -> None:

@@ -75,6 +75,29 @@ def test_browse_with_nothing_matching_says_so(app) -> None:
     assert any("No card matches" in i.value for i in at.info)
 
 
+def test_browse_filters_come_back_after_visiting_a_card(app) -> None:
+    at = app("pages/browse.py")
+    at.multiselect(key="tag").select("detection").run()
+    at.toggle(key="has_lab").set_value(True).run()
+    assert at.query_params["tag"] == "detection" and at.query_params["lab"] == "1"
+    only = page_link_labels(at)
+    assert "Non-max suppression (NMS)" in only and "YOLO" not in only  # YOLO has no lab (yet)
+    at.query_params.clear()
+    at.query_params["id"] = "yolo"
+    at.switch_page("pages/card.py").run()
+    at.query_params.clear()  # the sidebar link back to Browse carries no filters
+    at.switch_page("pages/browse.py").run()
+    assert not at.exception
+    assert page_link_labels(at) == only
+
+
+def test_search_filters_live_in_the_url(app) -> None:
+    at = app("pages/search.py", q="im2col", tag="cnn", mode="keyword")
+    assert not at.exception
+    assert at.text_input(key="sq").value == "im2col" and at.multiselect(key="s_tag").value == ["cnn"]
+    assert at.query_params["tag"] == "cnn" and at.query_params["mode"] == "keyword"
+
+
 def test_browse_opens_filtered_by_query_params(app) -> None:
     at = app("pages/browse.py", post="day-173")
     labels = page_link_labels(at)
