@@ -107,13 +107,13 @@ def card_text(
     quiz = (
         quiz
         if quiz is not None
-        else textwrap.dedent("""\
+        else textwrap.dedent(f"""\
         quiz:
           - type: qa
-            question: What is it?
+            question: {card_id.title()}?
             answer: It is a thing.
           - type: cloze
-            text: "A {{c1::thing}} is here."
+            text: "{card_id.title()}: {{{{c1::thing}}}}."
         """)
     )
     explained = explained if explained is not None else "First sentence here. Second sentence here."
