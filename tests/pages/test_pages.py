@@ -11,6 +11,7 @@ import pytest
 from kb.cards import load_content
 from tests.conftest import ENGINE, REAL_CONTENT, ROOT, sqlite_only
 from tests.pages.conftest import texts
+from ui.identity import PICK_KEY
 
 # These pages run on a copy of the SQLite file that holds the real search index; on PostgreSQL the same
 # search is checked by tests/integration/test_search_parity.py.
@@ -499,7 +500,7 @@ def test_siblings_apart_space_to_show_and_answers_counted_per_profile(app) -> No
     cards = [r.card_id for r in reviews_of(app.db_url)]
     assert len(cards) == 5 and all(a != b for a, b in itertools.pairwise(cards))
     assert "5 answered this session · profile Ada" in " ".join(c.value for c in at.caption)
-    at.selectbox(key="learner_name").set_value("Bob").run()
+    at.selectbox(key=PICK_KEY).set_value("Bob").run()
     assert "0 answered this session · profile Bob" in " ".join(c.value for c in at.caption)
 
 
