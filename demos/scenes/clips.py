@@ -52,6 +52,8 @@ class Clip:
     background: str = "texture"  # one of BACKGROUND_KINDS
     pan: tuple[float, float] = (0.0, 0.0)  # background shift in pixels per frame (a panning camera)
     drift: float = 0.0  # background brightness change per frame (0.01: 1% brighter each frame)
+    sway: tuple[float, float] = (0.0, 0.0)  # background swings back and forth by up to this many pixels (x, y)
+    sway_period: float = 6.0  # frames per swing (leaves in the wind: each pixel shows a few looks in turn)
     tint: tuple[float, float, float] = (0.85, 0.85, 0.85)  # background base colour
     contrast: float = 0.25  # texture amplitude around the tint
     noise: float = 0.0  # std of Gaussian pixel noise, drawn afresh for every frame
@@ -147,15 +149,22 @@ def _waves(seed: int) -> list[tuple[float, float, float, float]]:
     return out
 
 
+def background_offset(clip: Clip, t: int | float) -> tuple[float, float]:
+    """How far the background texture has moved by frame ``t``: the pan plus the sway, pixels (x, y)."""
+    swing = math.sin(2 * math.pi * t / clip.sway_period)
+    return clip.pan[0] * t + clip.sway[0] * swing, clip.pan[1] * t + clip.sway[1] * swing
+
+
 def background_frames(clip: Clip, xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
-    """The background of every frame at pixels ``xs``, ``ys`` (S, S): the texture shifted by ``pan * t`` and
-    brightened by ``drift * t`` at frame t. ``(T, 3, S, S)``."""
+    """The background of every frame at pixels ``xs``, ``ys`` (S, S): the texture shifted by
+    :func:`background_offset` and brightened by ``drift * t`` at frame t. ``(T, 3, S, S)``."""
     steps = torch.arange(clip.frames, dtype=torch.float32).view(-1, 1, 1)  # (T, 1, 1)
     tint = torch.tensor(clip.tint).view(1, 3, 1, 1)
     if clip.background == "plain":
         shade = torch.ones(clip.frames, *xs.shape)  # (T, S, S)
     else:
-        qx, qy = xs - clip.pan[0] * steps, ys - clip.pan[1] * steps  # (T, S, S) texture coordinates
+        offsets = torch.tensor([background_offset(clip, t) for t in range(clip.frames)]).view(-1, 2, 1, 1)
+        qx, qy = xs - offsets[:, 0], ys - offsets[:, 1]  # (T, S, S) texture coordinates
         total = torch.zeros_like(qx)
         waves = _waves(clip.seed)
         for fx, fy, phase, amp in waves:
@@ -185,9 +194,10 @@ def render_clip(clip: Clip) -> RenderedClip:
         g = torch.Generator().manual_seed(clip.seed)
         frames = frames + clip.noise * torch.randn(frames.shape, generator=g)
     flow = torch.empty(n - 1, 2, side, side)
-    pan = torch.tensor(clip.pan, dtype=torch.float32).view(2, 1, 1)
     for t in range(n - 1):
-        f = pan.expand(2, side, side).clone()  # (2, S, S) background moves with the camera
+        (x0, y0), (x1, y1) = background_offset(clip, t), background_offset(clip, t + 1)
+        f = torch.empty(2, side, side)  # (2, S, S): the background moves with the camera (and sways)
+        f[0], f[1] = x1 - x0, y1 - y0
         for k, actor in enumerate(clip.actors):
             here = owner[t] == k
             if here.any():
