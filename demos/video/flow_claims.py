@@ -20,7 +20,7 @@ SPECS = (
     ),
     ClaimSpec(
         "corners-track-subpixel",
-        ("optical-flow", "opencv-practice-programs", "dense-trajectories"),
+        ("optical-flow", "opencv-practice-programs"),
         "Corners tracked by pyramidal Lucas-Kanade and SIFT key points matched between two frames both land within "
         "a quarter pixel of their true position at the median, on the clips and on the warped photos.",
     ),
