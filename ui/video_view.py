@@ -192,9 +192,7 @@ def bar_figure(
     if dots is not None:
         xs = [v for d in dots for v in d]
         ys = [lab for lab, d in zip(labels, dots, strict=True) for _ in d]
-        fig.add_trace(
-            go.Scatter(x=xs, y=ys, mode="markers", marker={"size": 6, "color": "#0F172A"}, name="each seed")
-        )
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", marker={"size": 6, "color": "#0F172A"}, name="each seed"))
     fig.update_layout(
         title={"text": title, "font": {"size": 13}, "x": 0, "xanchor": "left"},
         height=height,

@@ -44,4 +44,9 @@ def gallery(seed: int = 0, side: int = 96, names: tuple[str, ...] = PHOTOS[:1]) 
         }
         for name in names
     }
-    return {"seed": seed, "side": side, "settings": {k: v for k, v in SETTINGS.items() if k != "none"}, "photos": photos}
+    return {
+        "seed": seed,
+        "side": side,
+        "settings": {k: v for k, v in SETTINGS.items() if k != "none"},
+        "photos": photos,
+    }

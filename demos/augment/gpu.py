@@ -3,6 +3,7 @@ on the device (time per batch), one short training run with all of them, and the
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import replace
 
@@ -16,7 +17,10 @@ def gpu_check(device: torch.device, steps: int = 40, test_scenes: int = 200) -> 
     train = labelled(0)
     x = train.images.to(device)
     g = generator(0)
-    per_batch = {s: round(median_ms(lambda a=augmenter(s, train): a(x, g), device, repeat=3), 3) for s in SETTINGS}
+    per_batch = {}
+    for setting in SETTINGS:
+        augment = augmenter(setting, train)
+        per_batch[setting] = round(median_ms(functools.partial(augment, x, g), device, repeat=3), 3)
     t0 = time.perf_counter()
     model, losses, _ = train_run(replace(RunConfig("all"), steps=steps), device)
     test = test_set(test_scenes)

@@ -165,7 +165,9 @@ def train_run(
 
 @torch.no_grad()
 def accuracy(model: nn.Module, data: Labelled, device: torch.device) -> float:
-    preds = torch.cat([model(data.images[i : i + 500].to(device)).argmax(1).cpu() for i in range(0, len(data.images), 500)])
+    preds = torch.cat(
+        [model(data.images[i : i + 500].to(device)).argmax(1).cpu() for i in range(0, len(data.images), 500)]
+    )
     return float((preds == data.labels).float().mean())
 
 
@@ -184,7 +186,7 @@ def load_all(device: torch.device) -> dict[str, nn.Module]:
         raise FileNotFoundError(f"{WEIGHTS} is missing: run python -m demos.augment train --threads 1")
     saved = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
     record = read_record()
-    out = {}
+    out: dict[str, nn.Module] = {}
     for key, state in saved.items():
         width = int(record.get("runs", {}).get(key, {}).get("config", {}).get("width", 8))
         with seeded(0):

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -52,7 +53,7 @@ def train_command(args: argparse.Namespace) -> dict[str, Any]:
             config,
             data,
             device,
-            on_epoch=lambda e, loss, n=name: print(f"{n} epoch {e + 1}: loss {loss:.4f}", file=sys.stderr),
+            on_epoch=functools.partial(_log_epoch, name),
         )
         save(result.model, config)
         words = ["python -m demos.video train", f"--models {name}", f"--threads {torch.get_num_threads()}"]
@@ -70,6 +71,10 @@ def train_command(args: argparse.Namespace) -> dict[str, Any]:
         }
     RECORD.write_text(json.dumps(record, indent=1) + "\n")
     return {name: models[name] for name in names}
+
+
+def _log_epoch(name: str, epoch: int, loss: float) -> None:
+    print(f"{name} epoch {epoch + 1}: loss {loss:.4f}", file=sys.stderr)
 
 
 def train_svm(data: Any, seed: int, device: Any) -> dict[str, Any]:

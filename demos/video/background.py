@@ -46,6 +46,7 @@ def opencv_subtract(frames: np.ndarray, method: str, history: int = 500) -> np.n
     """OpenCV's Gaussian-mixture (``mog2``, Zivkovic 2004) or k-nearest-neighbour (``knn``) background model,
     shadows off, OpenCV's default history (500 frames: it learns at 1/500 per frame once warmed up) and
     thresholds; each frame's mask as the model saw it when that frame arrived."""
+    model: cv2.BackgroundSubtractor
     if method == "mog2":
         model = cv2.createBackgroundSubtractorMOG2(history=history, detectShadows=False)
     elif method == "knn":

@@ -39,9 +39,7 @@ def measure(ctx: Context) -> dict[str, Outcome]:
     avg = "running-average"
     return {
         "still-background-all-good": outcome(min(still.values()) >= 0.8, clips=n, **_named(still)),
-        "swaying-mixture-wins": outcome(
-            min(sway["mog2"], sway["knn"]) - sway[avg] >= 0.08, clips=n, **_named(sway)
-        ),
+        "swaying-mixture-wins": outcome(min(sway["mog2"], sway["knn"]) - sway[avg] >= 0.08, clips=n, **_named(sway)),
         "brightening-average-wins": outcome(bright["mog2"] <= bright[avg], clips=n, **_named(bright)),
     }
 

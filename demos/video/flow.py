@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,12 @@ class Tracks:
     end: np.ndarray  # (N, 2) float32 (x, y) where each point was found in the second frame
 
 
-def grey(frame: np.ndarray) -> np.ndarray:
+def grey(frame: np.ndarray) -> npt.NDArray[np.uint8]:
     """``(H, W, 3)`` RGB or ``(H, W)`` uint8 -> ``(H, W)`` uint8 grey."""
     if frame.dtype != np.uint8:
         raise ValueError(f"frames must be uint8 images, got {frame.dtype}")
-    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    out = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    return np.asarray(out, dtype=np.uint8)
 
 
 def to_uint8(frames: np.ndarray) -> np.ndarray:
@@ -52,7 +54,7 @@ def farneback(prev: np.ndarray, nxt: np.ndarray, params: FarnebackParams = Farne
     flow = cv2.calcOpticalFlowFarneback(
         grey(prev),
         grey(nxt),
-        None,
+        np.empty(0, np.float32),
         params.pyr_scale,
         params.levels,
         params.winsize,
@@ -78,7 +80,7 @@ def lucas_kanade(prev: np.ndarray, nxt: np.ndarray, points: np.ndarray | None = 
         empty = np.zeros((0, 2), np.float32)
         return Tracks(empty, empty)
     end, status, _ = cv2.calcOpticalFlowPyrLK(
-        grey(prev), grey(nxt), start.reshape(-1, 1, 2), None, winSize=(window, window), maxLevel=2
+        grey(prev), grey(nxt), start.reshape(-1, 1, 2), np.empty(0, np.float32), winSize=(window, window), maxLevel=2
     )
     ok = status.reshape(-1) == 1
     return Tracks(start[ok], end.reshape(-1, 2)[ok].astype(np.float32))
@@ -87,7 +89,7 @@ def lucas_kanade(prev: np.ndarray, nxt: np.ndarray, points: np.ndarray | None = 
 def sift_matches(prev: np.ndarray, nxt: np.ndarray, ratio: float = 0.75) -> Tracks:
     """SIFT key points of both frames matched by nearest descriptor, kept when the best match is clearly better
     than the second (Lowe's ratio test): the start and end of each kept match."""
-    sift = cv2.SIFT_create()
+    sift = cv2.SIFT.create()
     kp0, d0 = sift.detectAndCompute(grey(prev), None)
     kp1, d1 = sift.detectAndCompute(grey(nxt), None)
     empty = np.zeros((0, 2), np.float32)
@@ -202,7 +204,7 @@ def warp_pair(
     ``(2, H, W)``, valid ``(H, W)``: the point lands inside frame 1)."""
     h, w = image.shape[:2]
     m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, scale)  # (2, 3)
-    m[:, 2] += shift
+    m[:, 2] += np.asarray(shift, np.float64)
     warped = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
     tx = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]

@@ -12,8 +12,9 @@ import numpy as np
 from demos.scenes.clips import ClipConfig, RenderedClip, make_clips
 from demos.video.flow import (
     PHOTOS,
-    farneback,
+    endpoint_error,
     f1,
+    farneback,
     flow_to_rgb,
     highlight_moved,
     lucas_kanade,
@@ -23,7 +24,6 @@ from demos.video.flow import (
     to_uint8,
     track_errors,
     warp_pair,
-    endpoint_error,
 )
 from demos.video.pictures import png_uri
 

@@ -4,6 +4,7 @@ on the device, its time per clip, and the shipped models' accuracy on a small he
 
 from __future__ import annotations
 
+import functools
 import time
 
 import torch
@@ -23,7 +24,7 @@ def gpu_check(device: torch.device, clips: int = 64, epochs: int = 1) -> dict[st
         sync(device)
         x, f = inputs(data, device)
         with torch.no_grad():
-            ms = median_ms(lambda m=result.model: m(x[:16], f[:16]), device, repeat=3)
+            ms = median_ms(functools.partial(result.model, x[:16], f[:16]), device, repeat=3)
         shipped, _ = load(name, device)
         out[name] = {
             "train_s": round(time.perf_counter() - t0, 2),

@@ -191,9 +191,7 @@ class ConvGRUCell(nn.Module):
 class ConvGru(nn.Module):
     def __init__(self, frames: int, classes: int, width: int) -> None:
         super().__init__()
-        self.stem = nn.Sequential(
-            nn.Conv2d(3, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2)
-        )
+        self.stem = nn.Sequential(nn.Conv2d(3, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2))
         self.cell = ConvGRUCell(width, 2 * width)
         self.head = nn.Sequential(
             nn.MaxPool2d(2),

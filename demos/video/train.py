@@ -7,6 +7,7 @@ hardware per model). Evaluation renders fresh test clips from another seed.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -123,7 +124,7 @@ def stream_accuracy(model: TwoStream, data: ActionData, device: torch.device) ->
 
 
 @torch.no_grad()
-def ms_per_clip(model: nn.Module, data: ActionData, device: torch.device, repeat: int = 3) -> float:
+def ms_per_clip(model: nn.Module, data: ActionData, device: torch.device, repeat: int = 7) -> float:
     """Median wall time of classifying one clip (batch of one, flow given), milliseconds."""
     from demos.common import median_ms
 
@@ -165,8 +166,22 @@ def read_record() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+@functools.lru_cache(maxsize=2)
 def test_data(n: int, seed: int = TEST_DATA_SEED) -> ActionData:
+    """``n`` held-out clips (kept for the process: the actions and trajectories claims share them)."""
     return make_actions(n, seed, ActionConfig())
+
+
+@torch.no_grad()
+def macs(model: nn.Module, data: ActionData, device: torch.device) -> int:
+    """Multiply-adds to classify one clip, counted by torch's FLOP counter (half its FLOPs): a cost that does
+    not depend on how busy the machine is."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    clips, flows = inputs(data, device)
+    with FlopCounterMode(display=False) as counter:
+        model(clips[:1], flows[:1])
+    return counter.get_total_flops() // 2
 
 
 def accuracy(probs: np.ndarray, labels: np.ndarray) -> float:

@@ -33,7 +33,7 @@ def measure(ctx: Context) -> dict[str, Outcome]:
     from demos.video.train import accuracy, load, predict, test_data
     from demos.video.trajectories import descriptors, load_svm
 
-    n = 1600 if ctx.full else 400
+    n = 1600 if ctx.full else 200
     data = test_data(n)
     svms, meta = load_svm()
     acc = {

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from demos.augment import ops
-from demos.augment.task import SETTINGS, LABELS_PER_CLASS, RunConfig, augmenter, labelled, train_run
+from demos.augment.task import LABELS_PER_CLASS, SETTINGS, RunConfig, augmenter, labelled, train_run
 from demos.common import generator
 from demos.scenes import SHAPES
 
@@ -80,7 +80,7 @@ def test_every_setting_keeps_shape_range_and_input(setting: str) -> None:
     train = labelled(0, per_class=2)
     before = train.images.clone()
     out = augmenter(setting, train)(train.images, generator(0))
-    assert out.shape == train.images.shape and 0 <= out.min() and out.max() <= 1
+    assert out.shape == train.images.shape and out.min() >= 0 and out.max() <= 1
     assert torch.equal(train.images, before)  # inputs are never changed
     assert torch.equal(out, before) == (setting == "none")
     with pytest.raises(ValueError, match="is not one of"):
@@ -97,7 +97,7 @@ def test_labelled_sets_are_balanced_and_differ_by_seed() -> None:
 def test_small_cnn_trains_on_a_tiny_config_reproducibly() -> None:
     config = replace(RunConfig("all", seed=2), steps=12)
     model, losses, _ = train_run(config, torch.device("cpu"))
-    again, losses2, _ = train_run(config, torch.device("cpu"))
+    _, losses2, _ = train_run(config, torch.device("cpu"))
     assert losses == losses2 and len(losses) == 2
     with torch.no_grad():
         assert model(torch.rand(3, 3, 32, 32)).shape == (3, len(SHAPES))

@@ -126,7 +126,9 @@ def test_swaying_background_flow_is_the_swing_between_frames() -> None:
 
     for t in range(7):
         (x0, y0), (x1, y1) = background_offset(clip.clip, t), background_offset(clip.clip, t + 1)
-        assert torch.allclose(clip.flow[t, 0], torch.tensor(x1 - x0)) and torch.allclose(clip.flow[t, 1], torch.tensor(y1 - y0))
+        assert torch.allclose(clip.flow[t, 0], torch.tensor(x1 - x0)) and torch.allclose(
+            clip.flow[t, 1], torch.tensor(y1 - y0)
+        )
 
 
 # ------------------------------------------------------------------------------------------------ actions

@@ -68,8 +68,11 @@ def panel(lab: Lab, key: str) -> None:
     gallery = shipped_gallery()
     settings: dict[str, str] = gallery["settings"]
     c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
-    setting = c1.selectbox("Augmentation", list(settings), format_func=settings.get, **kept(f"{key}-setting", "all"))
-    photo = c2.selectbox("Photo", list(PHOTOS), format_func=PHOTOS.get, **kept(f"{key}-photo", "chelsea"))
+    choice = c1.selectbox(
+        "Augmentation", list(settings), format_func=settings.__getitem__, **kept(f"{key}-setting", "all")
+    )
+    picked = c2.selectbox("Photo", list(PHOTOS), format_func=PHOTOS.__getitem__, **kept(f"{key}-photo", "chelsea"))
+    setting, photo = str(choice or "all"), str(picked or "chelsea")
     if c3.button("Draw again", icon=":material/casino:", key=f"{key}-new"):
         remember(f"{key}-seed", random.SystemRandom().randrange(1, 1_000_000))
     seed = recall(f"{key}-seed", gallery["seed"])

@@ -90,7 +90,9 @@ def flow_steps(view: dict[str, Any], side: float) -> list[Step]:
 def flow_panel(lab: Lab, key: str) -> None:
     sources = {"clip": "Moving shapes", "photo": "Warped photo"}
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-    source = c1.segmented_control("Frames", list(sources), format_func=sources.get, **kept(f"{key}-source", "clip"))
+    source = c1.segmented_control(
+        "Frames", list(sources), format_func=sources.__getitem__, **kept(f"{key}-source", "clip")
+    )
     if c2.button("Another clip", icon=":material/casino:", key=f"{key}-new"):
         _new_seed(key)
     data = shipped("flow")
@@ -110,9 +112,13 @@ def flow_panel(lab: Lab, key: str) -> None:
         slider_prefix="frame pair ",
     )
     st.plotly_chart(fig, key=f"{key}-fig", config={"displayModeBar": False})
+    what = (
+        f"Clip {view['seed']}"
+        if view["source"] == "clip"
+        else "A scikit-image photo turned, zoomed and shifted a little more at each step"
+    )
     st.caption(
-        f"{'Clip ' + str(view['seed']) if view['source'] == 'clip' else 'A scikit-image photo turned, zoomed and shifted a little more at each step'}"
-        f" ({where}). Left: the frame with the pixels Farnebäck says moved more than 0.5 px in magenta and "
+        f"{what} ({where}). Left: the frame with the pixels Farnebäck says moved more than 0.5 px in magenta and "
         "Lucas-Kanade's corner tracks; middle: Farnebäck's flow and the renderer's true flow, coloured by "
         "direction (hue) and length (brightness) on one scale; right: SIFT key points matched into the next frame. "
         "Drag the slider to step through the frame pairs."
@@ -132,7 +138,9 @@ def background_clip(seed: int, background: str) -> dict[str, Any]:
 def background_panel(lab: Lab, key: str) -> None:
     kinds = {"still": "Still", "swaying": "Swaying", "brightening": "Brightening"}
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-    kind = c1.segmented_control("Background", list(kinds), format_func=kinds.get, **kept(f"{key}-kind", "swaying"))
+    kind = c1.segmented_control(
+        "Background", list(kinds), format_func=kinds.__getitem__, **kept(f"{key}-kind", "swaying")
+    )
     kind = kind or "swaying"
     if c2.button("Another clip", icon=":material/casino:", key=f"{key}-new"):
         _new_seed(key)
@@ -149,7 +157,11 @@ def background_panel(lab: Lab, key: str) -> None:
         )
         for s in view["steps"]
     ]
-    titles = ["Frame", "True mask", *[f"{n} (F1 {f1[m]:.2f})" for n, m in zip(("Running avg", "MOG2", "KNN"), methods)]]
+    titles = [
+        "Frame",
+        "True mask",
+        *[f"{n} (F1 {f1[m]:.2f})" for n, m in zip(("Running avg", "MOG2", "KNN"), methods, strict=True)],
+    ]
     fig = picture_grid(steps, titles, 64, columns=5, slider_prefix="frame ")
     st.plotly_chart(fig, key=f"{key}-fig", config={"displayModeBar": False})
     st.caption(
@@ -176,11 +188,12 @@ def action_clip(action: str, seed: int) -> dict[str, Any]:
     import numpy as np
 
     from demos.common import label
-    from demos.video.actions import ACTIONS as ALL, ActionData, action_clip, clip_flows
+    from demos.scenes.clips import render_clip
+    from demos.video.actions import ACTIONS as ALL
+    from demos.video.actions import ActionData, action_clip, clip_flows
     from demos.video.flow import flow_to_rgb, to_uint8
     from demos.video.panels import model_probabilities
     from demos.video.pictures import png_uri
-    from demos.scenes.clips import render_clip
 
     frames = to_uint8(render_clip(action_clip(action, random.Random(seed))).frames.numpy())
     flows = clip_flows(frames)
@@ -216,7 +229,7 @@ def actions_panel(lab: Lab, key: str) -> None:
     probs = clip["probabilities"]
     truth = ACTIONS.index(action)
     names = [m for m in MODEL_NAMES if m in probs]
-    guesses = [ACTIONS[max(range(len(ACTIONS)), key=lambda k, m=m: probs[m][k])] for m in names]
+    guesses = [ACTIONS[max(range(len(ACTIONS)), key=probs[m].__getitem__)] for m in names]
     fig = bar_figure(
         [f"{MODEL_NAMES[m]} → {g}" for m, g in zip(names, guesses, strict=True)],
         [probs[m][truth] for m in names],
@@ -301,7 +314,10 @@ def trajectories_panel(lab: Lab, key: str) -> None:
         title={"text": "Flow histogram: quadrant × half of the clip × direction", "font": {"size": 13}},
         height=290,
         margin={"l": 4, "r": 4, "t": 40, "b": 40},
-        xaxis={"tickvals": [8 * k + 3.5 for k in range(8)], "ticktext": [f"{q} {h}" for q in ("TL", "TR", "BL", "BR") for h in ("1st", "2nd")]},
+        xaxis={
+            "tickvals": [8 * k + 3.5 for k in range(8)],
+            "ticktext": [f"{q} {h}" for q in ("TL", "TR", "BL", "BR") for h in ("1st", "2nd")],
+        },
         yaxis={"title": "share of motion"},
     )
     c4.plotly_chart(fig, key=f"{key}-hist", config={"displayModeBar": False})
