@@ -84,8 +84,7 @@ def _overlay_trace(o: Overlay, columns: int) -> go.Scatter:
         hoverinfo="skip",
         xaxis=f"x{'' if o.panel == 0 else o.panel + 1}",
         yaxis=f"y{'' if o.panel == 0 else o.panel + 1}",
-        showlegend=True,
-        legendgroup=o.name,
+        showlegend=False,
         meta={"row": row, "col": col},
     )
 
@@ -112,7 +111,7 @@ def picture_grid(
         cols=columns,
         subplot_titles=list(titles)[:n],
         horizontal_spacing=0.015,
-        vertical_spacing=0.06 if rows > 1 else 0.0,
+        vertical_spacing=0.14 if rows > 1 else 0.0,
     )
     for o in first.overlays:
         fig.add_trace(_overlay_trace(o, columns), row=o.panel // columns + 1, col=o.panel % columns + 1)
@@ -176,6 +175,7 @@ def bar_figure(
     range_: tuple[float, float] | None = None,
 ) -> go.Figure:
     """Horizontal bars (one per label), optional per-bar dots (seeds) and highlighted bars."""
+    percent = "%" in axis
     colours = ["#0891B2" if (highlight is None or h) else "#94A3B8" for h in (highlight or [True] * len(labels))]
     fig = go.Figure(
         go.Bar(
@@ -183,8 +183,10 @@ def bar_figure(
             y=list(labels),
             orientation="h",
             marker_color=colours,
-            text=[f"{v:.1%}" if axis.endswith("%") else f"{v:.3g}" for v in values],
-            textposition="outside",
+            text=[f"{v:.0%}" if percent else f"{v:.3g}" for v in values],
+            textposition="inside",
+            insidetextanchor="start",
+            textfont={"color": "white"},
             name="mean",
             hovertemplate="%{y}: %{x:.3f}<extra></extra>",
         )
@@ -197,7 +199,7 @@ def bar_figure(
         title={"text": title, "font": {"size": 13}, "x": 0, "xanchor": "left"},
         height=height,
         margin={"l": 4, "r": 30, "t": 40, "b": 40},
-        xaxis={"title": axis, "range": list(range_) if range_ else None, "tickformat": ".0%" if "%" in axis else None},
+        xaxis={"title": axis, "range": list(range_) if range_ else None, "tickformat": ".0%" if percent else None},
         yaxis={"autorange": "reversed"},
         legend={"orientation": "h", "y": -0.25},
         showlegend=dots is not None,

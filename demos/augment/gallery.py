@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from demos.augment.task import SETTINGS, Labelled, augmenter
+from demos.augment.task import SETTINGS, Labelled, augmenter, labelled
 from demos.common import generator
 from demos.video.flow import photo
 from demos.video.pictures import jpeg_uri
@@ -49,4 +49,20 @@ def gallery(seed: int = 0, side: int = 96, names: tuple[str, ...] = PHOTOS[:1]) 
         "side": side,
         "settings": {k: v for k, v in SETTINGS.items() if k != "none"},
         "photos": photos,
+        "task": task_examples(),
+    }
+
+
+def task_examples(per_class: int = 2) -> dict[str, Any]:
+    """A few of seed 0's labelled scenes (the task's training images), as PNGs with their shape names."""
+    from demos.scenes import SHAPES
+    from demos.video.pictures import png_uri
+
+    train = labelled(0)
+    picked = [int(i) for c in range(len(SHAPES)) for i in (train.labels == c).nonzero()[:per_class, 0]]
+    images = as_uint8(train.images[picked])
+    return {
+        "images": [png_uri(im) for im in images],
+        "labels": [SHAPES[int(train.labels[i])] for i in picked],
+        "side": int(images.shape[1]),
     }

@@ -140,8 +140,9 @@ def pair_view(a: np.ndarray, b: np.ndarray, true: np.ndarray, valid: np.ndarray)
     }
 
 
-def clip_view(seed: int, pan: float = 1.5, frames: int = 16, side: int = 64) -> dict[str, Any]:
-    """Every consecutive frame pair of clip ``seed`` (64 x 64, 16 frames by default) as :func:`pair_view`s."""
+def clip_view(seed: int, pan: float = 0.0, frames: int = 16, side: int = 64) -> dict[str, Any]:
+    """Every consecutive frame pair of clip ``seed`` (64 x 64, 16 frames by default; a still camera unless
+    ``pan``) as :func:`pair_view`s."""
     rc = make_clips(1, seed, ClipConfig(frames=frames, image_size=side, pan=pan))[0]
     images, flow, valid = to_uint8(rc.frames.numpy()), rc.flow.numpy(), rc.valid.numpy()
     steps = [pair_view(images[t], images[t + 1], flow[t], valid[t]) for t in range(frames - 1)]

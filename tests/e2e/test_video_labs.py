@@ -36,7 +36,7 @@ def open_lab(page: Page, server: str, name: str, heading: str) -> Locator:
 
 def pick(page: Page, label: str, option: str) -> None:
     """Choose ``option`` in the Streamlit select box labelled ``label``."""
-    page.get_by_label(label).first.click()
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
     page.get_by_role("option", name=option, exact=True).click()
 
 
@@ -57,7 +57,7 @@ def test_one_control_per_video_lab_changes_its_figure(server, page, shoot) -> No
     # background subtraction: another background from the segmented control
     figure = open_lab(page, server, "background-subtraction", "Background subtraction")
     before = figure.locator(".g-gtitle").first.text_content() or ""
-    page.get_by_role("button", name="Brightening").click()
+    page.get_by_text("Brightening", exact=True).click()
     settle(page, 60)
     after = wait_for_change(lambda: page.locator(FIGURE).first.locator(".g-gtitle").first.text_content() or "", before)
     assert after != before

@@ -60,8 +60,8 @@ def test_optical_flow_panel_shows_the_shipped_clip_then_a_new_one(monkeypatch: p
     at = lab("optical-flow")
     statements_hold(at, "optical-flow")
     shipped = figure_specs(at)
-    assert "shipped result" in texts(at) and "Farnebäck" in shipped[0]
-    monkeypatch.setattr("ui.labs.video.flow_clip", lambda seed: _small_flow_clip(seed))
+    assert "shipped result" in texts(at) and "Lucas-Kanade tracks" in shipped[0]
+    monkeypatch.setattr("ui.labs.video.flow_clip", lambda seed, pan: _small_flow_clip(seed))
     at.button(key="t-optical-flow-new").click().run()
     assert not at.exception, at.exception
     assert figure_specs(at) != shipped and "computed now with OpenCV" in texts(at)

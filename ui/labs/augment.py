@@ -93,6 +93,13 @@ def panel(lab: Lab, key: str) -> None:
         f"A scikit-image photo and {len(images) - 1} random draws of the chosen augmentation ({where}); every draw "
         "is a new training image with the same label."
     )
+    task = gallery["task"]
+    example = Step(label="", images=task["images"], title="The task: name the shape from 10 labelled scenes per class")
+    st.plotly_chart(
+        picture_grid([example], task["labels"], task["side"], columns=len(task["images"]), cell_px=90),
+        key=f"{key}-task",
+        config={"displayModeBar": False},
+    )
     record = runs()
     st.plotly_chart(accuracy_figure(record, setting), key=f"{key}-acc", config={"displayModeBar": False})
     st.caption(

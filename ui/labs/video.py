@@ -47,10 +47,10 @@ def _new_seed(key: str) -> None:
 
 
 @st.cache_data(max_entries=16, show_spinner="Rendering a clip and running Farnebäck, Lucas-Kanade and SIFT…")
-def flow_clip(seed: int) -> dict[str, Any]:
+def flow_clip(seed: int, pan: float) -> dict[str, Any]:
     from demos.video.flow_lab import clip_view
 
-    return clip_view(seed)
+    return clip_view(seed, pan=pan)
 
 
 @st.cache_data(max_entries=8, show_spinner="Warping the photo and running every method…")
@@ -88,7 +88,7 @@ def flow_steps(view: dict[str, Any], side: float) -> list[Step]:
 
 
 def flow_panel(lab: Lab, key: str) -> None:
-    sources = {"clip": "Moving shapes", "photo": "Warped photo"}
+    sources = {"clip": "Still camera", "panning": "Panning camera", "photo": "Warped photo"}
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     source = c1.segmented_control(
         "Frames", list(sources), format_func=sources.__getitem__, **kept(f"{key}-source", "clip")
@@ -100,15 +100,18 @@ def flow_panel(lab: Lab, key: str) -> None:
     where = "shipped result"
     if source == "photo":
         view, side = data["photo"], data["photo"]["side"]
-    elif seed is None:
+    elif seed is None and source != "panning":
         view, side = data["clip"], data["clip"]["side"]
     else:
-        view, side, where = flow_clip(seed), 64, "computed now with OpenCV on the CPU"
+        pan = 1.5 if source == "panning" else 0.0
+        view = flow_clip(data["clip"]["seed"] if seed is None else seed, pan)
+        side, where = 64, "computed now with OpenCV on the CPU"
     fig = picture_grid(
         flow_steps(view, side),
-        ["Moved pixels (magenta) + LK", "Farnebäck flow", "True flow", "SIFT matches"],
+        ["Moved pixels (magenta), LK tracks (cyan)", "Farnebäck flow", "True flow", "SIFT matches (yellow)"],
         side,
         columns=4,
+        cell_px=190,
         slider_prefix="frame pair ",
     )
     st.plotly_chart(fig, key=f"{key}-fig", config={"displayModeBar": False})
@@ -234,7 +237,7 @@ def actions_panel(lab: Lab, key: str) -> None:
         [f"{MODEL_NAMES[m]} → {g}" for m, g in zip(names, guesses, strict=True)],
         [probs[m][truth] for m in names],
         f"Probability each model gives “{action}” (bar grey when its top guess is wrong)",
-        "probability of the true action (%)",
+        "probability of the true action",
         highlight=[g == action for g in guesses],
         height=330,
         range_=(0, 1.15),
@@ -300,7 +303,9 @@ def trajectories_panel(lab: Lab, key: str) -> None:
     )
     c3, c4 = st.columns([2, 3])
     c3.plotly_chart(
-        picture_grid([step], ["first frame + tracks"], clip["side"], columns=1, cell_px=230),
+        picture_grid(
+            [step], ["first frame, tracks (cyan) from their start (pink)"], clip["side"], columns=1, cell_px=230
+        ),
         key=f"{key}-tracks",
         config={"displayModeBar": False},
     )
