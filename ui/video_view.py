@@ -72,21 +72,34 @@ def _image_layout(source: str, panel: int, side: float) -> dict[str, Any]:
     }
 
 
-def _overlay_trace(o: Overlay, columns: int) -> go.Scatter:
-    row, col = divmod(o.panel, columns)
-    return go.Scatter(
-        x=o.xs,
-        y=o.ys,
-        mode="lines+markers" if o.markers else "lines",
-        line={"color": o.colour, "width": o.width},
-        marker={"size": 3, "color": o.colour},
-        name=o.name,
-        hoverinfo="skip",
-        xaxis=f"x{'' if o.panel == 0 else o.panel + 1}",
-        yaxis=f"y{'' if o.panel == 0 else o.panel + 1}",
-        showlegend=False,
-        meta={"row": row, "col": col},
-    )
+def _ref(panel: int) -> str:
+    return "" if panel == 0 else str(panel + 1)
+
+
+def overlay_shapes(o: Overlay) -> list[dict[str, Any]]:
+    """An overlay as layout shapes: its lines as one SVG path, and a small filled square at the start of every
+    piece when ``markers``. Shapes, unlike traces, change with a relayout alone, which keeps a slider move cheap."""
+    lines: list[str] = []
+    dots: list[str] = []
+    pen_up = True
+    for x, y in zip(o.xs, o.ys, strict=True):
+        if x is None or y is None:
+            pen_up = True
+            continue
+        if pen_up and o.markers:
+            dots.append(f"M{x - 0.45:.2f},{y - 0.45:.2f}h0.9v0.9h-0.9Z")
+        lines.append(f"{'M' if pen_up else 'L'}{x:.2f},{y:.2f}")
+        pen_up = False
+    ref = _ref(o.panel)
+    base = {"type": "path", "xref": f"x{ref}", "yref": f"y{ref}", "layer": "above"}
+    out = [{**base, "path": "".join(lines) or "M0,0", "line": {"color": o.colour, "width": o.width}}]
+    if o.markers:
+        out.append({**base, "path": "".join(dots) or "M0,0", "line": {"width": 0}, "fillcolor": o.colour})
+    return out
+
+
+def _shapes(step: Step) -> list[dict[str, Any]]:
+    return [shape for o in step.overlays for shape in overlay_shapes(o)]
 
 
 def picture_grid(
@@ -99,8 +112,8 @@ def picture_grid(
     slider_prefix: str = "",
 ) -> go.Figure:
     """Pictures in a grid (``columns`` per row, one subplot each, ``side`` x ``side`` image coordinates), overlays
-    on top and, with more than one step, a slider that swaps pictures, overlays and title in the browser. Every
-    step must have the same number of pictures and the same overlays (by name and panel)."""
+    on top (as layout shapes) and, with more than one step, a slider that swaps pictures, overlays and title in
+    the browser with one relayout. Every step must have the same number of pictures."""
     if not steps:
         raise ValueError("a picture grid needs at least one step")
     first = steps[active]
@@ -113,9 +126,9 @@ def picture_grid(
         horizontal_spacing=0.015,
         vertical_spacing=0.14 if rows > 1 else 0.0,
     )
-    for o in first.overlays:
-        fig.add_trace(_overlay_trace(o, columns), row=o.panel // columns + 1, col=o.panel % columns + 1)
-    fig.update_layout(images=[_image_layout(src, i, side) for i, src in enumerate(first.images)])
+    fig.update_layout(
+        images=[_image_layout(src, i, side) for i, src in enumerate(first.images)], shapes=_shapes(first)
+    )
     for i in range(rows * columns):
         ref = "" if i == 0 else str(i + 1)
         fig.update_layout(
@@ -136,7 +149,6 @@ def picture_grid(
     for annotation in fig.layout.annotations:
         annotation.font = {"size": 12}
     if len(steps) > 1:
-        traces = list(range(len(first.overlays)))
         fig.update_layout(
             sliders=[
                 {
@@ -145,15 +157,14 @@ def picture_grid(
                     "pad": {"t": 8, "b": 0},
                     "steps": [
                         {
-                            "method": "update",
+                            "method": "relayout",
                             "label": s.label,
                             "args": [
-                                {"x": [o.xs for o in s.overlays], "y": [o.ys for o in s.overlays]},
                                 {
                                     "images": [_image_layout(src, i, side) for i, src in enumerate(s.images)],
+                                    "shapes": _shapes(s),
                                     "title.text": s.title,
-                                },
-                                traces,
+                                }
                             ],
                         }
                         for s in steps
