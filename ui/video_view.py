@@ -87,7 +87,7 @@ def overlay_shapes(o: Overlay) -> list[dict[str, Any]]:
             pen_up = True
             continue
         if pen_up and o.markers:
-            dots.append(f"M{x - 0.45:.2f},{y - 0.45:.2f}h0.9v0.9h-0.9Z")
+            dots.append(f"M{x - 0.45:.2f},{y - 0.45:.2f}H{x + 0.45:.2f}V{y + 0.45:.2f}H{x - 0.45:.2f}Z")
         lines.append(f"{'M' if pen_up else 'L'}{x:.2f},{y:.2f}")
         pen_up = False
     ref = _ref(o.panel)

@@ -14,7 +14,7 @@ def test_overlay_becomes_one_line_path_and_one_marker_path_on_its_panel() -> Non
     xs, ys = segments([1.0], [2.0], [3.0], [4.0])
     lines, dots = overlay_shapes(Overlay(2, xs, ys, "tracks", "#123456", 1.5, markers=True))
     assert lines["path"] == "M1.00,2.00L3.00,4.00" and lines["xref"] == "x3" and lines["yref"] == "y3"
-    assert dots["path"] == "M0.55,1.55h0.9v0.9h-0.9Z" and dots["fillcolor"] == "#123456"
+    assert dots["path"] == "M0.55,1.55H1.45V2.45H0.55Z" and dots["fillcolor"] == "#123456"
     assert len(overlay_shapes(Overlay(0, xs, ys, "no markers"))) == 1
 
 
