@@ -26,7 +26,19 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def train_command(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from demos.augment.task import RECORD, SEEDS, SETTINGS, RunConfig, accuracy, run_key, save_all, test_set, train_run
+    from demos.augment.task import (
+        RECORD,
+        SEEDS,
+        SETTINGS,
+        RunConfig,
+        accuracy,
+        load_states,
+        read_record,
+        run_key,
+        save_all,
+        test_set,
+        train_run,
+    )
 
     device = check_common_args(args)
     settings = args.settings or list(SETTINGS)
@@ -37,7 +49,13 @@ def train_command(args: argparse.Namespace) -> dict[str, Any]:
     for s in seeds:
         bounded("--seeds", s, 0, 1000)
     test = test_set()
-    states, runs = {}, {}
+    # runs of other settings or seeds already shipped are kept; the ones trained now replace theirs
+    states = load_states()
+    previous = read_record()
+    runs = dict(previous.get("runs", {}))
+    command = f"python -m demos.augment train --threads {torch.get_num_threads()}"
+    command += f" --settings {' '.join(settings)}" if args.settings else ""
+    command += f" --seeds {' '.join(map(str, seeds))}" if args.seeds else ""
     for setting in settings:
         for seed in seeds:
             config = RunConfig(setting, seed)
@@ -45,6 +63,7 @@ def train_command(args: argparse.Namespace) -> dict[str, Any]:
             key = run_key(setting, seed)
             states[key] = {k: v.cpu() for k, v in model.state_dict().items()}
             runs[key] = {
+                "command": command,
                 "config": asdict(config),
                 "test_accuracy": round(accuracy(model, test, device), 4),
                 "losses_every_10_steps": losses,
@@ -53,15 +72,15 @@ def train_command(args: argparse.Namespace) -> dict[str, Any]:
             print(f"{key}: accuracy {runs[key]['test_accuracy']:.3f} in {seconds:.1f} s", file=sys.stderr)
     save_all(states)
     record = {
-        "command": f"python -m demos.augment train --threads {torch.get_num_threads()}",
-        "settings": settings,
-        "seeds": seeds,
+        "command": previous.get("command", command) if previous else command,
+        "settings": [s for s in SETTINGS if any(k.startswith(f"{s}/") for k in runs)],
+        "seeds": sorted({int(k.split("/seed")[1]) for k in runs}),
         "test_scenes": len(test.labels),
         "hardware": hardware(device),
-        "runs": runs,
+        "runs": {k: runs[k] for k in sorted(runs, key=lambda k: (list(SETTINGS).index(k.split("/")[0]), k))},
     }
     RECORD.write_text(json.dumps(record, indent=1) + "\n")
-    return {k: v["test_accuracy"] for k, v in runs.items()}
+    return {run_key(s, k): runs[run_key(s, k)]["test_accuracy"] for s in settings for k in seeds}
 
 
 def panel_command(args: argparse.Namespace) -> dict[str, Any]:

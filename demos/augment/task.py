@@ -181,6 +181,14 @@ def save_all(states: dict[str, dict[str, torch.Tensor]]) -> None:
     torch.save({k: {n: t.half() for n, t in s.items()} for k, s in states.items()}, WEIGHTS)
 
 
+def load_states() -> dict[str, dict[str, torch.Tensor]]:
+    """The shipped runs' weights as saved (float16), or nothing when there is no file yet."""
+    if not WEIGHTS.is_file():
+        return {}
+    saved: dict[str, dict[str, torch.Tensor]] = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
+    return saved
+
+
 def load_all(device: torch.device) -> dict[str, nn.Module]:
     if not WEIGHTS.is_file():
         raise FileNotFoundError(f"{WEIGHTS} is missing: run python -m demos.augment train --threads 1")
