@@ -126,9 +126,7 @@ def picture_grid(
         horizontal_spacing=0.015,
         vertical_spacing=0.14 if rows > 1 else 0.0,
     )
-    fig.update_layout(
-        images=[_image_layout(src, i, side) for i, src in enumerate(first.images)], shapes=_shapes(first)
-    )
+    fig.update_layout(images=[_image_layout(src, i, side) for i, src in enumerate(first.images)], shapes=_shapes(first))
     for i in range(rows * columns):
         ref = "" if i == 0 else str(i + 1)
         fig.update_layout(
