@@ -86,9 +86,14 @@ LABS: tuple[Lab, ...] = (
         cards=("attention-captioning", "rnn-image-captioning", "soft-vs-hard-attention"),
         summary="A CNN + LSTM that captions rendered scenes and shows where it looked for every word.",
         panel="ui.labs.captioning:panel",
+        claims="demos.captioning.claims",
         page="pages/demo_captioning.py",
         gpu_check="demos.captioning.gpu:gpu_check",
-        code=("demos.captioning.model:AdditiveAttention", "demos.captioning.model:greedy"),
+        code=(
+            "demos.captioning.model:AdditiveAttention",
+            "demos.captioning.model:greedy",
+            "demos.captioning.metrics:attention_looks",
+        ),
     ),
     Lab(
         name="bayesian",

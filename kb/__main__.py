@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from kb.cards import content_dir_default, load_content
 from kb.labs import lab_problems
 
+MAX_IMPORT_BYTES = 10 * 10**6  # as the app's upload limit
 if TYPE_CHECKING:
     from kb.search import Hit
 
@@ -77,32 +78,38 @@ def _search(args: argparse.Namespace) -> int:
                 print(update_index(list(cards.values()), embedder, session=session).summary(), file=sys.stderr)
             index = SemanticIndex.load(embedder.name, session=session)
 
-        def run(query: str) -> list[dict[str, object]]:
+        def run(query: str) -> tuple[str, list[dict[str, object]], str | None]:
             result = search(
                 query, cards=cards, session=session, index=index, embedder=embedder, mode=args.mode, k=args.k
             )
-            return [_hit_json(h) for h in result.hits]
+            return result.query, [_hit_json(h) for h in result.hits], result.notice
 
         if args.query is not None:
             try:
-                hits = run(args.query)
+                _, hits, notice = run(args.query)
             except QueryError as exc:
                 print(str(exc), file=sys.stderr)
                 return 2
+            if notice:
+                print(notice, file=sys.stderr)
             if args.json:
                 print(json.dumps(hits, indent=2))
             else:
                 for n, h in enumerate(hits, start=1):
                     print(f"{n:2}. {h['title']}  [{h['id']}]  {h['score']:.4f}\n    {h['snippet']}")
             return 0
-        for line in sys.stdin:  # one query per line, one JSON line out per query
-            query = line.strip()
-            if not query:
+        for raw in sys.stdin.buffer:  # one query per line, one JSON line out per query; any bytes are read
+            line = raw.decode("utf-8", "replace").strip()
+            if not line:
                 continue
             try:
-                print(json.dumps({"query": query, "results": run(query)}), flush=True)
+                used, hits, notice = run(line)
+                out: dict[str, object] = {"query": used, "results": hits}
+                if notice:
+                    out["notice"] = notice
             except QueryError as exc:
-                print(json.dumps({"query": query, "error": str(exc)}), flush=True)
+                out = {"query": line[:300], "error": str(exc)}
+            print(json.dumps(out), flush=True)
     return 0
 
 
@@ -124,11 +131,19 @@ def _export(args: argparse.Namespace) -> int:
         print("no quiz items match; check --tag and --post (python -m kb check lists the cards)", file=sys.stderr)
         return 1
     out = Path(args.out)
-    if args.format == "apkg":
-        counts = write_apkg(items, out)
-        print(f"wrote {out}: {counts['basic']} basic and {counts['cloze']} cloze notes")
-    else:
-        print(f"wrote {out}: {write_csv(items, out)} items")
+    if out.is_dir() or not out.parent.is_dir():
+        what = "is a folder" if out.is_dir() else f"is in a folder that does not exist ({out.parent})"
+        print(f"--out {out} {what}; name a file in an existing folder", file=sys.stderr)
+        return 2
+    try:
+        if args.format == "apkg":
+            counts = write_apkg(items, out)
+            print(f"wrote {out}: {counts['basic']} basic and {counts['cloze']} cloze notes")
+        else:
+            print(f"wrote {out}: {write_csv(items, out)} items")
+    except OSError as exc:
+        print(f"could not write {out}: {exc.strerror or exc}; any earlier file there is unchanged", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -137,13 +152,32 @@ def _import(args: argparse.Namespace) -> int:
 
     from db.engine import make_engine
     from kb.exchange import import_csv
+    from kb.learners import find_learner
 
     path = Path(args.file)
     if not path.is_file():
         print(f"no such file: {path}", file=sys.stderr)
         return 2
+    if path.stat().st_size > MAX_IMPORT_BYTES:
+        print(
+            f"{path} is {path.stat().st_size / 1e6:.1f} MB; the limit is {MAX_IMPORT_BYTES // 10**6} MB",
+            file=sys.stderr,
+        )
+        return 2
+    if (args.learner is None) == (not args.shared):
+        print(
+            "say whose items these are: --learner NAME (a profile's own) or --shared (every learner)", file=sys.stderr
+        )
+        return 2
     with Session(make_engine()) as session:
-        report = import_csv(path.read_bytes(), session=session)
+        owner = None
+        if args.learner is not None:
+            learner = find_learner(args.learner, session=session)
+            if learner is None:
+                print(f"no profile called {args.learner!r}; create it on the Quiz page first", file=sys.stderr)
+                return 2
+            owner = learner.id
+        report = import_csv(path.read_bytes(), session=session, learner_id=owner)
     for problem in report.problems:
         print(problem, file=sys.stderr)
     print(report.summary())
@@ -171,10 +205,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.set_defaults(func=_export)
     imp = sub.add_parser("import", help="import question/answer items from CSV (card_id, question, answer)")
     imp.add_argument("--format", choices=["csv"], default="csv")
+    whose = imp.add_mutually_exclusive_group()
+    whose.add_argument("--learner", help="the name-picked profile whose own items these become")
+    whose.add_argument("--shared", action="store_true", help="shared with every learner")
     imp.add_argument("file")
     imp.set_defaults(func=_import)
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.engine import database_url, redact, where
+    from db.migrate import MigrationError
+
+    try:
+        return int(args.func(args))
+    except MigrationError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(
+            f"the database at {where(database_url())} failed: {redact(str(exc).splitlines()[0])} "
+            f"({type(exc).__name__})",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

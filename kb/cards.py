@@ -27,6 +27,7 @@ QUIZ_KINDS: tuple[str, ...] = ("qa", "cloze", "mcq")
 MCQ_OPTIONS = 4
 MIN_QUIZ_ITEMS = 2
 EXPLAINED_SENTENCES = (2, 6)
+MAX_CARD_BYTES = 32 * 1024  # the largest real card is under 4 KB
 
 SECTION_NOTES = "Notes"
 SECTION_EXPLAINED = "Explained"
@@ -273,6 +274,21 @@ def load_posts(content_dir: Path) -> tuple[list[Post], list[Problem]]:
     return posts, problems
 
 
+def file_problem(path: Path, content_dir: Path) -> str | None:
+    """Why a card file is refused before it is read, or None: a symlink that leads outside the content folder
+    (it could publish any file the server can read), or a file over :data:`MAX_CARD_BYTES`."""
+    try:
+        target = path.resolve(strict=True)
+    except OSError:
+        return "a broken symlink; point it at a card inside the content folder or remove it"
+    if not target.is_relative_to(content_dir.resolve()):
+        return "a symlink to a file outside the content folder; copy the card into the folder instead"
+    size = target.stat().st_size
+    if size > MAX_CARD_BYTES:
+        return f"{size / 1024:.0f} KB; a card is at most {MAX_CARD_BYTES // 1024} KB: split it into cards"
+    return None
+
+
 def parse_card(path: Path, content_dir: Path, posts: list[Post]) -> tuple[Card | None, list[Problem], str | None]:
     """Parse and validate one card file on its own. Returns (card or None, problems, id if one was readable)."""
     rel = path.relative_to(content_dir).as_posix()
@@ -281,6 +297,10 @@ def parse_card(path: Path, content_dir: Path, posts: list[Post]) -> tuple[Card |
     def bad(fieldname: str, message: str, line: int | None = None) -> None:
         problems.append(Problem(rel, fieldname, message, line))
 
+    refused = file_problem(path, content_dir)
+    if refused:
+        bad("file", refused)
+        return None, problems, None
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -535,6 +555,10 @@ def load_content(content_dir: Path | None = None) -> LoadResult:
     result.posts, result.problems = load_posts(content_dir)
     files = sorted(p for p in content_dir.rglob("*.md") if p.name.lower() != "readme.md")
     result.files_read = len(files)
+    for folder in sorted(p for p in content_dir.iterdir() if p.is_symlink() and p.is_dir()):
+        result.problems.append(
+            Problem(folder.name, "folder", "a symlinked folder is not read; move or copy the post's folder here")
+        )
     seen: dict[str, str] = {}
     all_ids: set[str] = set()
     parsed: list[Card] = []

@@ -6,9 +6,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kb.progress import due_forecast, load_history, mastery, retention_by_week, reviews_per_day, streak
-from kb.quiz import list_learners
 from ui.boot import ensure_router
+from ui.class_view import class_view
 from ui.data import content, session
+from ui.identity import is_teacher, profile_bar
+from ui.text import md_escape
 from ui.widgets import post_label
 
 ensure_router()
@@ -17,23 +19,15 @@ posts, cards = content()
 labels = {p.slug: post_label(p, short=True) for p in posts}
 
 st.title("Progress")
-with session() as db:
-    learners = list_learners(session=db)
-if not learners:
-    st.info(
-        "No profile has answered anything yet. Create a profile on the Quiz page and answer a few questions.",
-        icon=":material/person:",
-    )
-    st.page_link("pages/quiz.py", label="Go to the quiz", icon=":material/quiz:")
+if is_teacher():
+    class_view(cards, labels)
+learner = profile_bar()  # only the signed-in learner's, or the profile picked in this session
+if learner is None:
     st.stop()
-names = [lr.name for lr in learners]
-active = st.session_state.get("active_learner")
-name = st.selectbox("Profile", names, index=names.index(active) if active in names else 0)
-learner = learners[names.index(name)]
 with session() as db:
     reviews, states = load_history(learner.id, session=db)
 if not reviews:
-    st.info(f"{name} has not answered any question yet.", icon=":material/hourglass_empty:")
+    st.info(f"{md_escape(learner.name)} has not answered any question yet.", icon=":material/hourglass_empty:")
     st.page_link("pages/quiz.py", label="Start a quiz", icon=":material/quiz:")
     st.stop()
 

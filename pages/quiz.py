@@ -20,10 +20,8 @@ from kb.quiz import (
     QuizError,
     due_queue,
     format_interval,
-    get_or_create_learner,
     grade_cloze,
     item_card,
-    list_learners,
     preview,
     record_review,
     scheduler,
@@ -31,6 +29,8 @@ from kb.quiz import (
 )
 from ui.boot import ensure_router
 from ui.data import content, quiz_items, session
+from ui.identity import is_teacher, profile_bar
+from ui.text import md_escape
 from ui.widgets import CARD_PAGE, post_label
 
 ensure_router()
@@ -45,57 +45,14 @@ SCOPES = ("Everything", "A post", "A tag", "Cards matching words")
 
 posts, cards = content()
 labels = {p.slug: post_label(p) for p in posts}
-items: dict[str, tuple[Card, QuizItem]] = quiz_items()
 
 st.title("Quiz")
 
 # ------------------------------------------------------------------------------------------- profile
-with session() as db:
-    learners = list_learners(session=db)
-names = [lr.name for lr in learners]
-wanted = st.query_params.get("learner")
-
-
-def create_profile() -> None:
-    try:
-        with session() as db:
-            created = get_or_create_learner(st.session_state.get("new_profile", ""), session=db)
-    except QuizError as exc:
-        st.session_state.profile_error = str(exc)
-        return
-    st.session_state.profile_error = None
-    st.session_state.learner_name = created.name
-    st.query_params["learner"] = created.name
-
-
-if "learner_name" not in st.session_state and names:
-    st.session_state.learner_name = wanted if wanted in names else names[0]
-profile_col, new_col = st.columns([2, 3], vertical_alignment="bottom")
-with profile_col:
-    name = st.selectbox("Profile", options=names, placeholder="No profile yet: create one", key="learner_name")
-with new_col, st.form("new-profile", clear_on_submit=True, border=False):
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    left.text_input("New profile", placeholder="Your name, e.g. Ada", max_chars=40, key="new_profile")
-    right.form_submit_button("Create", icon=":material/person_add:", on_click=create_profile)
-if st.session_state.get("profile_error"):
-    st.error(st.session_state.profile_error, icon=":material/person_off:")
-
-if wanted and wanted not in names:
-    st.warning(
-        f"There is no profile called “{wanted[:40]}”. Create it above, or pick an existing one.",
-        icon=":material/person_off:",
-    )
-if not name:
-    st.info(
-        "Create a profile to start: your answers and schedule are kept under its name, separately from "
-        "anyone else studying on this computer. No password needed.",
-        icon=":material/person:",
-    )
+learner = profile_bar()  # the signed-in learner, or the profile picked in this session (never preselected)
+if learner is None:
     st.stop()
-st.query_params["learner"] = name
-st.session_state.active_learner = name  # lets the card pages show this profile's review history
-with session() as db:
-    learner = get_or_create_learner(name, session=db)
+items: dict[str, tuple[Card, QuizItem]] = quiz_items(learner.id)  # with this learner's imports, read fresh
 
 with st.expander("Scheduling settings", icon=":material/tune:"), st.form("settings", border=False):
     low, high = RETENTION_RANGE
@@ -219,7 +176,7 @@ def quiz_panel() -> None:
     st.session_state.setdefault("shown_at", time.monotonic())
     st.caption(
         f"{remaining} {'in this cram round' if mode == 'Cram' else 'to do now'} · {done} answered "
-        f"this session · profile {learner.name}"
+        f"this session · profile {md_escape(learner.name)}"
     )
     with st.container(border=True, key="question"):
         st.page_link(CARD_PAGE, label=card.title, query_params={"id": card.id}, icon=":material/article:")
@@ -304,11 +261,15 @@ with st.expander("Export to Anki or CSV, import from CSV", icon=":material/impor
     )
     right.download_button("CSV", csv_bytes, file_name="dl-notes.csv", mime="text/csv", icon=":material/download:")
     upload = st.file_uploader(
-        "Import question/answer items (CSV with columns card_id, question, answer)", type=["csv"], max_upload_size=2
+        "Import your own question/answer items (CSV with columns card_id, question, answer); they are yours "
+        "alone and join your quiz at once",
+        type=["csv"],
+        max_upload_size=2,
     )
+    share = is_teacher() and st.checkbox("Share these items with the whole class (teacher)", key="share_import")
     if upload is not None and st.button("Import", icon=":material/upload:"):
         with session() as db:
-            report = import_csv(upload.getvalue(), session=db)
+            report = import_csv(upload.getvalue(), session=db, learner_id=None if share else learner.id)
         (st.success if not report.problems else st.warning)(report.summary())
         for problem in report.problems[:50]:
-            st.caption(problem)
+            st.text(problem)  # plain text: a problem quotes the file's own cells

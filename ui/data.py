@@ -9,20 +9,22 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session
 
-from db.engine import database_url, make_engine
+from db.engine import database_url, make_engine, redact, where
 from db.queries import content_version, list_cards, list_posts
-from db.sync import sync_content
+from db.sync import SyncRefused, sync_content
 from kb.cards import Card, LoadResult, Post, QuizItem, load_content
 from kb.embed import Embedder, load_minilm
+from kb.exchange import ImportedItem, learner_items
 from kb.quiz_gen import cloze_from_notes, mcq_from_qa
 from kb.search import SemanticIndex, missing_chunks, stored_model, update_index
+from ui.text import md_escape
 
 log = logging.getLogger(__name__)
 
 
 def _where() -> str:
-    url = database_url()
-    return url.split("@")[-1] if "@" in url else url
+    """The database for messages: never its user, password or query string (see db.engine.where)."""
+    return where(database_url())
 
 
 @st.cache_resource(show_spinner=False)
@@ -32,13 +34,15 @@ def _boot() -> tuple[Engine | None, str | None]:
         eng = make_engine()
     except (ArgumentError, SQLAlchemyError, ValueError) as exc:
         return None, (
-            f"Cannot open the database at `{_where()}`: {exc}. Check DATABASE_URL, or unset it to use "
-            "the SQLite file db/study.db."
+            f"Cannot open the database at `{_where()}`: {redact(str(exc))}. Check DATABASE_URL, or unset it "
+            "to use the SQLite file db/study.db."
         )
     try:
         with Session(eng) as session:
             report = sync_content(load_content(), session=session)
         log.info("content sync at start-up: %s", report.summary())
+    except SyncRefused as exc:
+        return eng, f"content/ was not synced: {exc}. Showing what the database already holds."
     except SQLAlchemyError as exc:
         return eng, (
             f"Could not sync content/ into the database at `{_where()}` ({type(exc).__name__}); showing "
@@ -88,6 +92,8 @@ def resync() -> str:
     try:
         with Session(eng) as session:
             return sync_content(load_content(), session=session).summary()
+    except SyncRefused as exc:
+        raise RuntimeError(str(exc)) from exc
     except SQLAlchemyError as exc:
         raise RuntimeError(
             f"The database is busy or locked ({type(exc).__name__}); nothing was changed. Try again in a moment."
@@ -148,9 +154,11 @@ def similar_cards(card_id: str, k: int = 5) -> list[tuple[str, float]]:
 
 
 def session() -> Session:
+    """A database session; when the database cannot be opened, the page shows why and stops there."""
     eng = _boot()[0]
     if eng is None:
-        raise RuntimeError(startup_problem() or "the database is not available")
+        st.error(startup_problem() or "The database is not available.", icon=":material/database:")
+        st.stop()
     return Session(eng)
 
 
@@ -167,12 +175,39 @@ def _quiz_items(version: str) -> dict[str, tuple[Card, QuizItem]]:
     return out
 
 
-def quiz_items() -> dict[str, tuple[Card, QuizItem]]:
-    """Every quiz item by id: the cards' own, plus cloze items from key terms and multiple-choice versions of
-    question/answer items whose distractors come from the most similar cards (when the search index exists)."""
+def quiz_items(learner_id: int | None = None) -> dict[str, tuple[Card, QuizItem]]:
+    """Every quiz item ``learner_id`` may be asked, by id: the cards' own, cloze items from key terms,
+    multiple-choice versions of question/answer items whose distractors come from the most similar cards (when
+    the search index exists), then the learner's imported items and the shared ones (read fresh on every call,
+    so an import reaches the quiz at once). An import whose card is missing (parked) is left out; one that the
+    card itself now asks is the card's item."""
     eng = _boot()[0]
     if eng is None:
         return {}
     with Session(eng) as session:
         version = content_version(session=session)
-    return _quiz_items(version)
+        imported = learner_items(learner_id, session=session)
+    items = _quiz_items(version)
+    if not imported:
+        return items
+    by_id = cards_by_id()
+    merged = dict(items)
+    for imp in imported:
+        if imp.card_id in by_id and imp.item_id not in merged:
+            merged[imp.item_id] = (by_id[imp.card_id], shown_item(imp))
+    return merged
+
+
+def shown_item(imp: ImportedItem) -> QuizItem:
+    """An imported item as pages show it: its text escaped, so Markdown in it (an image, a link, a heading)
+    shows as the characters typed and the browser fetches nothing."""
+    return QuizItem(kind="qa", prompt=md_escape(imp.prompt), answer=md_escape(imp.answer))
+
+
+def imported_items(learner_id: int | None) -> list[ImportedItem]:
+    """The imports ``learner_id`` sees (their own and the shared ones), parked ones included, as plain text."""
+    eng = _boot()[0]
+    if eng is None:
+        return []
+    with Session(eng) as session:
+        return learner_items(learner_id, session=session)

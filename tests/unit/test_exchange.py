@@ -15,11 +15,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from db.engine import make_engine
-from db.models import QuizItemRow
+from db.models import ImportedItemRow
 from db.queries import list_cards, list_posts
 from db.sync import sync_content
 from kb.cards import Card, QuizItem, load_content
 from kb.exchange import ExportItem, import_csv, select_items, write_apkg, write_csv
+from kb.quiz import get_or_create_learner
 from tests.conftest import REAL_CONTENT, ROOT
 
 LOADED = load_content(REAL_CONTENT)
@@ -95,7 +96,8 @@ def test_csv_round_trip_and_malformed_rows(engine, tmp_path) -> None:
     with Session(engine) as session:
         cards, posts = list_cards(session=session), list_posts(session=session)
         write_csv(select_items(cards, posts, tag="detection"), tmp_path / "out.csv")
-        again = import_csv((tmp_path / "out.csv").read_bytes(), session=session)
+        ada = get_or_create_learner("Ada", session=session)
+        again = import_csv((tmp_path / "out.csv").read_bytes(), session=session, learner_id=ada.id)
         assert not again.added and not again.problems and again.unchanged > 0  # all already present
 
         bad = (
@@ -106,20 +108,21 @@ def test_csv_round_trip_and_malformed_rows(engine, tmp_path) -> None:
             "ssd,What does SSD stand for?,Single Shot,Detector\n"  # line 5: an unquoted comma
             'ssd,"What does the S in SSD stand for, twice?","Single, Shot"\n'  # line 6: good
         )
-        report = import_csv(bad, session=session)
+        report = import_csv(bad, session=session, learner_id=ada.id)
         assert len(report.added) == 2
         assert [p.split(":")[0] for p in report.problems] == ["line 3", "line 4", "line 5"]
-        imported = session.exec(select(QuizItemRow).where(QuizItemRow.origin == "import")).all()
+        imported = session.exec(select(ImportedItemRow)).all()
         assert sorted(q.answer for q in imported) == ["Single, Shot", "You only look once"]
+        assert {q.learner_id for q in imported} == {ada.id}  # Ada's own
 
         sync_content(LOADED, session=session)  # a content sync keeps imported items
-        assert len(session.exec(select(QuizItemRow).where(QuizItemRow.origin == "import")).all()) == 2
+        assert len(session.exec(select(ImportedItemRow)).all()) == 2
 
 
 def test_import_refuses_a_file_without_the_columns_or_not_text(engine) -> None:
     with Session(engine) as session:
-        no_header = import_csv("front,back\nA,B\n", session=session)
-        binary = import_csv(b"\xff\xfe\x00garbage", session=session)
+        no_header = import_csv("front,back\nA,B\n", session=session, learner_id=None)
+        binary = import_csv(b"\xff\xfe\x00garbage", session=session, learner_id=None)
     assert "line 1" in no_header.problems[0] and "card_id" in no_header.problems[0]
     assert "not UTF-8" in binary.problems[0]
 
@@ -140,4 +143,6 @@ def test_cli_export_and_import(tmp_path, db_url) -> None:
     )
     (tmp_path / "in.csv").write_text("card_id,question,answer\nyolo,Q one?,A one\nnope,Q?,A\n")
     done = kb("kb", "import", "--format", "csv", str(tmp_path / "in.csv"))
+    assert done.returncode == 2 and "--learner NAME" in done.stderr  # whose items: the CLI makes you say
+    done = kb("kb", "import", "--format", "csv", "--shared", str(tmp_path / "in.csv"))
     assert done.returncode == 1 and "1 added" in done.stdout and "line 3" in done.stderr
