@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, settle, start_server
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, settle, start_server, stop_server
 
 FIGURE = '[data-testid="stPlotlyChart"]'
 OBSERVE = """() => {
@@ -87,8 +87,7 @@ def main() -> int:
                 }
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_server(proc)
     report["target_ms"] = 300
     report["hardware"] = f"{os.cpu_count()}-core {platform.machine()} CPU, headless Chromium on the same machine"
     report["load_average_1min"] = round(os.getloadavg()[0], 2)

@@ -16,14 +16,9 @@ from demos.augment import ops
 from demos.augment.task import LABELS_PER_CLASS, SETTINGS, RunConfig, augmenter, labelled, train_run
 from demos.common import generator
 from demos.scenes import SHAPES
+from tests.unit.torch_threads import one_torch_thread  # noqa: F401  (the fixture)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():  # type: ignore[no-untyped-def]
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny models: one thread is far faster here
 
 
 @settings(max_examples=25, deadline=None)

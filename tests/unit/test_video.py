@@ -20,16 +20,9 @@ from demos.video.actions import ACTIONS, ActionConfig, ActionData, action_clip, 
 from demos.video.models import MODELS, build
 from demos.video.train import TrainConfig, predict, train
 from demos.video.trajectories import dense_tracks, fit_svm, flow_histogram, moving_tracks
+from tests.unit.torch_threads import one_torch_thread  # noqa: F401  (the fixture)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():  # type: ignore[no-untyped-def]
-    """Small ops on a shared 2-core machine wait on the second thread (30x slower under load): use one here and
-    put torch's setting back afterwards."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny models: one thread is far faster here
 
 
 def _texture(side: int = 48, seed: int = 0) -> np.ndarray:
