@@ -238,3 +238,41 @@ def output_delta(root: Value) -> dict[str, float]:
         "delta_formula": e.data * y.data * (1 - y.data),
         "delta_backprop": z.grad,
     }
+
+
+# ------------------------------------------------------------------------------------------------ random graphs
+
+UNARY: tuple[str, ...] = ("exp", "log", "tanh", "sigmoid", "relu", "square", "neg")
+BINARY: tuple[str, ...] = ("+", "-", "*", "/")
+
+
+def random_expression(seed: int, n_leaves: int = 4, n_ops: int = 12) -> tuple[Value, list[Value]]:
+    """A random expression over ``n_leaves`` leaves in [-2, 2] with ``n_ops`` operations, each applied to nodes
+    already built (so values are reused, as weights are in a network). Operations that would leave their
+    domain are replaced: ``log`` reads ``|x| + 0.1``, ``/`` divides by ``x² + 0.5``, ``exp`` reads
+    ``tanh(x)``. Returns the root (the sum of the last three nodes) and the leaves."""
+    import random
+
+    rng = random.Random(seed)
+    xs = [_named(Value(rng.uniform(-2, 2)), f"a{i}") for i in range(n_leaves)]
+    nodes: list[Value] = list(xs)
+    for _ in range(n_ops):
+        a = rng.choice(nodes)
+        if rng.random() < 0.4:
+            op = rng.choice(UNARY)
+            if op == "log":
+                node = ((a**2 + 0.01) ** 0.5 + 0.1).log()
+            elif op == "exp":
+                node = a.tanh().exp()
+            elif op == "square":
+                node = a**2
+            elif op == "neg":
+                node = -a
+            else:
+                node = getattr(a, op)()
+        else:
+            b = rng.choice(nodes)
+            op = rng.choice(BINARY)
+            node = a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / (b**2 + 0.5)
+        nodes.append(node)
+    return nodes[-1] + nodes[-2] + nodes[-3], xs

@@ -127,7 +127,7 @@ def race_network(
 
 # ------------------------------------------------------------------------------------------------ learning rate
 
-LR_REGIMES: dict[str, float] = {"too small": 0.002, "about right": 0.2, "too large": 1.5, "divergent": 12.0}
+LR_REGIMES: dict[str, float] = {"too small": 0.004, "about right": 0.4, "too large": 1.6, "divergent": 50.0}
 
 
 def range_test(
