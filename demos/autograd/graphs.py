@@ -276,3 +276,21 @@ def random_expression(seed: int, n_leaves: int = 4, n_ops: int = 12) -> tuple[Va
             node = a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / (b**2 + 0.5)
         nodes.append(node)
     return nodes[-1] + nodes[-2] + nodes[-3], xs
+
+
+def random_values(name: str, seed: int) -> dict[str, Any]:
+    """Random inputs, weights and a 0/1 target for :func:`build`."""
+    import random
+
+    rng = random.Random(seed)
+
+    def r() -> float:
+        return round(rng.uniform(-2, 2), 2)
+
+    target = float(rng.randint(0, 1))
+    if name == "neuron":
+        return {"x": (r(), r()), "w": (r(), r()), "b": r(), "target": target}
+    if name == "two-layer":
+        return {"x": (r(), r()), "w1": ((r(), r()), (r(), r())), "b1": (r(), r()), "w2": (r(), r()), "b2": r(),
+                "target": target}
+    raise ValueError(f"graph must be one of {', '.join(GRAPHS)}, got {name!r}")

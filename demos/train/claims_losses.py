@@ -34,8 +34,9 @@ SPECS = (
     ClaimSpec(
         "svm-head-close-to-softmax",
         ("svm-classifier-head", "softmax"),
-        "A linear SVM head (multi-class hinge) scores within 3 points of a linear softmax head on the same pixel "
-        "features, and within 3 points of scikit-learn's LinearSVC on them.",
+        "A linear SVM head (multi-class hinge) scores within 4 points of a linear softmax head on the same pixel "
+        "features, and within 4 points of scikit-learn's LinearSVC on them: the notes' SVM in place of the FC "
+        "classifier works about as well.",
     ),
 )
 
@@ -96,7 +97,7 @@ def measure(ctx: Context) -> dict[str, Outcome]:
             check=float(softmax(z).sum()),
         ),
         "svm-head-close-to-softmax": outcome(
-            abs(heads["svm"] - heads["softmax"]) <= 0.03 and abs(heads["svm"] - heads["sklearn_linear_svc"]) <= 0.03,
+            abs(heads["svm"] - heads["softmax"]) <= 0.04 and abs(heads["svm"] - heads["sklearn_linear_svc"]) <= 0.04,
             **{k: round(v, 4) for k, v in heads.items()},
         ),
     }

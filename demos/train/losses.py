@@ -170,7 +170,8 @@ def heads_on_features(epochs: int = 10, *, seed: int = 0, c: float = 0.01) -> di
                 if head == "softmax":
                     loss = F.cross_entropy(scores, data.y_train[idx])
                 else:
-                    loss = F.multi_margin_loss(scores, data.y_train[idx]) + (w * w).sum() / (2 * c * n)
+                    # multi_margin_loss averages over the K classes; times K it is the Weston-Watkins sum of hinges
+                    loss = K * F.multi_margin_loss(scores, data.y_train[idx]) + (w * w).sum() / (2 * c * n)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()

@@ -1,0 +1,348 @@
+"""The optimiser labs' panels: the race on a surface and on a network, the learning rate, and stale gradients.
+
+Surface races are numpy (no torch): they compute at once, and the figure's own slider changes the learning rate in
+the browser. Network trainings draw their shipped results first and train live on request, inside a training
+slot, with a progress bar and a Stop button.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from demos.registry import Lab
+from demos.train.records import read
+from ui.compute import training_slot
+from ui.labs.optim_view import COLOURS, LABELS, curves_figure, race_figure, slider_curves_figure
+from ui.state import kept, recall, remember
+
+SURFACE_TITLES = {"quadratic": "Ravine (quadratic)", "rosenbrock": "Rosenbrock", "beale": "Beale", "saddle": "Saddle"}
+CONDITIONS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+ANGLES = [0, 15, 30, 45]
+STEPS = [50, 100, 200, 400]
+MOMENTA = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99]
+ALPHAS = [0.5, 0.9, 0.99, 0.999]
+BETA1 = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99]
+BETA2 = [0.9, 0.99, 0.999, 0.9999]
+RHOS = [0.5, 0.8, 0.9, 0.95, 0.99]
+
+
+@st.cache_resource(show_spinner="Loading PyTorch…")
+def _device() -> Any:
+    from demos.common import pick_device
+
+    return pick_device("auto")
+
+
+def device_label() -> str:
+    from demos.common import label
+
+    return label(_device())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def surface_grid(name: str, params: tuple[tuple[str, float], ...]) -> dict[str, Any]:
+    from demos.optim.surfaces import SURFACES
+
+    s = SURFACES[name].using(**dict(params))
+    xs, ys, z = s.grid(70)
+    return {"xs": xs, "ys": ys, "z": z, "f_min": s.f_min, "log_levels": s.log_levels, "minima": list(s.minima),
+            "start": s.start, "bounds": s.bounds, "formula": s.formula, "note": s.note, "title": s.title}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def race_data(name: str, params: tuple[tuple[str, float], ...], hyper: tuple[tuple[str, tuple], ...], steps: int) -> dict[str, Any]:
+    """Every rule at 1/8 .. 8 times its best learning rate on the surface (numpy, tens of milliseconds)."""
+    from demos.optim.race import MULTIPLIERS, race
+    from demos.optim.surfaces import SURFACES
+
+    s = SURFACES[name].using(**dict(params))
+    runs = race(s, steps=steps, hyper={rule: dict(h) for rule, h in hyper})
+    return {
+        "multipliers": list(MULTIPLIERS),
+        "rules": {r: {"lrs": v.lrs, "paths": v.paths, "gaps": v.gaps, "reached": v.reached} for r, v in runs.items()},
+    }
+
+
+def _hyper_controls(key: str) -> tuple[tuple[str, tuple], ...]:
+    with st.expander("Hyper-parameters (torch.optim's names)", icon=":material/tune:"):
+        c1, c2, c3 = st.columns(3)
+        m = c1.select_slider("momentum (Momentum, Nesterov)", MOMENTA, **kept(f"{key}-momentum", 0.9))
+        a = c1.select_slider("alpha (RMSProp)", ALPHAS, **kept(f"{key}-alpha", 0.99))
+        b1 = c2.select_slider("betas[0] (Adam)", BETA1, **kept(f"{key}-beta1", 0.9))
+        b2 = c2.select_slider("betas[1] (Adam)", BETA2, **kept(f"{key}-beta2", 0.999))
+        rho = c3.select_slider("rho (AdaDelta)", RHOS, **kept(f"{key}-rho", 0.9))
+    return (
+        ("momentum", (("momentum", m),)),
+        ("nesterov", (("momentum", m),)),
+        ("rmsprop", (("alpha", a),)),
+        ("adam", (("betas", (b1, b2)),)),
+        ("adadelta", (("rho", rho),)),
+    )
+
+
+def optimisers_panel(lab: Lab, key: str) -> None:
+    surface_tab, network_tab = st.tabs(["On a surface", "On a network (MNIST)"])
+    with surface_tab:
+        _surface_race(key)
+    with network_tab:
+        _network_race(key)
+
+
+def _surface_race(key: str) -> None:
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+    name = c1.selectbox("Surface", list(SURFACE_TITLES), format_func=SURFACE_TITLES.get, **kept(f"{key}-surface", "quadratic"))
+    params: tuple[tuple[str, float], ...] = ()
+    if name == "quadratic":
+        cond = c2.select_slider("Condition κ", CONDITIONS, **kept(f"{key}-cond", 50))
+        angle = c3.select_slider("Valley angle", ANGLES, **kept(f"{key}-angle", 0))
+        params = (("condition", float(cond)), ("angle", float(angle)))
+    steps = c4.select_slider("Steps", STEPS, **kept(f"{key}-steps", 200))
+    hyper = _hyper_controls(key)
+    surf = surface_grid(name, params)
+    race = race_data(name, params, hyper, steps)
+    mid = len(race["multipliers"]) // 2
+    st.plotly_chart(race_figure(race, surf, mid), key=f"{key}-race", config={"displayModeBar": False})
+    st.caption(
+        f"**{surf['title']}**, loss {surf['formula']}. {surf['note']} Every rule starts at the white dot "
+        f"{tuple(round(v, 3) for v in surf['start'])}, with its own best learning rate (the fewest steps to the "
+        "star, searched on a grid); the slider under the plot multiplies every rule's rate by the same factor, "
+        "and ▶ Race moves the markers along their paths. Below: the loss above the minimum per step, on a log "
+        "scale. The legend says how many steps each rule needed. Computed in numpy on this server's CPU."
+    )
+
+
+def _network_race(key: str) -> None:
+    shipped = read("optim", "race")
+    result = recall(f"{key}-net", None) or shipped
+    _race_curves(result, key)
+    where = "computed live on " + result["device"] if result is not shipped else _provenance(shipped)
+    st.caption(
+        "The same rule functions train one MLP (784-64-64-10, ReLU) on 4,000 MNIST digits, from the same initial "
+        f"weights on the same minibatches of 64, each at its own tuned learning rate. Left: training loss (running "
+        f"mean of 10 steps); right: test accuracy on 1,000 held-out digits. {where}."
+    )
+    rates = shipped["lrs"]  # the tuned rate of each rule (demos.optim.network.NETWORK_LRS), read without torch
+    rules = st.multiselect("Rules to train", list(rates), format_func=LABELS.get, **kept(f"{key}-rules", list(rates)))
+    c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
+    scale = c1.select_slider("Learning rates ×", [0.25, 0.5, 1.0, 2.0, 4.0], **kept(f"{key}-scale", 1.0))
+    if c2.button("Train live", icon=":material/play_arrow:", key=f"{key}-train", disabled=not rules):
+        _train_race(key, rules, scale)
+        st.rerun(scope="fragment")
+
+
+def _race_curves(result: dict[str, Any], key: str) -> None:
+    runs = result["runs"]
+    left, right = st.columns(2)
+    left.plotly_chart(
+        curves_figure({r: v["loss"] for r, v in runs.items()}, y_title="training loss", log_y=True, height=280,
+                      names={r: f"{LABELS[r]} ({v['lr']:g})" for r, v in runs.items()}),
+        key=f"{key}-netloss", config={"displayModeBar": False},
+    )
+    right.plotly_chart(
+        _acc_figure({r: (v["eval_steps"], v["test_acc"]) for r, v in runs.items()}),
+        key=f"{key}-netacc", config={"displayModeBar": False},
+    )
+
+
+def _acc_figure(series: dict[str, tuple[list[int], list[float]]]) -> Any:
+    import plotly.graph_objects as go
+
+    fig = go.Figure([go.Scatter(x=xs, y=ys, mode="lines+markers", name=LABELS.get(r, r),
+                                line={"color": COLOURS.get(r)}, showlegend=False) for r, (xs, ys) in series.items()])
+    fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="step",
+                      yaxis_title="test accuracy", plot_bgcolor="white")
+    fig.update_yaxes(gridcolor="#E2E8F0")
+    return fig
+
+
+def _stop_button(key: str) -> None:
+    st.button("Stop", icon=":material/stop:", key=f"{key}-stop", help="Stops the run; what it measured so far stays.")
+
+
+def _train_race(key: str, rules: list[str], scale: float) -> None:
+    from demos.optim.network import race_network
+
+    device = _device()
+    runs: dict[str, Any] = {}
+    with training_slot("the optimiser race"):
+        bar = st.progress(0.0, text="Starting…")
+        _stop_button(key)
+        total = len(rules)
+
+        def on_progress(rule: str, done: int, steps: int, curve: Any) -> None:
+            i = rules.index(rule)
+            bar.progress((i + done / steps) / total, text=f"{LABELS[rule]}: step {done} of {steps}")
+
+        out = race_network(rules, 250, scale=scale, device=device, on_progress=on_progress)
+        runs = {r: {"lr": run.lr, **run.curve.as_dict()} for r, run in out.items()}
+        bar.empty()
+    remember(f"{key}-net", {"runs": runs, "device": device_label()})
+
+
+def _provenance(record: dict[str, Any]) -> str:
+    hw = record.get("hardware", {})
+    return f"Shipped result of `{record.get('command', '?')}` ({record.get('seconds', '?')} s on {hw.get('device', '?')})"
+
+
+# ------------------------------------------------------------------------------------------------ learning rate
+
+LR_GRID = [round(float(v), 5) for v in np.geomspace(0.002, 0.25, 22)]
+
+
+@st.cache_data(show_spinner=False)
+def lr_surface_views() -> list[dict[str, Any]]:
+    """Gradient descent on the κ = 10 quadratic at each rate of LR_GRID, classified by the curvature theory."""
+    from demos.optim.race import paths, steps_to_minimum
+    from demos.optim.surfaces import SURFACES
+
+    q = SURFACES["quadratic"]
+    runs = paths("sgd", q, q.start, 60, LR_GRID)  # (K, 61, 2)
+    reached = steps_to_minimum(q, runs)
+    views = []
+    for lr, run, hit in zip(LR_GRID, runs, reached, strict=True):
+        if not np.isfinite(run[-1]).all() or lr > 0.2:
+            regime = "divergent: above 2/κ = 0.2 every step overshoots further"
+        elif lr > 0.1:
+            regime = "too large: above 1/κ = 0.1 the steep direction overshoots and zig-zags"
+        elif hit < 0:
+            regime = "too small: still on its way after 60 steps"
+        else:
+            regime = f"about right: the minimum in {hit} steps"
+        views.append({"lr": lr, "path": run, "regime": regime})
+    return views
+
+
+def learning_rate_panel(lab: Lab, key: str) -> None:
+    surface_tab, network_tab = st.tabs(["On a surface", "On a network (MNIST)"])
+    with surface_tab:
+        from ui.labs.optim_view import lr_figure
+
+        views = lr_surface_views()
+        grid = surface_grid("quadratic", (("condition", 10.0), ("angle", 0.0)))
+        st.plotly_chart(lr_figure(views, grid, LR_GRID.index(min(LR_GRID, key=lambda v: abs(v - 0.08)))),
+                        key=f"{key}-lrsurf", config={"displayModeBar": False})
+        st.caption(
+            "Gradient descent on the quadratic (x² + 10y²)/2 for 60 steps. Drag the slider under the plot: the "
+            "curvature is 1 along x and 10 along y, so rates above 1/10 overshoot in y and zig-zag, rates above "
+            "2/10 diverge, and small rates crawl along the flat x direction. The title names the regime."
+        )
+    with network_tab:
+        _lr_network(key)
+
+
+def _lr_network(key: str) -> None:
+    shipped = read("optim", "lr")
+    result = recall(f"{key}-lr", None) or shipped
+    regimes = result["regimes"]
+    left, right = st.columns(2)
+    palette = {"too small": "#94A3B8", "about right": "#16A34A", "too large": "#CA8A04", "divergent": "#DC2626"}
+    left.plotly_chart(
+        curves_figure({k: v["loss"] for k, v in regimes.items()}, y_title="training loss", log_y=True, height=280,
+                      colours=palette, names={k: f"{k} ({v['lr']:g})" for k, v in regimes.items()}),
+        key=f"{key}-lrnet", config={"displayModeBar": False},
+    )
+    test = result["range_test"]
+    fig = curves_figure({"range test": test["smoothed"]}, x=test["lrs"], x_title="learning rate", y_title="loss",
+                        log_x=True, height=280, colours={"range test": "#2563EB"})
+    fig.add_vline(x=test["suggested"], line_dash="dot", line_color="#16A34A",
+                  annotation_text=f"steepest: {test['suggested']:.2g}")
+    right.plotly_chart(fig, key=f"{key}-range", config={"displayModeBar": False})
+    where = "computed live on " + result["device"] if result is not shipped else _provenance(shipped)
+    st.caption(
+        "Left: SGD on the MNIST MLP at four learning rates, training loss per step (log scale). Right: the "
+        "range test, one run whose rate grows exponentially from 0.001 to 10, loss (smoothed) against the rate; "
+        f"the usual pick is where the loss falls fastest. {where}."
+    )
+    if st.button("Run again live", icon=":material/play_arrow:", key=f"{key}-lrtrain"):
+        _train_lr(key)
+        st.rerun(scope="fragment")
+
+
+def _train_lr(key: str) -> None:
+    from demos.optim.network import LR_REGIMES, range_test, train_with_rule
+    from demos.train.core import mnist
+
+    device = _device()
+    with training_slot("the learning-rate runs"):
+        bar = st.progress(0.0, text="Loading MNIST…")
+        _stop_button(key)
+        data = mnist(device=device)
+        regimes = {}
+        for i, (name, lr) in enumerate(LR_REGIMES.items()):
+            def on_progress(done: int, steps: int, curve: Any, i: int = i, name: str = name) -> None:
+                bar.progress((i + done / steps) / 5, text=f"lr {LR_REGIMES[name]:g} ({name}): step {done} of {steps}")
+
+            curve = train_with_rule(data, "sgd", lr, 250, eval_every=50, device=device, on_progress=on_progress).curve
+            regimes[name] = {"lr": lr, **curve.as_dict()}
+        bar.progress(0.8, text="Range test…")
+        test = range_test(data, low=1e-3, high=10.0, steps=300, device=device)
+        bar.empty()
+    remember(f"{key}-lr", {"regimes": regimes, "range_test": test, "device": device_label()})
+
+
+# ------------------------------------------------------------------------------------------------ sync / async
+
+
+def sync_panel(lab: Lab, key: str) -> None:
+    shipped = read("optim", "sync")
+    lr = st.segmented_control("Learning rate", [0.1, 0.02], **kept(f"{key}-lr", 0.1)) or 0.1
+    runs = [r for r in shipped["runs"] if r["lr"] == lr]
+    sync = next(r for r in runs if r["staleness"] == 0)
+    views = []
+    for r in runs:
+        x = list(range(0, len(r["loss"]) * r["every"], r["every"]))
+        sx = list(range(0, len(sync["loss"]) * sync["every"], sync["every"]))
+        verdict = "diverged" if r["diverged"] else f"test accuracy {r['test_acc']:.1%}"
+        views.append({
+            "label": str(r["staleness"]),
+            "title": f"Staleness {r['staleness']}: {verdict} (synchronous: {sync['test_acc']:.1%})",
+            "series": {"synchronous SGD": (sx, sync["loss"]), "asynchronous, stale gradients": (x, r["loss"])},
+        })
+    active = next(i for i, r in enumerate(runs) if r["staleness"] == 4)
+    st.plotly_chart(slider_curves_figure(views, active, prefix="Staleness (updates old): ", y_title="training loss"),
+                    key=f"{key}-sync", config={"displayModeBar": False})
+    st.caption(
+        "Training loss of the MNIST MLP against the number of updates. Every update of the asynchronous run applies "
+        "a gradient computed on the weights of that many updates ago, as a worker does that read the weights, "
+        "computed, and found others had updated meanwhile; the synchronous run always uses the current weights. "
+        "Same weights, minibatches and rate otherwise. Drag the slider; switch the rate to see a smaller one "
+        f"tolerate staleness. {_provenance(shipped)}."
+    )
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    tau = c1.slider("Your staleness", 0, 64, **kept(f"{key}-tau", 12))
+    if c2.button("Run it live", icon=":material/play_arrow:", key=f"{key}-run"):
+        _train_stale(key, tau, float(lr))
+    live = recall(f"{key}-live", None)
+    if live:
+        st.plotly_chart(
+            curves_figure({"synchronous SGD": live["sync"], f"staleness {live['tau']}": live["stale"]},
+                          x=live["x"], x_title="updates", y_title="training loss", height=260,
+                          colours={"synchronous SGD": "#334155", f"staleness {live['tau']}": "#DC2626"}),
+            key=f"{key}-live-fig", config={"displayModeBar": False},
+        )
+        st.caption(f"Your run: staleness {live['tau']}, learning rate {live['lr']:g}, computed live on {live['device']}.")
+
+
+def _train_stale(key: str, tau: int, lr: float) -> None:
+    from demos.optim.sync import stale_sgd
+    from demos.train.core import mnist
+
+    device = _device()
+    with training_slot("the stale-gradient run"):
+        bar = st.progress(0.0, text="Loading MNIST…")
+        _stop_button(key)
+        data = mnist(device=device)
+        out = []
+        for i, s in enumerate((0, tau)):
+            def on_progress(done: int, steps: int, _: Any, i: int = i) -> None:
+                bar.progress((i + done / steps) / 2, text=f"{'synchronous' if i == 0 else f'staleness {tau}'}: update {done} of {steps}")
+
+            out.append(stale_sgd(data, s, lr, 400, device=device, on_progress=on_progress))
+        bar.empty()
+    sync, stale = out
+    x = list(range(0, len(sync.loss) * sync.every, sync.every))
+    remember(f"{key}-live", {"tau": tau, "lr": lr, "x": x, "sync": sync.loss,
+                              "stale": stale.loss + [None] * (len(sync.loss) - len(stale.loss)), "device": device_label()})
