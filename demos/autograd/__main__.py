@@ -52,8 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         t0 = time.perf_counter()
         out = {"graphs": {name: graph_record(name) for name in GRAPHS}}
         if args.save:
-            records.write("autograd", "graphs", out, command="python -m demos.autograd graphs --save", seed=args.seed,
-                          seconds=time.perf_counter() - t0, device=device)
+            records.write(
+                "autograd",
+                "graphs",
+                out,
+                command="python -m demos.autograd graphs --save",
+                seed=args.seed,
+                seconds=time.perf_counter() - t0,
+                device=device,
+            )
     except (LabError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

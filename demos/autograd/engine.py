@@ -70,7 +70,7 @@ class Value:
     def __pow__(self, k: Number) -> Value:
         if not isinstance(k, int | float):
             raise TypeError(f"only a number exponent is supported, got {type(k).__name__}")
-        return self._node(self.data**k, (self,), f"**{k:g}", (k * self.data ** (k - 1),))
+        return self._node(_power(self.data, k), (self,), f"**{k:g}", (k * _power(self.data, k - 1),))
 
     def exp(self) -> Value:
         e = math.exp(self.data)
@@ -138,21 +138,31 @@ class Value:
         return order
 
     def backward(self) -> None:
-        """Fill ``grad`` of every node this one depends on with d(self)/d(node). Gradients add up across calls,
-        as in torch: set them to zero (:func:`zero_grad`) before a second backward pass."""
-        order = self.topological()
-        self.grad = 1.0
-        for node in reversed(order):
-            node._back()
+        """Add d(self)/d(leaf) to the ``grad`` of every leaf this value depends on, and set the ``grad`` of every
+        intermediate node to d(self)/d(node). As in torch, leaf gradients add up across calls (set them to zero
+        with :func:`zero_grad` before another pass); intermediate ones start from zero on each pass."""
+        for _ in self.backward_steps():
+            pass
 
     def backward_steps(self) -> Iterator[Value]:
         """:meth:`backward` one node at a time: yields each node right after it has passed its gradient on to its
         parents, output first (the lab's step-through)."""
         order = self.topological()
+        for node in order:
+            if node.op:
+                node.grad = 0.0
         self.grad = 1.0
         for node in reversed(order):
             node._back()
             yield node
+
+
+def _power(x: float, k: float) -> float:
+    """``x ** k`` as torch computes it: infinite (not an error) for zero to a negative power."""
+    try:
+        return float(x**k)
+    except ZeroDivisionError:
+        return math.inf
 
 
 def zero_grad(values: list[Value]) -> None:

@@ -23,7 +23,9 @@ def _named(v: Value, label: str) -> Value:
     return v
 
 
-def neuron(x: tuple[float, float] = (1.0, -2.0), w: tuple[float, float] = (0.5, 0.8), b: float = 0.3, target: float = 1.0) -> Value:
+def neuron(
+    x: tuple[float, float] = (1.0, -2.0), w: tuple[float, float] = (0.5, 0.8), b: float = 0.3, target: float = 1.0
+) -> Value:
     """One sigmoid neuron and its squared error: ``z = w1 x1 + w2 x2 + b``, ``y = σ(z)``, ``L = (y - t)² / 2``.
     Returns ``L``; the leaves are labelled x1, x2, w1, w2, b and t."""
     x1, x2 = _named(Value(x[0]), "x1"), _named(Value(x[1]), "x2")
@@ -170,7 +172,9 @@ def layout(root: Value) -> dict[int, tuple[float, float]]:
     pos: dict[int, tuple[float, float]] = {}
     for d in range(max(depth.values()) + 1):
         column = [n for n in order if depth[n.id] == d]
-        key = {n.id: (sum(pos[p.id][1] for p in n.parents) / len(n.parents) if n.parents else float(n.id)) for n in column}
+        key = {
+            n.id: (sum(pos[p.id][1] for p in n.parents) / len(n.parents) if n.parents else float(n.id)) for n in column
+        }
         if d > 0:
             column.sort(key=lambda n: key[n.id])
         for i, n in enumerate(column):
@@ -218,7 +222,13 @@ def checks(root: Value) -> list[dict[str, Any]]:
     root.backward()
     auto = torch_grads(root)
     return [
-        {"leaf": n.label, "value": n.data, "ours": n.grad, "torch": auto[n.id], "finite_difference": finite_difference(root, n)}
+        {
+            "leaf": n.label,
+            "value": n.data,
+            "ours": n.grad,
+            "torch": auto[n.id],
+            "finite_difference": finite_difference(root, n),
+        }
         for n in leaves(root, constants=False)
     ]
 
@@ -291,6 +301,12 @@ def random_values(name: str, seed: int) -> dict[str, Any]:
     if name == "neuron":
         return {"x": (r(), r()), "w": (r(), r()), "b": r(), "target": target}
     if name == "two-layer":
-        return {"x": (r(), r()), "w1": ((r(), r()), (r(), r())), "b1": (r(), r()), "w2": (r(), r()), "b2": r(),
-                "target": target}
+        return {
+            "x": (r(), r()),
+            "w1": ((r(), r()), (r(), r())),
+            "b1": (r(), r()),
+            "w2": (r(), r()),
+            "b2": r(),
+            "target": target,
+        }
     raise ValueError(f"graph must be one of {', '.join(GRAPHS)}, got {name!r}")

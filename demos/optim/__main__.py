@@ -42,8 +42,15 @@ def race_command(args: argparse.Namespace) -> dict[str, Any]:
         "runs": {r: {"lr": run.lr, **run.curve.as_dict()} for r, run in runs.items()},
     }
     if args.save:
-        records.write("optim", "race", out, command=_command(args, "race"), seed=args.seed,
-                      seconds=time.perf_counter() - t0, device=device)
+        records.write(
+            "optim",
+            "race",
+            out,
+            command=_command(args, "race"),
+            seed=args.seed,
+            seconds=time.perf_counter() - t0,
+            device=device,
+        )
     return out
 
 
@@ -56,14 +63,24 @@ def lr_command(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     data = mnist(device=device)
     regimes = {
-        name: {"lr": lr, **train_with_rule(data, "sgd", lr, 250, seed=args.seed, eval_every=50, device=device).curve.as_dict()}
+        name: {
+            "lr": lr,
+            **train_with_rule(data, "sgd", lr, 250, seed=args.seed, eval_every=50, device=device).curve.as_dict(),
+        }
         for name, lr in LR_REGIMES.items()
     }
     test = range_test(data, low=1e-3, high=10.0, steps=300, seed=args.seed, device=device)
     out = {"regimes": regimes, "range_test": test}
     if args.save:
-        records.write("optim", "lr", out, command=_command(args, "lr"), seed=args.seed,
-                      seconds=time.perf_counter() - t0, device=device)
+        records.write(
+            "optim",
+            "lr",
+            out,
+            command=_command(args, "lr"),
+            seed=args.seed,
+            seconds=time.perf_counter() - t0,
+            device=device,
+        )
     return out
 
 
@@ -80,8 +97,15 @@ def sync_command(args: argparse.Namespace) -> dict[str, Any]:
     runs = [asdict(stale_sgd(data, s, lr, 400, seed=args.seed, device=device)) for lr in (0.1, 0.02) for s in STALENESS]
     out = {"steps": 400, "runs": runs}
     if args.save:
-        records.write("optim", "sync", out, command=_command(args, "sync"), seed=args.seed,
-                      seconds=time.perf_counter() - t0, device=device)
+        records.write(
+            "optim",
+            "sync",
+            out,
+            command=_command(args, "sync"),
+            seed=args.seed,
+            seconds=time.perf_counter() - t0,
+            device=device,
+        )
     return out
 
 
@@ -112,8 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_common_args(r)
     r.add_argument("--steps", type=int, default=250, help="training steps per rule (10..5000)")
     r.add_argument("--save", action="store_true", help="write demos/optim/results/race.json for the panel")
-    for name, text in (("lr", "SGD at four learning rates and a range test"), ("sync", "stale-gradient SGD sweep"),
-                       ("tune", "each rule's best learning rate on the MLP")):
+    for name, text in (
+        ("lr", "SGD at four learning rates and a range test"),
+        ("sync", "stale-gradient SGD sweep"),
+        ("tune", "each rule's best learning rate on the MLP"),
+    ):
         p = sub.add_parser(name, help=text)
         add_common_args(p)
         if name != "tune":

@@ -23,7 +23,10 @@ def gpu_check(device: torch.device, steps: int = 100, train_per_class: int = 400
     gaps = {}
     for rule in RULES:
         a, b = build_mlp(RACE_MLP, 0, device), build_mlp(RACE_MLP, 0, device)
-        ours, theirs = RuleOptimizer(a.parameters(), rule, NETWORK_LRS[rule]), torch_optimizer(rule, b.parameters(), NETWORK_LRS[rule])
+        ours, theirs = (
+            RuleOptimizer(a.parameters(), rule, NETWORK_LRS[rule]),
+            torch_optimizer(rule, b.parameters(), NETWORK_LRS[rule]),
+        )
         for _ in range(5):
             for model, opt in ((a, ours), (b, theirs)):
                 opt.zero_grad()

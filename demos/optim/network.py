@@ -119,7 +119,13 @@ def race_network(
     for rule in rules:
         progress = None if on_progress is None else (lambda d, t, c, r=rule: on_progress(r, d, t, c))
         out[rule] = train_with_rule(
-            data, rule, rates[rule] * scale, steps, seed=seed, eval_every=max(steps // 5, 1), device=device,
+            data,
+            rule,
+            rates[rule] * scale,
+            steps,
+            seed=seed,
+            eval_every=max(steps // 5, 1),
+            device=device,
             on_progress=progress,
         )
     return out
@@ -172,7 +178,13 @@ def range_test(
     smooth = _ema(losses, 0.8)
     slope = np.gradient(np.asarray(smooth), np.log10(np.asarray(seen))) if len(seen) > 2 else np.zeros(len(seen))
     k = int(np.argmin(slope[: int(np.argmin(smooth)) + 1])) if len(seen) > 2 else 0
-    return {"lrs": seen, "loss": losses, "smoothed": smooth, "suggested": seen[k], "min_loss_lr": seen[int(np.argmin(smooth))]}
+    return {
+        "lrs": seen,
+        "loss": losses,
+        "smoothed": smooth,
+        "suggested": seen[k],
+        "min_loss_lr": seen[int(np.argmin(smooth))],
+    }
 
 
 def _ema(values: Sequence[float], beta: float) -> list[float]:

@@ -119,9 +119,7 @@ def pick_best(surface: Surface, runs: np.ndarray, low: int = 0, high: int | None
     return int(window[np.lexsort((final[window], score[window]))[0]])
 
 
-def best_lr(
-    rule: str, surface: str | Surface, steps: int, start: Sequence[float] | None = None, **hyper: Any
-) -> Tuned:
+def best_lr(rule: str, surface: str | Surface, steps: int, start: Sequence[float] | None = None, **hyper: Any) -> Tuned:
     """The learning rate of :data:`GRID` (within its searched middle) at which ``rule`` reaches the surface's
     minimum in the fewest steps from ``start`` (the surface's own start by default)."""
     surf = check_surface(surface)

@@ -29,8 +29,10 @@ from demos.optim.__main__ import brief
 def gradients(args: argparse.Namespace, device: Any) -> dict[str, Any]:
     from demos.train.activations import DeepConfig, curves, gradient_norms
 
-    runs = {act: gradient_norms(DeepConfig(depth=20, act=act, init="xavier"), args.seed, device)
-            for act in ("sigmoid", "tanh", "relu")}
+    runs = {
+        act: gradient_norms(DeepConfig(depth=20, act=act, init="xavier"), args.seed, device)
+        for act in ("sigmoid", "tanh", "relu")
+    }
     return {"config": asdict(DeepConfig(depth=20, init="xavier")), "runs": runs, "curves": curves()}
 
 
@@ -43,7 +45,9 @@ def batchnorm(args: argparse.Namespace, device: Any) -> dict[str, Any]:
     for lr in (0.03, 0.1, 0.3, 1.0, 3.0):
         for bn in (False, True):
             run, model = train_bn(data, lr, bn, 300, seed=args.seed, device=device)
-            runs.append({"lr": lr, "batch_norm": bn, "steps_to_target": run.steps_to_target, **run.curve.as_dict(every=3)})
+            runs.append(
+                {"lr": lr, "batch_norm": bn, "steps_to_target": run.steps_to_target, **run.curve.as_dict(every=3)}
+            )
             if bn and lr == 1.0:
                 effects = mode_effects(model, data, seed=args.seed)
     return {"config": asdict(BN_MLP), "runs": runs, "mode_effects": effects}
@@ -71,8 +75,10 @@ def biasvar(args: argparse.Namespace, device: Any) -> dict[str, Any]:
 def losses(args: argparse.Namespace, device: Any) -> dict[str, Any]:
     from demos.train.losses import confidence_sweep, heads_on_features, nll_vs_cross_entropy, train_with_loss
 
-    runs = [asdict(train_with_loss(loss, lr, 300, seed=args.seed, device=device))
-            for loss, lr in (("cross_entropy", 0.3), ("mse", 0.3), ("mse", 10.0))]
+    runs = [
+        asdict(train_with_loss(loss, lr, 300, seed=args.seed, device=device))
+        for loss, lr in (("cross_entropy", 0.3), ("mse", 0.3), ("mse", 10.0))
+    ]
     return {
         "confidence": confidence_sweep(),
         "runs": runs,
@@ -89,8 +95,12 @@ def embed(args: argparse.Namespace, device: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"labels": data.y_test[:500].tolist(), "runs": {}}
     for name in ("contrastive", "triplet"):
         run, _ = train_embedding(data, name, 600, seed=args.seed, device=device)
-        out["runs"][name] = {"recall": run.recall, "losses": [round(v, 4) for v in run.losses[::5]],
-                             "snapshots": run.snapshots, "seconds": round(run.seconds, 2)}
+        out["runs"][name] = {
+            "recall": run.recall,
+            "losses": [round(v, 4) for v in run.losses[::5]],
+            "snapshots": run.snapshots,
+            "seconds": round(run.seconds, 2),
+        }
     return out
 
 
@@ -125,9 +135,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         t0 = time.perf_counter()
         out = FIGURES[args.command][1](args, device)
         if args.save:
-            command = f"python -m demos.train {args.command}" + (f" --seed {args.seed}" if args.seed else "") + " --save"
-            records.write("train", args.command, out, command=command, seed=args.seed,
-                          seconds=time.perf_counter() - t0, device=device)
+            command = (
+                f"python -m demos.train {args.command}" + (f" --seed {args.seed}" if args.seed else "") + " --save"
+            )
+            records.write(
+                "train",
+                args.command,
+                out,
+                command=command,
+                seed=args.seed,
+                seconds=time.perf_counter() - t0,
+                device=device,
+            )
     except (LabError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -50,7 +50,9 @@ def measure(ctx: Context) -> dict[str, Outcome]:
     ratios = list(by_depth.values())
     return {
         "sigmoid-gradient-vanishes": outcome(
-            relu_he["first"] > 1e6 * sig["first"], first_layer_sigmoid=sig["first"], first_layer_relu=relu_he["first"],
+            relu_he["first"] > 1e6 * sig["first"],
+            first_layer_sigmoid=sig["first"],
+            first_layer_relu=relu_he["first"],
             seeds=seeds,
         ),
         "relu-alone-is-not-enough": outcome(

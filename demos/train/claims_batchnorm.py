@@ -14,8 +14,8 @@ SPECS = (
     ClaimSpec(
         "bn-reaches-target-sooner",
         ("batch-normalization",),
-        "Each at its best learning rate of 0.03, 0.1, 0.3, 1 and 3, the network with batch norm reaches 90% test "
-        "accuracy in fewer steps than without it.",
+        "Each at its best learning rate (of 0.03, 0.1, 0.3, 1 and 3 in the full protocol; 0.1 and 1 in the fast "
+        "one), the network with batch norm reaches 90% test accuracy in fewer steps than without it.",
     ),
     ClaimSpec(
         "train-mode-depends-on-the-batch",
@@ -40,11 +40,17 @@ def measure(ctx: Context) -> dict[str, Outcome]:
     kw = {"seed": ctx.seed, "device": ctx.device}
     plain_1, _ = train_bn(data, 1.0, False, 300, **kw)  # type: ignore[arg-type]
     bn_1, bn_model = train_bn(data, 1.0, True, 300, **kw)  # type: ignore[arg-type]
-    lrs = (0.03, 0.1, 0.3, 1.0, 3.0) if ctx.full else (0.1, 0.3, 1.0)
+    lrs = (0.03, 0.1, 0.3, 1.0, 3.0) if ctx.full else (0.1, 1.0)
     best = {}
     for flag in (False, True):
-        runs = [bn_1 if (flag and lr == 1.0) else plain_1 if (not flag and lr == 1.0)
-                else train_bn(data, lr, flag, 300, **kw)[0] for lr in lrs]  # type: ignore[arg-type]
+        runs = [
+            bn_1
+            if (flag and lr == 1.0)
+            else plain_1
+            if (not flag and lr == 1.0)
+            else train_bn(data, lr, flag, 300, **kw)[0]
+            for lr in lrs
+        ]  # type: ignore[arg-type]
         hits = [r for r in runs if r.steps_to_target >= 0]
         best[flag] = min(hits, key=lambda r: r.steps_to_target) if hits else None
     effects = mode_effects(bn_model, data, seed=ctx.seed)

@@ -39,7 +39,8 @@ def measure(ctx: Context) -> dict[str, Outcome]:
             train_mse_degree_15=round(float(train[-1]), 4),
         ),
         "bias-falls-variance-rises": outcome(
-            s.bias2[1] > s.variance[1] and s.variance[-1] > s.bias2[-1]
+            s.bias2[1] > s.variance[1]
+            and s.variance[-1] > s.bias2[-1]
             and bool(np.all(np.abs(split - test) <= 0.1 * test)),
             bias2_degree_1=round(s.bias2[1], 4),
             variance_degree_1=round(s.variance[1], 4),

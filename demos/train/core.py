@@ -253,13 +253,18 @@ def accuracy(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 2000) -> 
     """Top-1 accuracy of ``model`` in eval mode on ``x (N, D)``, ``y (N,)``; restores the model's mode."""
     was = model.training
     model.eval()
-    hits = sum(int((model(x[i : i + batch_size]).argmax(1) == y[i : i + batch_size]).sum()) for i in range(0, len(y), batch_size))
+    hits = sum(
+        int((model(x[i : i + batch_size]).argmax(1) == y[i : i + batch_size]).sum())
+        for i in range(0, len(y), batch_size)
+    )
     model.train(was)
     return hits / max(len(y), 1)
 
 
 @torch.no_grad()
-def mean_loss(model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None) -> float:
+def mean_loss(
+    model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None
+) -> float:
     was = model.training
     model.eval()
     value = float((loss_fn or F.cross_entropy)(model(x), y))

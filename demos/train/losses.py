@@ -130,8 +130,15 @@ def train_with_loss(
         return F.mse_loss(F.softmax(logits, dim=1), F.one_hot(y, K).to(logits.dtype))
 
     curve = fit(
-        model, data, opt.step, zero_grad=opt.zero_grad, steps=steps, batch_size=64, generator=generator(seed),
-        loss_fn=F.cross_entropy if loss == "cross_entropy" else mse, eval_every=eval_every,
+        model,
+        data,
+        opt.step,
+        zero_grad=opt.zero_grad,
+        steps=steps,
+        batch_size=64,
+        generator=generator(seed),
+        loss_fn=F.cross_entropy if loss == "cross_entropy" else mse,
+        eval_every=eval_every,
     )
     hit = next((s for s, a in zip(curve.eval_steps, curve.test_acc, strict=True) if a >= target), -1)
     return LossRun(loss, lr, hit, curve.test_acc, curve.eval_steps)

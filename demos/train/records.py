@@ -20,8 +20,9 @@ def result_path(family: str, name: str) -> Path:
     return DEMOS / family / "results" / f"{name}.json"
 
 
-def write(family: str, name: str, data: Mapping[str, Any], *, command: str, seed: int, seconds: float,
-          device: torch.device) -> Path:
+def write(
+    family: str, name: str, data: Mapping[str, Any], *, command: str, seed: int, seconds: float, device: torch.device
+) -> Path:
     """Write ``data`` with its provenance, atomically."""
     from demos.common import hardware
 

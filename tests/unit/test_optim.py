@@ -99,7 +99,9 @@ def test_batched_paths_equal_one_run_per_learning_rate() -> None:
     lrs = [1e-3, 3e-3, 1e-2]
     batch = paths("adam", "rosenbrock", (-1.5, 2.0), 40, lrs, betas=(0.8, 0.99))
     for k, lr in enumerate(lrs):
-        np.testing.assert_array_equal(batch[k], trajectory("adam", "rosenbrock", (-1.5, 2.0), 40, lr, betas=(0.8, 0.99)))
+        np.testing.assert_array_equal(
+            batch[k], trajectory("adam", "rosenbrock", (-1.5, 2.0), 40, lr, betas=(0.8, 0.99))
+        )
 
 
 def test_a_divergent_run_turns_nan_and_stays_nan() -> None:

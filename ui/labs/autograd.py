@@ -26,14 +26,21 @@ def fresh(name: str, seed: int) -> dict[str, Any]:
     from demos.autograd.graphs import checks
 
     values = random_values(name, seed)
-    return {"values": values, "passes": passes(build(name, **values)), "checks": checks(build(name, **values)),
-            "delta": output_delta(build(name, **values))}
+    return {
+        "values": values,
+        "passes": passes(build(name, **values)),
+        "checks": checks(build(name, **values)),
+        "delta": output_delta(build(name, **values)),
+    }
 
 
 def panel(lab: Lab, key: str) -> None:
     shipped = read("autograd", "graphs")["graphs"]
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-    name = c1.segmented_control("Graph", list(GRAPHS), format_func=TITLES.get, **kept(f"{key}-graph", "neuron")) or "neuron"
+    name = (
+        c1.segmented_control("Graph", list(GRAPHS), format_func=TITLES.get, **kept(f"{key}-graph", "neuron"))
+        or "neuron"
+    )
     if c2.button("New numbers", icon=":material/casino:", key=f"{key}-new"):
         remember(f"{key}-seed-{name}", random.SystemRandom().randrange(1_000_000))
     seed = recall(f"{key}-seed-{name}", None)
@@ -62,10 +69,15 @@ def panel(lab: Lab, key: str) -> None:
         }
         for r in data["checks"]
     ]
-    st.dataframe(rows, hide_index=True, key=f"{key}-checks", column_config={
-        k: st.column_config.NumberColumn(format="%.6g") for k in rows[0] if k != "weight or input"
-    })
-    source = "the shipped graph (`python -m demos.autograd graphs --save`)" if seed is None else "your numbers, just now"
+    st.dataframe(
+        rows,
+        hide_index=True,
+        key=f"{key}-checks",
+        column_config={k: st.column_config.NumberColumn(format="%.6g") for k in rows[0] if k != "weight or input"},
+    )
+    source = (
+        "the shipped graph (`python -m demos.autograd graphs --save`)" if seed is None else "your numbers, just now"
+    )
     st.caption(
         "Every gradient three ways: this engine's backward pass, torch.autograd on the same graph replayed in "
         f"float64 torch, and a central finite difference (step 1e-6). Computed for {source}, on the CPU."

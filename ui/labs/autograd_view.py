@@ -41,22 +41,35 @@ def step_views(passes: Mapping[str, Any]) -> list[dict[str, Any]]:
             out.append(head + value + grad)
         return out
 
-    views.append({"label": "start", "texts": texts({}), "colours": [DONE if not n["op"] else PENDING for n in nodes],
-                  "title": "The inputs, weights and target are known; press the slider's steps to run the forward pass."})
+    views.append(
+        {
+            "label": "start",
+            "texts": texts({}),
+            "colours": [DONE if not n["op"] else PENDING for n in nodes],
+            "title": "The inputs, weights and target are known; press the slider's steps to run the forward pass.",
+        }
+    )
     for step in passes["steps"]:
         n = by_id[step["node"]]
         if step["pass"] == "forward":
             shown.add(n["id"])
             args = ", ".join(f"{node_name(by_id[p])} = {_fmt(by_id[p]['value'])}" for p in parents.get(n["id"], []))
             colours = [CURRENT if m["id"] == n["id"] else DONE if m["id"] in shown else PENDING for m in nodes]
-            views.append({"label": f"F{len(views)}", "texts": texts({}), "colours": colours,
-                          "title": f"Forward: {node_name(n)} = {n['op']}({args}) = {_fmt(n['value'])}"})
+            views.append(
+                {
+                    "label": f"F{len(views)}",
+                    "texts": texts({}),
+                    "colours": colours,
+                    "title": f"Forward: {node_name(n)} = {n['op']}({args}) = {_fmt(n['value'])}",
+                }
+            )
         else:
             grads = {int(k): v for k, v in step["grads"].items()}
             ps = parents.get(n["id"], [])
             if ps:
                 parts = "; ".join(
-                    f"∂L/∂{node_name(by_id[p])} += {_fmt(d)} × {_fmt(grads[n['id']])}" for p, d in zip(ps, n["local"], strict=True)
+                    f"∂L/∂{node_name(by_id[p])} += {_fmt(d)} × {_fmt(grads[n['id']])}"
+                    for p, d in zip(ps, n["local"], strict=True)
                 )
                 title = f"Backward at {node_name(n)}: local derivative × incoming gradient<br>{parts}"
             else:
@@ -77,29 +90,58 @@ def graph_figure(passes: Mapping[str, Any], active: int | None = None, height: i
     for a, b in passes["edges"]:
         ex += [pos[a][0], pos[b][0], None]
         ey += [pos[a][1], pos[b][1], None]
-    fig = go.Figure([
-        go.Scatter(x=ex, y=ey, mode="lines", line={"color": "#94A3B8", "width": 1.2}, hoverinfo="skip", showlegend=False),
-        go.Scatter(
-            x=[pos[n["id"]][0] for n in nodes], y=[pos[n["id"]][1] for n in nodes], mode="markers+text",
-            text=views[active]["texts"], textposition="middle center", textfont={"size": 10, "color": "#0F172A"},
-            marker={"size": 58, "color": views[active]["colours"], "line": {"width": 1, "color": "#64748B"},
-                    "symbol": "circle"},
-            hoverinfo="skip", showlegend=False,
-        ),
-    ])
-    steps = [{
-        "method": "update", "label": v["label"],
-        "args": [{"text": [v["texts"]], "marker.color": [v["colours"]]}, {"title.text": v["title"]}, [1]],
-    } for v in views]
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=ex, y=ey, mode="lines", line={"color": "#94A3B8", "width": 1.2}, hoverinfo="skip", showlegend=False
+            ),
+            go.Scatter(
+                x=[pos[n["id"]][0] for n in nodes],
+                y=[pos[n["id"]][1] for n in nodes],
+                mode="markers+text",
+                text=views[active]["texts"],
+                textposition="middle center",
+                textfont={"size": 10, "color": "#0F172A"},
+                marker={
+                    "size": 58,
+                    "color": views[active]["colours"],
+                    "line": {"width": 1, "color": "#64748B"},
+                    "symbol": "circle",
+                },
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+        ]
+    )
+    steps = [
+        {
+            "method": "update",
+            "label": v["label"],
+            "args": [{"text": [v["texts"]], "marker.color": [v["colours"]]}, {"title.text": v["title"]}, [1]],
+        }
+        for v in views
+    ]
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     fig.update_xaxes(visible=False, range=[min(xs) - 0.6, max(xs) + 0.6])
     fig.update_yaxes(visible=False, range=[min(ys) - 0.8, max(ys) + 0.8])
     fig.update_layout(
-        height=height, margin={"l": 0, "r": 0, "t": 60, "b": 10}, plot_bgcolor="white",
+        height=height,
+        margin={"l": 0, "r": 0, "t": 60, "b": 10},
+        plot_bgcolor="white",
         title={"text": views[active]["title"], "x": 0, "font": {"size": 12}},
         meta={"steps": len(views)},
-        sliders=[{"active": active, "steps": steps, "currentvalue": {"visible": False}, "y": 0, "yanchor": "top",
-                  "pad": {"t": 0}, "transition": {"duration": 0}, "font": {"size": 8}}],
+        sliders=[
+            {
+                "active": active,
+                "steps": steps,
+                "currentvalue": {"visible": False},
+                "y": 0,
+                "yanchor": "top",
+                "pad": {"t": 0},
+                "transition": {"duration": 0},
+                "font": {"size": 8},
+            }
+        ],
     )
     return fig

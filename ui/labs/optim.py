@@ -27,6 +27,8 @@ ALPHAS = [0.5, 0.9, 0.99, 0.999]
 BETA1 = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99]
 BETA2 = [0.9, 0.99, 0.999, 0.9999]
 RHOS = [0.5, 0.8, 0.9, 0.95, 0.99]
+# sizes of the live runs, as shipped (tests shrink them)
+LIVE: dict[str, int] = {"race_steps": 250, "lr_steps": 250, "range_steps": 300, "sync_steps": 400}
 
 
 @st.cache_resource(show_spinner="Loading PyTorch…")
@@ -48,12 +50,25 @@ def surface_grid(name: str, params: tuple[tuple[str, float], ...]) -> dict[str, 
 
     s = SURFACES[name].using(**dict(params))
     xs, ys, z = s.grid(70)
-    return {"xs": xs, "ys": ys, "z": z, "f_min": s.f_min, "log_levels": s.log_levels, "minima": list(s.minima),
-            "start": s.start, "bounds": s.bounds, "formula": s.formula, "note": s.note, "title": s.title}
+    return {
+        "xs": xs,
+        "ys": ys,
+        "z": z,
+        "f_min": s.f_min,
+        "log_levels": s.log_levels,
+        "minima": list(s.minima),
+        "start": s.start,
+        "bounds": s.bounds,
+        "formula": s.formula,
+        "note": s.note,
+        "title": s.title,
+    }
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def race_data(name: str, params: tuple[tuple[str, float], ...], hyper: tuple[tuple[str, tuple], ...], steps: int) -> dict[str, Any]:
+def race_data(
+    name: str, params: tuple[tuple[str, float], ...], hyper: tuple[tuple[str, tuple], ...], steps: int
+) -> dict[str, Any]:
     """Every rule at 1/8 .. 8 times its best learning rate on the surface (numpy, tens of milliseconds)."""
     from demos.optim.race import MULTIPLIERS, race
     from demos.optim.surfaces import SURFACES
@@ -93,7 +108,9 @@ def optimisers_panel(lab: Lab, key: str) -> None:
 
 def _surface_race(key: str) -> None:
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
-    name = c1.selectbox("Surface", list(SURFACE_TITLES), format_func=SURFACE_TITLES.get, **kept(f"{key}-surface", "quadratic"))
+    name = c1.selectbox(
+        "Surface", list(SURFACE_TITLES), format_func=SURFACE_TITLES.get, **kept(f"{key}-surface", "quadratic")
+    )
     params: tuple[tuple[str, float], ...] = ()
     if name == "quadratic":
         cond = c2.select_slider("Condition κ", CONDITIONS, **kept(f"{key}-cond", 50))
@@ -116,44 +133,69 @@ def _surface_race(key: str) -> None:
 
 def _network_race(key: str) -> None:
     shipped = read("optim", "race")
-    result = recall(f"{key}-net", None) or shipped
-    _race_curves(result, key)
-    where = "computed live on " + result["device"] if result is not shipped else _provenance(shipped)
-    st.caption(
-        "The same rule functions train one MLP (784-64-64-10, ReLU) on 4,000 MNIST digits, from the same initial "
-        f"weights on the same minibatches of 64, each at its own tuned learning rate. Left: training loss (running "
-        f"mean of 10 steps); right: test accuracy on 1,000 held-out digits. {where}."
-    )
+    area = st.container()  # the curves go here, drawn after a live run has had its chance to finish
     rates = shipped["lrs"]  # the tuned rate of each rule (demos.optim.network.NETWORK_LRS), read without torch
     rules = st.multiselect("Rules to train", list(rates), format_func=LABELS.get, **kept(f"{key}-rules", list(rates)))
     c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
     scale = c1.select_slider("Learning rates ×", [0.25, 0.5, 1.0, 2.0, 4.0], **kept(f"{key}-scale", 1.0))
     if c2.button("Train live", icon=":material/play_arrow:", key=f"{key}-train", disabled=not rules):
         _train_race(key, rules, scale)
-        st.rerun(scope="fragment")
+    result = recall(f"{key}-net", None) or shipped
+    with area:
+        _race_curves(result, key)
+        where = "computed live on " + result["device"] if result is not shipped else _provenance(shipped)
+        st.caption(
+            "The same rule functions train one MLP (784-64-64-10, ReLU) on 4,000 MNIST digits, from the same "
+            "initial weights on the same minibatches of 64, each at its own tuned learning rate (times the factor "
+            "below). Left: training loss (running mean of 10 steps); right: test accuracy on 1,000 held-out digits. "
+            f"{where}."
+        )
 
 
 def _race_curves(result: dict[str, Any], key: str) -> None:
     runs = result["runs"]
     left, right = st.columns(2)
     left.plotly_chart(
-        curves_figure({r: v["loss"] for r, v in runs.items()}, y_title="training loss", log_y=True, height=280,
-                      names={r: f"{LABELS[r]} ({v['lr']:g})" for r, v in runs.items()}),
-        key=f"{key}-netloss", config={"displayModeBar": False},
+        curves_figure(
+            {r: v["loss"] for r, v in runs.items()},
+            y_title="training loss",
+            log_y=True,
+            height=280,
+            names={r: f"{LABELS[r]} ({v['lr']:g})" for r, v in runs.items()},
+        ),
+        key=f"{key}-netloss",
+        config={"displayModeBar": False},
     )
     right.plotly_chart(
         _acc_figure({r: (v["eval_steps"], v["test_acc"]) for r, v in runs.items()}),
-        key=f"{key}-netacc", config={"displayModeBar": False},
+        key=f"{key}-netacc",
+        config={"displayModeBar": False},
     )
 
 
 def _acc_figure(series: dict[str, tuple[list[int], list[float]]]) -> Any:
     import plotly.graph_objects as go
 
-    fig = go.Figure([go.Scatter(x=xs, y=ys, mode="lines+markers", name=LABELS.get(r, r),
-                                line={"color": COLOURS.get(r)}, showlegend=False) for r, (xs, ys) in series.items()])
-    fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="step",
-                      yaxis_title="test accuracy", plot_bgcolor="white")
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name=LABELS.get(r, r),
+                line={"color": COLOURS.get(r)},
+                showlegend=False,
+            )
+            for r, (xs, ys) in series.items()
+        ]
+    )
+    fig.update_layout(
+        height=280,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis_title="step",
+        yaxis_title="test accuracy",
+        plot_bgcolor="white",
+    )
     fig.update_yaxes(gridcolor="#E2E8F0")
     return fig
 
@@ -176,7 +218,7 @@ def _train_race(key: str, rules: list[str], scale: float) -> None:
             i = rules.index(rule)
             bar.progress((i + done / steps) / total, text=f"{LABELS[rule]}: step {done} of {steps}")
 
-        out = race_network(rules, 250, scale=scale, device=device, on_progress=on_progress)
+        out = race_network(rules, LIVE["race_steps"], scale=scale, device=device, on_progress=on_progress)
         runs = {r: {"lr": run.lr, **run.curve.as_dict()} for r, run in out.items()}
         bar.empty()
     remember(f"{key}-net", {"runs": runs, "device": device_label()})
@@ -184,7 +226,9 @@ def _train_race(key: str, rules: list[str], scale: float) -> None:
 
 def _provenance(record: dict[str, Any]) -> str:
     hw = record.get("hardware", {})
-    return f"Shipped result of `{record.get('command', '?')}` ({record.get('seconds', '?')} s on {hw.get('device', '?')})"
+    return (
+        f"Shipped result of `{record.get('command', '?')}` ({record.get('seconds', '?')} s on {hw.get('device', '?')})"
+    )
 
 
 # ------------------------------------------------------------------------------------------------ learning rate
@@ -194,23 +238,26 @@ LR_GRID = [round(float(v), 5) for v in np.geomspace(0.002, 0.25, 22)]
 
 @st.cache_data(show_spinner=False)
 def lr_surface_views() -> list[dict[str, Any]]:
-    """Gradient descent on the κ = 10 quadratic at each rate of LR_GRID, classified by the curvature theory."""
-    from demos.optim.race import paths, steps_to_minimum
+    """Gradient descent on the κ = 10 quadratic at each rate of LR_GRID for 100 steps, each path named by its
+    regime: reaching the minimum (within 1e-4) or not, and where the rate sits against 1/κ and 2/κ."""
+    from demos.optim.race import paths
     from demos.optim.surfaces import SURFACES
 
     q = SURFACES["quadratic"]
-    runs = paths("sgd", q, q.start, 60, LR_GRID)  # (K, 61, 2)
-    reached = steps_to_minimum(q, runs)
+    runs = paths("sgd", q, q.start, 100, LR_GRID)  # (K, 101, 2)
+    with np.errstate(invalid="ignore"):
+        near = np.nan_to_num(q.gap(runs), nan=np.inf) < 1e-4  # (K, 101)
     views = []
-    for lr, run, hit in zip(LR_GRID, runs, reached, strict=True):
+    for lr, run, hits in zip(LR_GRID, runs, near, strict=True):
+        when = f"minimum in {int(hits.argmax())} steps" if hits.any() else "not there after 100 steps"
         if not np.isfinite(run[-1]).all() or lr > 0.2:
-            regime = "divergent: above 2/κ = 0.2 every step overshoots further"
-        elif lr > 0.1:
-            regime = "too large: above 1/κ = 0.1 the steep direction overshoots and zig-zags"
-        elif hit < 0:
-            regime = "too small: still on its way after 60 steps"
+            regime = "divergent: above 2/κ = 0.2 each step overshoots the steep direction further"
+        elif lr > 2 / 11:
+            regime = f"too large: the steep direction's zig-zag now dies out slowest ({when})"
+        elif not hits.any():
+            regime = "too small: still crawling along the flat direction after 100 steps"
         else:
-            regime = f"about right: the minimum in {hit} steps"
+            regime = f"about right: {when}" + (", zig-zagging across the valley" if lr > 0.1 else "")
         views.append({"lr": lr, "path": run, "regime": regime})
     return views
 
@@ -222,12 +269,16 @@ def learning_rate_panel(lab: Lab, key: str) -> None:
 
         views = lr_surface_views()
         grid = surface_grid("quadratic", (("condition", 10.0), ("angle", 0.0)))
-        st.plotly_chart(lr_figure(views, grid, LR_GRID.index(min(LR_GRID, key=lambda v: abs(v - 0.08)))),
-                        key=f"{key}-lrsurf", config={"displayModeBar": False})
+        st.plotly_chart(
+            lr_figure(views, grid, LR_GRID.index(min(LR_GRID, key=lambda v: abs(v - 0.08)))),
+            key=f"{key}-lrsurf",
+            config={"displayModeBar": False},
+        )
         st.caption(
-            "Gradient descent on the quadratic (x² + 10y²)/2 for 60 steps. Drag the slider under the plot: the "
-            "curvature is 1 along x and 10 along y, so rates above 1/10 overshoot in y and zig-zag, rates above "
-            "2/10 diverge, and small rates crawl along the flat x direction. The title names the regime."
+            "Gradient descent on the quadratic (x² + 10y²)/2 for 100 steps. Drag the slider under the plot: the "
+            "curvature is 1 along x and 10 along y, so small rates crawl along the flat x direction, rates above "
+            "1/10 zig-zag across the valley, the fastest is 2/(1 + 10) ≈ 0.18, and above 2/10 every step "
+            "overshoots further: divergence. The title names the regime and the steps to the star."
         )
     with network_tab:
         _lr_network(key)
@@ -235,30 +286,49 @@ def learning_rate_panel(lab: Lab, key: str) -> None:
 
 def _lr_network(key: str) -> None:
     shipped = read("optim", "lr")
-    result = recall(f"{key}-lr", None) or shipped
-    regimes = result["regimes"]
-    left, right = st.columns(2)
-    palette = {"too small": "#94A3B8", "about right": "#16A34A", "too large": "#CA8A04", "divergent": "#DC2626"}
-    left.plotly_chart(
-        curves_figure({k: v["loss"] for k, v in regimes.items()}, y_title="training loss", log_y=True, height=280,
-                      colours=palette, names={k: f"{k} ({v['lr']:g})" for k, v in regimes.items()}),
-        key=f"{key}-lrnet", config={"displayModeBar": False},
-    )
-    test = result["range_test"]
-    fig = curves_figure({"range test": test["smoothed"]}, x=test["lrs"], x_title="learning rate", y_title="loss",
-                        log_x=True, height=280, colours={"range test": "#2563EB"})
-    fig.add_vline(x=test["suggested"], line_dash="dot", line_color="#16A34A",
-                  annotation_text=f"steepest: {test['suggested']:.2g}")
-    right.plotly_chart(fig, key=f"{key}-range", config={"displayModeBar": False})
-    where = "computed live on " + result["device"] if result is not shipped else _provenance(shipped)
-    st.caption(
-        "Left: SGD on the MNIST MLP at four learning rates, training loss per step (log scale). Right: the "
-        "range test, one run whose rate grows exponentially from 0.001 to 10, loss (smoothed) against the rate; "
-        f"the usual pick is where the loss falls fastest. {where}."
-    )
+    area = st.container()
     if st.button("Run again live", icon=":material/play_arrow:", key=f"{key}-lrtrain"):
         _train_lr(key)
-        st.rerun(scope="fragment")
+    result = recall(f"{key}-lr", None) or shipped
+    regimes = result["regimes"]
+    with area:
+        left, right = st.columns(2)
+        palette = {"too small": "#94A3B8", "about right": "#16A34A", "too large": "#CA8A04", "divergent": "#DC2626"}
+        left.plotly_chart(
+            curves_figure(
+                {k: v["loss"] for k, v in regimes.items()},
+                y_title="training loss",
+                log_y=True,
+                height=280,
+                colours=palette,
+                names={k: f"{k} ({v['lr']:g})" for k, v in regimes.items()},
+            ),
+            key=f"{key}-lrnet",
+            config={"displayModeBar": False},
+        )
+        test = result["range_test"]
+        fig = curves_figure(
+            {"range test": test["smoothed"]},
+            x=test["lrs"],
+            x_title="learning rate",
+            y_title="loss",
+            log_x=True,
+            height=280,
+            colours={"range test": "#2563EB"},
+        )
+        fig.add_vline(
+            x=test["suggested"],
+            line_dash="dot",
+            line_color="#16A34A",
+            annotation_text=f"steepest: {test['suggested']:.2g}",
+        )
+        right.plotly_chart(fig, key=f"{key}-range", config={"displayModeBar": False})
+        where = "computed live on " + result["device"] if result is not shipped else _provenance(shipped)
+        st.caption(
+            "Left: SGD on the MNIST MLP at four learning rates, training loss per step (log scale). Right: the "
+            "range test, one run whose rate grows exponentially from 0.001 to 10, loss (smoothed) against the "
+            f"rate; the usual pick is where the loss falls fastest. {where}."
+        )
 
 
 def _train_lr(key: str) -> None:
@@ -272,13 +342,16 @@ def _train_lr(key: str) -> None:
         data = mnist(device=device)
         regimes = {}
         for i, (name, lr) in enumerate(LR_REGIMES.items()):
+
             def on_progress(done: int, steps: int, curve: Any, i: int = i, name: str = name) -> None:
                 bar.progress((i + done / steps) / 5, text=f"lr {LR_REGIMES[name]:g} ({name}): step {done} of {steps}")
 
-            curve = train_with_rule(data, "sgd", lr, 250, eval_every=50, device=device, on_progress=on_progress).curve
+            curve = train_with_rule(
+                data, "sgd", lr, LIVE["lr_steps"], eval_every=50, device=device, on_progress=on_progress
+            ).curve
             regimes[name] = {"lr": lr, **curve.as_dict()}
         bar.progress(0.8, text="Range test…")
-        test = range_test(data, low=1e-3, high=10.0, steps=300, device=device)
+        test = range_test(data, low=1e-3, high=10.0, steps=LIVE["range_steps"], device=device)
         bar.empty()
     remember(f"{key}-lr", {"regimes": regimes, "range_test": test, "device": device_label()})
 
@@ -296,14 +369,19 @@ def sync_panel(lab: Lab, key: str) -> None:
         x = list(range(0, len(r["loss"]) * r["every"], r["every"]))
         sx = list(range(0, len(sync["loss"]) * sync["every"], sync["every"]))
         verdict = "diverged" if r["diverged"] else f"test accuracy {r['test_acc']:.1%}"
-        views.append({
-            "label": str(r["staleness"]),
-            "title": f"Staleness {r['staleness']}: {verdict} (synchronous: {sync['test_acc']:.1%})",
-            "series": {"synchronous SGD": (sx, sync["loss"]), "asynchronous, stale gradients": (x, r["loss"])},
-        })
+        views.append(
+            {
+                "label": str(r["staleness"]),
+                "title": f"Staleness {r['staleness']}: {verdict} (synchronous: {sync['test_acc']:.1%})",
+                "series": {"synchronous SGD": (sx, sync["loss"]), "asynchronous, stale gradients": (x, r["loss"])},
+            }
+        )
     active = next(i for i, r in enumerate(runs) if r["staleness"] == 4)
-    st.plotly_chart(slider_curves_figure(views, active, prefix="Staleness (updates old): ", y_title="training loss"),
-                    key=f"{key}-sync", config={"displayModeBar": False})
+    st.plotly_chart(
+        slider_curves_figure(views, active, prefix="Staleness (updates old): ", y_title="training loss"),
+        key=f"{key}-sync",
+        config={"displayModeBar": False},
+    )
     st.caption(
         "Training loss of the MNIST MLP against the number of updates. Every update of the asynchronous run applies "
         "a gradient computed on the weights of that many updates ago, as a worker does that read the weights, "
@@ -318,12 +396,20 @@ def sync_panel(lab: Lab, key: str) -> None:
     live = recall(f"{key}-live", None)
     if live:
         st.plotly_chart(
-            curves_figure({"synchronous SGD": live["sync"], f"staleness {live['tau']}": live["stale"]},
-                          x=live["x"], x_title="updates", y_title="training loss", height=260,
-                          colours={"synchronous SGD": "#334155", f"staleness {live['tau']}": "#DC2626"}),
-            key=f"{key}-live-fig", config={"displayModeBar": False},
+            curves_figure(
+                {"synchronous SGD": live["sync"], f"staleness {live['tau']}": live["stale"]},
+                x=live["x"],
+                x_title="updates",
+                y_title="training loss",
+                height=260,
+                colours={"synchronous SGD": "#334155", f"staleness {live['tau']}": "#DC2626"},
+            ),
+            key=f"{key}-live-fig",
+            config={"displayModeBar": False},
         )
-        st.caption(f"Your run: staleness {live['tau']}, learning rate {live['lr']:g}, computed live on {live['device']}.")
+        st.caption(
+            f"Your run: staleness {live['tau']}, learning rate {live['lr']:g}, computed live on {live['device']}."
+        )
 
 
 def _train_stale(key: str, tau: int, lr: float) -> None:
@@ -337,12 +423,25 @@ def _train_stale(key: str, tau: int, lr: float) -> None:
         data = mnist(device=device)
         out = []
         for i, s in enumerate((0, tau)):
-            def on_progress(done: int, steps: int, _: Any, i: int = i) -> None:
-                bar.progress((i + done / steps) / 2, text=f"{'synchronous' if i == 0 else f'staleness {tau}'}: update {done} of {steps}")
 
-            out.append(stale_sgd(data, s, lr, 400, device=device, on_progress=on_progress))
+            def on_progress(done: int, steps: int, _: Any, i: int = i) -> None:
+                bar.progress(
+                    (i + done / steps) / 2,
+                    text=f"{'synchronous' if i == 0 else f'staleness {tau}'}: update {done} of {steps}",
+                )
+
+            out.append(stale_sgd(data, s, lr, LIVE["sync_steps"], device=device, on_progress=on_progress))
         bar.empty()
     sync, stale = out
     x = list(range(0, len(sync.loss) * sync.every, sync.every))
-    remember(f"{key}-live", {"tau": tau, "lr": lr, "x": x, "sync": sync.loss,
-                              "stale": stale.loss + [None] * (len(sync.loss) - len(stale.loss)), "device": device_label()})
+    remember(
+        f"{key}-live",
+        {
+            "tau": tau,
+            "lr": lr,
+            "x": x,
+            "sync": sync.loss,
+            "stale": stale.loss + [None] * (len(sync.loss) - len(stale.loss)),
+            "device": device_label(),
+        },
+    )

@@ -34,6 +34,8 @@ from ui.labs.train_view import (
 from ui.state import kept, recall, remember
 
 CHART = {"displayModeBar": False}
+# sizes of the live runs, as shipped (tests shrink them)
+LIVE: dict[str, int] = {"bn_steps": 300, "reg_epochs": 40, "loss_steps": 300, "embed_steps": 600}
 
 # ------------------------------------------------------------------------------------------------ activations
 
@@ -42,15 +44,21 @@ CHART = {"displayModeBar": False}
 def gradient_runs(depth: int, init: str, batch_norm: bool, residual: bool) -> dict[str, Any]:
     from demos.train.activations import DeepConfig, gradient_norms
 
-    return {act: gradient_norms(DeepConfig(depth, act=act, init=init, batch_norm=batch_norm, residual=residual), 0,
-                                _device()) for act in ("sigmoid", "tanh", "relu")}
+    return {
+        act: gradient_norms(
+            DeepConfig(depth, act=act, init=init, batch_norm=batch_norm, residual=residual), 0, _device()
+        )
+        for act in ("sigmoid", "tanh", "relu")
+    }
 
 
 def activations_panel(lab: Lab, key: str) -> None:
     shipped = read("train", "gradients")
     st.plotly_chart(activation_figure(shipped["curves"]), key=f"{key}-acts", config=CHART)
-    st.caption("Sigmoid, tanh and ReLU (left) and their derivatives (right). The backward pass multiplies the gradient "
-               "by the derivative at every layer: sigmoid's is never above 0.25, ReLU's is 1 wherever a unit is on.")
+    st.caption(
+        "Sigmoid, tanh and ReLU (left) and their derivatives (right). The backward pass multiplies the gradient "
+        "by the derivative at every layer: sigmoid's is never above 0.25, ReLU's is 1 wherever a unit is on."
+    )
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
     depth = c1.slider("Hidden layers", 2, 50, **kept(f"{key}-depth", 20))
     init = c2.selectbox("Initialisation", ["default", "xavier", "he"], **kept(f"{key}-init", "xavier"))
@@ -83,25 +91,36 @@ def _bn_views(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 return "diverged"
             return f"90% at step {r['steps_to_target']}" if r["steps_to_target"] >= 0 else "never 90%"
 
-        views.append({"label": f"{lr:g}", "plain": (plain["eval_steps"], plain["test_acc"]),
-                      "bn": (bn["eval_steps"], bn["test_acc"]),
-                      "title": f"lr {lr:g}: without batch norm {said(plain)}; with it {said(bn)}"})
+        views.append(
+            {
+                "label": f"{lr:g}",
+                "plain": (plain["eval_steps"], plain["test_acc"]),
+                "bn": (bn["eval_steps"], bn["test_acc"]),
+                "title": f"lr {lr:g}: without batch norm {said(plain)}; with it {said(bn)}",
+            }
+        )
     return views
 
 
 def batchnorm_panel(lab: Lab, key: str) -> None:
     shipped = read("train", "batchnorm")
+    area = st.container()
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    lr = c1.select_slider("Learning rate for a live run", [0.03, 0.1, 0.3, 1.0, 3.0], **kept(f"{key}-lr", 1.0))
+    if c2.button("Train both live", icon=":material/play_arrow:", key=f"{key}-train"):
+        _train_bn(key, float(lr))
     live = recall(f"{key}-live", None)
     runs = live["runs"] if live else shipped["runs"]
     views = _bn_views(runs)
     active = next((i for i, v in enumerate(views) if v["label"] == "1"), len(views) - 1)
-    st.plotly_chart(acc_slider_figure(views, active), key=f"{key}-bn", config=CHART)
-    where = f"computed live on {live['device']}" if live else _provenance(shipped)
-    st.caption(
-        "Test accuracy while plain SGD trains an 8-layer ReLU MLP (64 units, He initialisation) on MNIST, with and "
-        "without batch norm after every hidden layer, from the same weights on the same minibatches. The slider "
-        f"picks the learning rate. {where}."
-    )
+    with area:
+        st.plotly_chart(acc_slider_figure(views, active), key=f"{key}-bn", config=CHART)
+        where = f"computed live on {live['device']}" if live else _provenance(shipped)
+        st.caption(
+            "Test accuracy while plain SGD trains an 8-layer ReLU MLP (64 units, He initialisation) on MNIST, with "
+            "and without batch norm after every hidden layer, from the same weights on the same minibatches. The "
+            f"slider picks the learning rate. {where}."
+        )
     e = shipped["mode_effects"]
     c1, c2, c3 = st.columns(3)
     c1.metric("Eval mode", f"{e['acc_eval']:.1%}", help="running statistics")
@@ -114,11 +133,6 @@ def batchnorm_panel(lab: Lab, key: str) -> None:
         "of one class has that class's mean subtracted away. Eval mode uses the running averages from training: "
         "the same output whatever the batch."
     )
-    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-    lr = c1.select_slider("Learning rate for a live run", [0.03, 0.1, 0.3, 1.0, 3.0], **kept(f"{key}-lr", 1.0))
-    if c2.button("Train both live", icon=":material/play_arrow:", key=f"{key}-train"):
-        _train_bn(key, float(lr))
-        st.rerun(scope="fragment")
 
 
 def _train_bn(key: str, lr: float) -> None:
@@ -132,11 +146,16 @@ def _train_bn(key: str, lr: float) -> None:
         _stop_button(key)
         data = mnist(device=device)
         for i, bn in enumerate((False, True)):
-            def on_progress(done: int, steps: int, _: Any, i: int = i, bn: bool = bn) -> None:
-                bar.progress((i + done / steps) / 2, text=f"{'with' if bn else 'without'} batch norm: step {done} of {steps}")
 
-            run, _model = train_bn(data, lr, bn, 300, device=device, on_progress=on_progress)
-            runs.append({"lr": lr, "batch_norm": bn, "steps_to_target": run.steps_to_target, **run.curve.as_dict(every=3)})
+            def on_progress(done: int, steps: int, _: Any, i: int = i, bn: bool = bn) -> None:
+                bar.progress(
+                    (i + done / steps) / 2, text=f"{'with' if bn else 'without'} batch norm: step {done} of {steps}"
+                )
+
+            run, _model = train_bn(data, lr, bn, LIVE["bn_steps"], device=device, on_progress=on_progress)
+            runs.append(
+                {"lr": lr, "batch_norm": bn, "steps_to_target": run.steps_to_target, **run.curve.as_dict(every=3)}
+            )
         bar.empty()
     remember(f"{key}-live", {"runs": runs, "device": device_label()})
 
@@ -146,8 +165,24 @@ def _train_bn(key: str, lr: float) -> None:
 
 def regularisation_panel(lab: Lab, key: str) -> None:
     shipped = read("train", "regularise")
+    area = st.container()
+    methods = st.multiselect(
+        "Methods to train live",
+        list(METHOD_LABELS),
+        format_func=METHOD_LABELS.get,
+        **kept(f"{key}-methods", list(METHOD_LABELS)),
+    )
+    if st.button("Train live", icon=":material/play_arrow:", key=f"{key}-train", disabled=not methods):
+        _train_reg(key, methods)
     live = recall(f"{key}-live", None)
     runs = live["runs"] if live else shipped["runs"]
+    with area:
+        _regularisation_figures(runs, live, shipped, key)
+
+
+def _regularisation_figures(
+    runs: list[dict[str, Any]], live: dict[str, Any] | None, shipped: dict[str, Any], key: str
+) -> None:
     st.plotly_chart(regularisation_figure(runs), key=f"{key}-acc", config=CHART)
     where = f"computed live on {live['device']}" if live else _provenance(shipped)
     st.caption(
@@ -157,13 +192,10 @@ def regularisation_panel(lab: Lab, key: str) -> None:
         f"L1: 0.0003·Σ|w|, dropout and DropConnect p = 0.5. {where}."
     )
     st.plotly_chart(weight_hist_figure(runs), key=f"{key}-hist", config=CHART)
-    st.caption("The 65,536 weights of the second layer after training, as a histogram (log counts): L1 drives most "
-               "of them to zero, L2 only shrinks them; the legend gives the share below 0.001 in size.")
-    methods = st.multiselect("Methods to train live", list(METHOD_LABELS), format_func=METHOD_LABELS.get,
-                             **kept(f"{key}-methods", list(METHOD_LABELS)))
-    if st.button("Train live", icon=":material/play_arrow:", key=f"{key}-train", disabled=not methods):
-        _train_reg(key, methods)
-        st.rerun(scope="fragment")
+    st.caption(
+        "The 65,536 weights of the second layer after training, as a histogram (log counts): L1 drives most "
+        "of them to zero, L2 only shrinks them; the legend gives the share below 0.001 in size."
+    )
 
 
 def _train_reg(key: str, methods: list[str]) -> None:
@@ -178,10 +210,11 @@ def _train_reg(key: str, methods: list[str]) -> None:
         _stop_button(key)
         data = task(device=device)
         for i, m in enumerate(methods):
+
             def on_progress(done: int, steps: int, _: Any, i: int = i, m: str = m) -> None:
                 bar.progress((i + done / steps) / len(methods), text=f"{METHOD_LABELS[m]}: step {done} of {steps}")
 
-            r = train_regularised(data, METHODS[m], device=device, on_progress=on_progress)
+            r = train_regularised(data, METHODS[m], LIVE["reg_epochs"], device=device, on_progress=on_progress)
             runs.append({**asdict(r), "gap": r.gap})
         bar.empty()
     remember(f"{key}-live", {"runs": runs, "device": device_label()})
@@ -235,29 +268,40 @@ def losses_panel(lab: Lab, key: str) -> None:
             "flattens out, so its gradient vanishes exactly when the mistake is worst."
         )
     with train_tab:
-        live = recall(f"{key}-live", None)
-        runs = live["runs"] if live else shipped["runs"]
-        names = {f"{r['loss']}@{r['lr']:g}": f"{'cross-entropy' if r['loss'] == 'cross_entropy' else 'MSE'}, lr {r['lr']:g}"
-                 for r in runs}
-        fig = curves_figure({f"{r['loss']}@{r['lr']:g}": r["test_acc"] for r in runs}, x=runs[0]["eval_steps"],
-                            y_title="test accuracy", names=names, height=300,
-                            colours={k: c for k, c in zip(names, ["#2563EB", "#DC2626", "#F59E0B"], strict=False)})
-        st.plotly_chart(fig, key=f"{key}-train-fig", config=CHART)
-        where = f"computed live on {live['device']}" if live else _provenance(shipped)
-        st.caption(
-            "The same MLP and minibatches trained by SGD with cross-entropy or with MSE on the softmax outputs; test "
-            f"accuracy every 10 steps. At lr 0.3 MSE hardly moves; it needs a rate ~30 times larger. {where}."
-        )
+        area = st.container()
         if st.button("Train live", icon=":material/play_arrow:", key=f"{key}-train"):
             _train_losses(key)
-            st.rerun(scope="fragment")
+        live = recall(f"{key}-live", None)
+        runs = live["runs"] if live else shipped["runs"]
+        names = {
+            f"{r['loss']}@{r['lr']:g}": f"{'cross-entropy' if r['loss'] == 'cross_entropy' else 'MSE'}, lr {r['lr']:g}"
+            for r in runs
+        }
+        fig = curves_figure(
+            {f"{r['loss']}@{r['lr']:g}": r["test_acc"] for r in runs},
+            x=runs[0]["eval_steps"],
+            y_title="test accuracy",
+            names=names,
+            height=300,
+            colours={k: c for k, c in zip(names, ["#2563EB", "#DC2626", "#F59E0B"], strict=False)},
+        )
+        where = f"computed live on {live['device']}" if live else _provenance(shipped)
+        with area:
+            st.plotly_chart(fig, key=f"{key}-train-fig", config=CHART)
+            st.caption(
+                "The same MLP and minibatches trained by SGD with cross-entropy or with MSE on the softmax outputs; "
+                f"test accuracy every 10 steps. At lr 0.3 MSE hardly moves; it needs a rate ~30 times larger. {where}."
+            )
     with softmax_tab:
         from demos.train.losses import temperature_table
 
         z = [2.0, 1.0, 0.5, 0.1, -0.3, -1.0, 0.0, 0.7, -2.0, 1.5]
         temps = [0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0]
-        st.plotly_chart(temperature_figure(temperature_table(z, temps), temps.index(1.0), [str(i) for i in range(10)]),
-                        key=f"{key}-temp", config=CHART)
+        st.plotly_chart(
+            temperature_figure(temperature_table(z, temps), temps.index(1.0), [str(i) for i in range(10)]),
+            key=f"{key}-temp",
+            config=CHART,
+        )
         n = shipped["nll"]
         st.caption(
             f"Softmax of the fixed logits {z} divided by a temperature: low temperatures put everything on the "
@@ -291,7 +335,7 @@ def _train_losses(key: str) -> None:
         _stop_button(key)
         for i, (loss, lr) in enumerate(plan):
             bar.progress(i / len(plan), text=f"{loss.replace('_', '-')} at lr {lr:g}")
-            runs.append(asdict(train_with_loss(loss, lr, 300, device=device)))
+            runs.append(asdict(train_with_loss(loss, lr, LIVE["loss_steps"], device=device)))
         bar.empty()
     remember(f"{key}-live", {"runs": runs, "device": device_label()})
 
@@ -301,20 +345,24 @@ def _train_losses(key: str) -> None:
 
 def embeddings_panel(lab: Lab, key: str) -> None:
     shipped = read("train", "embed")
-    loss = st.segmented_control("Loss", ["contrastive", "triplet"], **kept(f"{key}-loss", "contrastive")) or "contrastive"
+    loss = (
+        st.segmented_control("Loss", ["contrastive", "triplet"], **kept(f"{key}-loss", "contrastive")) or "contrastive"
+    )
+    area = st.container()
+    if st.button("Train live", icon=":material/play_arrow:", key=f"{key}-train"):
+        _train_embed(key, loss)
     live = recall(f"{key}-live-{loss}", None)
     run = live or shipped["runs"][loss]
     labels = live["labels"] if live else shipped["labels"]
-    st.plotly_chart(embedding_figure(run["snapshots"], labels), key=f"{key}-emb", config=CHART)
     where = f"trained live on {live['device']}" if live else _provenance(shipped)
-    st.caption(
-        f"500 test digits placed in the plane by a small network (784-256-64-2) trained with the {loss} loss for "
-        "600 steps; ▶ Play replays training from the untrained network. recall@1: how often a test digit's nearest "
-        f"other test digit in this plane has the same class (1,000 digits; 10% by chance). {where}."
-    )
-    if st.button("Train live", icon=":material/play_arrow:", key=f"{key}-train"):
-        _train_embed(key, loss)
-        st.rerun(scope="fragment")
+    with area:
+        st.plotly_chart(embedding_figure(run["snapshots"], labels), key=f"{key}-emb", config=CHART)
+        st.caption(
+            f"500 test digits placed in the plane by a small network (784-256-64-2) trained with the {loss} loss "
+            f"for {run['snapshots'][-1]['step']} steps; ▶ Play replays training from the untrained network. "
+            "recall@1: how often a test digit's nearest other test digit in this plane has the same class (1,000 "
+            f"digits; 10% by chance). {where}."
+        )
 
 
 def _train_embed(key: str, loss: str) -> None:
@@ -331,11 +379,17 @@ def _train_embed(key: str, loss: str) -> None:
 
         def on_snapshot(step: int, steps: int, run: Any) -> None:
             bar.progress(step / steps, text=f"step {step} of {steps}: recall@1 {run.recall:.1%}")
-            chart.plotly_chart(embedding_figure(run.snapshots[-1:], labels, height=360), key=f"{key}-live-chart-{step}",
-                               config=CHART)
+            chart.plotly_chart(
+                embedding_figure(run.snapshots[-1:], labels, height=360), key=f"{key}-live-chart-{step}", config=CHART
+            )
 
-        run, _ = train_embedding(data, loss, 600, device=device, on_snapshot=on_snapshot)
+        steps = LIVE["embed_steps"]
+        run, _ = train_embedding(
+            data, loss, steps, device=device, snapshot_every=max(steps // 12, 1), on_snapshot=on_snapshot
+        )
         bar.empty()
         chart.empty()
-    remember(f"{key}-live-{loss}", {"snapshots": run.snapshots, "labels": labels, "recall": run.recall,
-                                     "device": device_label()})
+    remember(
+        f"{key}-live-{loss}",
+        {"snapshots": run.snapshots, "labels": labels, "recall": run.recall, "device": device_label()},
+    )
