@@ -41,6 +41,8 @@ SPECS = (
 
 
 def measure(ctx: Context) -> dict[str, Outcome]:
+    from typing import Any
+
     import numpy as np
     import torch
 
@@ -74,13 +76,13 @@ def measure(ctx: Context) -> dict[str, Outcome]:
         theirs_opt = torch_optimizer(rule, b.parameters(), NETWORK_LRS[rule])
         x, y = data.x_train.double(), data.y_train
         for _ in range(20):
-            for model, opt in ((a, ours_opt), (b, theirs_opt)):
+            pairs_: list[tuple[torch.nn.Module, Any]] = [(a, ours_opt), (b, theirs_opt)]
+            for model, opt in pairs_:
                 opt.zero_grad()
                 torch.nn.functional.cross_entropy(model(x), y).backward()
                 opt.step()
-        net_worst = max(
-            net_worst, max(float((p - q).detach().abs().max()) for p, q in zip(a.parameters(), b.parameters()))
-        )
+        pairs = zip(a.parameters(), b.parameters(), strict=True)
+        net_worst = max(net_worst, max(float((p - q).detach().abs().max()) for p, q in pairs))
 
     # 2-4. quadratics
     def steps(rule: str, condition: float, angle: float = 0.0) -> int:

@@ -19,7 +19,7 @@ from torch import Tensor
 
 from demos.common import generator
 from demos.optim.rules import check_hyper, check_rule
-from demos.train.core import Curve, Data, MLPConfig, Progress, batches, build_mlp, fit, mnist
+from demos.train.core import Curve, Data, MLPConfig, Progress, build_mlp, endless_batches, fit, mnist
 
 # A learning rate per rule that trains the race's MLP well (each the best of a factor-2 grid, seed 0,
 # `python -m demos.optim race`); AdaDelta's is torch's default.
@@ -156,19 +156,16 @@ def range_test(
     seen: list[float] = []
     losses: list[float] = []
     best = math.inf
-    idx_iter = iter(())  # type: Any
+    order = endless_batches(len(data.y_train), batch_size, gen)
     for lr in rates:
-        idx = next(idx_iter, None)
-        if idx is None:
-            idx_iter = iter(batches(len(data.y_train), batch_size, gen))
-            idx = next(idx_iter)
-        idx = idx.to(data.x_train.device)
+        idx = next(order).to(data.x_train.device)
         model.zero_grad()
         loss = F.cross_entropy(model(data.x_train[idx]), data.y_train[idx])
         loss.backward()
         with torch.no_grad():
             for p in model.parameters():
-                p -= float(lr) * p.grad  # type: ignore[operator]
+                assert p.grad is not None
+                p.sub_(float(lr) * p.grad)
         value = float(loss.detach())
         seen.append(float(lr))
         losses.append(value)

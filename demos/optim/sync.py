@@ -22,7 +22,7 @@ from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from demos.common import generator
 from demos.optim.network import RACE_MLP
-from demos.train.core import Data, MLPConfig, Progress, accuracy, batches, build_mlp
+from demos.train.core import Curve, Data, MLPConfig, Progress, accuracy, build_mlp, endless_batches
 
 MAX_STALENESS = 64
 
@@ -66,21 +66,18 @@ def stale_sgd(
     params = list(model.parameters())
     history: deque[torch.Tensor] = deque([parameters_to_vector(params).detach().clone()], maxlen=staleness + 1)
     gen = generator(seed)
-    order = iter(())  # type: ignore[var-annotated]
+    order = endless_batches(len(data.y_train), batch_size, gen)
     losses = [_full_loss(model, data)]
     diverged = False
     for t in range(1, steps + 1):
-        idx = next(order, None)
-        if idx is None:
-            order = iter(batches(len(data.y_train), batch_size, gen))
-            idx = next(order)
-        idx = idx.to(data.x_train.device)
+        idx = next(order).to(data.x_train.device)
         vector_to_parameters(history[0], reader.parameters())  # the oldest weights kept: `staleness` updates ago
         reader.zero_grad()
         F.cross_entropy(reader(data.x_train[idx]), data.y_train[idx]).backward()
         with torch.no_grad():
             for p, q in zip(params, reader.parameters(), strict=True):
-                p -= lr * q.grad  # type: ignore[operator]
+                assert q.grad is not None
+                p.sub_(lr * q.grad)
         history.append(parameters_to_vector(params).detach().clone())
         if t % every == 0:
             losses.append(_full_loss(model, data))
@@ -88,7 +85,7 @@ def stale_sgd(
                 diverged = True
                 break
         if on_progress is not None and t % (every * 5) == 0:
-            on_progress(t, steps, None)  # type: ignore[arg-type]
+            on_progress(t, steps, Curve(loss=losses))
     acc = accuracy(model, data.x_test, data.y_test) if not diverged else 0.1
     return StaleRun(staleness, lr, [round(v, 5) if math.isfinite(v) else 99.0 for v in losses], every, acc, diverged)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from demos.claims import ClaimSpec, Context, Outcome, outcome
 
 SPECS = (
@@ -67,7 +69,7 @@ def measure(ctx: Context) -> dict[str, Outcome]:
             ratio_skip_connections=sig_res["ratio"],
         ),
         "deeper-vanishes-faster": outcome(
-            all(a > b for a, b in zip(ratios, ratios[1:])),
+            all(a > b for a, b in itertools.pairwise(ratios)),
             **{f"ratio_depth_{d}": r for d, r in by_depth.items()},
         ),
     }

@@ -33,24 +33,24 @@ SPECS = (
 
 
 def measure(ctx: Context) -> dict[str, Outcome]:
-    from demos.train.batchnorm import mode_effects, train_bn
+    import torch
+
+    from demos.train.batchnorm import BNRun, mode_effects, train_bn
     from demos.train.core import mnist
 
     data = mnist(device=ctx.device)
-    kw = {"seed": ctx.seed, "device": ctx.device}
-    plain_1, _ = train_bn(data, 1.0, False, 300, **kw)  # type: ignore[arg-type]
-    bn_1, bn_model = train_bn(data, 1.0, True, 300, **kw)  # type: ignore[arg-type]
+
+    def run(lr: float, flag: bool) -> tuple[BNRun, torch.nn.Module]:
+        return train_bn(data, lr, flag, 300, seed=ctx.seed, device=ctx.device)
+
+    plain_1, _ = run(1.0, False)
+    bn_1, bn_model = run(1.0, True)
     lrs = (0.03, 0.1, 0.3, 1.0, 3.0) if ctx.full else (0.1, 1.0)
     best = {}
     for flag in (False, True):
         runs = [
-            bn_1
-            if (flag and lr == 1.0)
-            else plain_1
-            if (not flag and lr == 1.0)
-            else train_bn(data, lr, flag, 300, **kw)[0]
-            for lr in lrs
-        ]  # type: ignore[arg-type]
+            bn_1 if (flag and lr == 1.0) else plain_1 if (not flag and lr == 1.0) else run(lr, flag)[0] for lr in lrs
+        ]
         hits = [r for r in runs if r.steps_to_target >= 0]
         best[flag] = min(hits, key=lambda r: r.steps_to_target) if hits else None
     effects = mode_effects(bn_model, data, seed=ctx.seed)

@@ -67,7 +67,7 @@ def measure(ctx: Context) -> dict[str, Outcome]:
 
     nll = nll_vs_cross_entropy(seed=ctx.seed)
     z = np.array([2.0, 1.0, 0.5, 0.1, -0.3, -1.0, 0.0, 0.7, -2.0, 1.5])
-    table = temperature_table(z, [0.05, 100.0])
+    table = temperature_table(z.tolist(), [0.05, 100.0])
     cold = max(table["probs"][0])
     hot_entropy = table["entropy"][1]
     heads = heads_on_features(seed=ctx.seed)

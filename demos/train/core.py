@@ -9,6 +9,7 @@ overrides the folder). The split is fixed: 100 test digits per class, the other 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import os
 import time
@@ -201,7 +202,7 @@ class MLP(nn.Module):
         c = config
         dims = [c.d_in] + [c.width] * c.depth
         self.hidden = nn.ModuleList(
-            Block(a, b, c.act, c.batch_norm, c.residual, c.dropout, c.dropconnect) for a, b in zip(dims, dims[1:])
+            Block(a, b, c.act, c.batch_norm, c.residual, c.dropout, c.dropconnect) for a, b in itertools.pairwise(dims)
         )
         self.out = nn.Linear(c.width, c.d_out)
         self.config = config
@@ -213,7 +214,7 @@ class MLP(nn.Module):
 
     def linears(self) -> list[nn.Linear]:
         """Every weight layer, input to output."""
-        return [b.linear for b in self.hidden] + [self.out]
+        return [b.linear for b in self.hidden if isinstance(b, Block)] + [self.out]
 
     def set_generator(self, generator: torch.Generator) -> None:
         """Draw every dropout and DropConnect mask from ``generator``."""
@@ -229,7 +230,7 @@ def build_mlp(config: MLPConfig, seed: int, device: torch.device | None = None) 
     with seeded(seed):
         model = MLP(config)
         if config.init != "default":
-            gain = nn.init.calculate_gain(config.act)
+            gain = nn.init.calculate_gain(config.act)  # type: ignore[arg-type]  # checked: one of ACTIVATIONS
             for layer in model.linears():
                 if config.init == "xavier":
                     nn.init.xavier_normal_(layer.weight, gain=gain if layer is not model.out else 1.0)
@@ -246,6 +247,12 @@ def batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[Ten
     """Index batches of one shuffled epoch of ``n`` examples (the last one may be smaller)."""
     order = torch.randperm(n, generator=generator)
     yield from order.split(batch_size)
+
+
+def endless_batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[Tensor]:
+    """:func:`batches` epoch after epoch, for ever."""
+    while True:
+        yield from batches(n, batch_size, generator)
 
 
 @torch.no_grad()
@@ -285,9 +292,10 @@ class Curve:
 
     def smoothed(self, window: int = 10) -> list[float]:
         """The loss as a running mean over ``window`` steps (NaN/inf kept as they are, so divergence shows)."""
-        out, acc = [], []
+        out: list[float] = []
+        acc: list[float] = []
         for v in self.loss:
-            acc = (acc + [v])[-window:]
+            acc = ([*acc, v])[-window:]
             out.append(sum(acc) / len(acc))
         return out
 

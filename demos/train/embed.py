@@ -46,7 +46,7 @@ def embedder(seed: int, dim: int = 2) -> nn.Module:
         return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, dim))
 
 
-def _partners(y: Tensor, gen: Tensor | torch.Generator, same: bool) -> Tensor:
+def _partners(y: Tensor, gen: torch.Generator, same: bool) -> Tensor:
     """For each index of batch labels ``y (B,)``, a random index of the batch with the same class (``same``) or
     another class; -1 where there is none."""
     match = (y[:, None] == y[None, :]) if same else (y[:, None] != y[None, :])  # (B, B)

@@ -95,7 +95,8 @@ def train_regularised(
     model = build_mlp(replace(config, dropout=method.dropout), seed, device)
     if method.dropconnect:
         for block in model.hidden:
-            block.linear = MinibatchDropConnect(block.linear, method.dropconnect)  # type: ignore[assignment]
+            assert isinstance(block.linear, torch.nn.Linear)
+            block.linear = MinibatchDropConnect(block.linear, method.dropconnect)
     gen = generator(seed)
     model.set_generator(gen)
     for m in model.modules():

@@ -87,16 +87,22 @@ def run(program, inputs, lib: str):  # type: ignore[no-untyped-def]
             out = -a
         else:
             b = vals[j]
-            out = {
-                "add": lambda: a + b,
-                "sub": lambda: a - b,
-                "mul": lambda: a * b,
-                "div": lambda: a / (b * b + 0.5),
-                "radd": lambda: c + a,
-                "rsub": lambda: c - a,
-                "rmul": lambda: c * a,
-                "rdiv": lambda: c / (a * a + 0.5),
-            }[op]()
+            if op == "add":
+                out = a + b
+            elif op == "sub":
+                out = a - b
+            elif op == "mul":
+                out = a * b
+            elif op == "div":
+                out = a / (b * b + 0.5)
+            elif op == "radd":
+                out = c + a
+            elif op == "rsub":
+                out = c - a
+            elif op == "rmul":
+                out = c * a
+            else:
+                out = c / (a * a + 0.5)
         vals.append(out)
     return vals[-1], leaves_
 
@@ -228,6 +234,9 @@ def test_the_engine_imports_no_torch() -> None:
 
     from tests.conftest import ROOT
 
-    code = "import sys\nfrom demos.autograd.graphs import passes, build\npasses(build('two-layer'))\nprint('torch' in sys.modules)"
+    code = (
+        "import sys\nfrom demos.autograd.graphs import passes, build\n"
+        "passes(build('two-layer'))\nprint('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -169,3 +169,74 @@ def test_the_package_import_costs_no_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert math.isfinite(trajectory("adam", "beale", (1, 1), 5, 0.1)[-1, 0])
+
+
+# ------------------------------------------------------------------------------------------------ networks
+
+
+@settings(max_examples=14, deadline=None)
+@given(st.sampled_from(sorted(RULES)), st.data())
+def test_rules_train_a_network_exactly_as_torch_optim(rule: str, data) -> None:  # type: ignore[no-untyped-def]
+    from demos.optim.network import RuleOptimizer
+    from demos.train.core import MLPConfig, build_mlp
+
+    hyper = hyper_for(rule, data.draw)
+    lr = 10 ** data.draw(st.floats(-3.0, -1.0))
+    cfg = MLPConfig(depth=2, width=8, d_in=6, d_out=3)
+    a, b = build_mlp(cfg, 0).double(), build_mlp(cfg, 0).double()
+    gen = torch.Generator().manual_seed(1)
+    x, y = torch.randn(16, 6, generator=gen, dtype=torch.float64), torch.randint(0, 3, (16,), generator=gen)
+    ours, theirs = RuleOptimizer(a.parameters(), rule, lr, **hyper), torch_optimizer(rule, b.parameters(), lr, **hyper)
+    for _ in range(8):
+        for model, opt in ((a, ours), (b, theirs)):
+            opt.zero_grad()  # type: ignore[attr-defined]
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()  # type: ignore[attr-defined]
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-9, atol=1e-12)
+
+
+def test_zero_staleness_is_plain_sgd_and_staleness_changes_the_run() -> None:
+    from demos.common import generator
+    from demos.optim.sync import stale_sgd, updates_to
+    from demos.train.core import MLPConfig, build_mlp, endless_batches, mnist
+
+    data = mnist(10, 5)
+    cfg = MLPConfig(depth=1, width=8)
+    fresh = stale_sgd(data, 0, 0.1, 20, batch_size=10, every=5, config=cfg)
+    model = build_mlp(cfg, 0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    order = endless_batches(len(data.y_train), 10, generator(0))
+    losses = []
+    for t in range(1, 21):
+        idx = next(order)
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(data.x_train[idx]), data.y_train[idx]).backward()
+        opt.step()
+        if t % 5 == 0:
+            with torch.no_grad():
+                losses.append(round(float(torch.nn.functional.cross_entropy(model(data.x_train), data.y_train)), 5))
+    assert fresh.loss[1:] == pytest.approx(losses, abs=2e-5)
+    stale = stale_sgd(data, 3, 0.1, 20, batch_size=10, every=5, config=cfg)
+    assert stale.loss != fresh.loss and stale.loss[0] == fresh.loss[0]
+    assert updates_to(fresh, 100.0) == 0 and updates_to(fresh, -1.0) == -1
+    with pytest.raises(ValueError, match="staleness must be between 0 and 64"):
+        stale_sgd(data, 65, 0.1, 5)
+
+
+def test_range_test_grows_the_rate_and_suggests_one_inside_it() -> None:
+    from demos.optim.network import range_test
+    from demos.train.core import MLPConfig, mnist
+
+    out = range_test(mnist(10, 5), low=1e-3, high=10.0, steps=40, config=MLPConfig(depth=1, width=8))
+    lrs = out["lrs"]
+    assert lrs == sorted(lrs) and lrs[0] == pytest.approx(1e-3)  # type: ignore[index]
+    assert lrs[0] <= out["suggested"] <= lrs[-1]  # type: ignore[index, operator]
+
+
+def test_gpu_check_runs_on_the_cpu() -> None:
+    from demos.optim.gpu import gpu_check
+
+    out = gpu_check(torch.device("cpu"), steps=5, train_per_class=10)
+    assert max(out["max_weight_gap_vs_torch_optim"].values()) < 1e-5  # type: ignore[attr-defined]
+    assert set(out["race_final_loss"]) == set(RULES)  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ def panel(lab: Lab, key: str) -> None:
     shipped = read("autograd", "graphs")["graphs"]
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     name = (
-        c1.segmented_control("Graph", list(GRAPHS), format_func=TITLES.get, **kept(f"{key}-graph", "neuron"))
+        c1.segmented_control("Graph", list(GRAPHS), format_func=lambda g: TITLES[g], **kept(f"{key}-graph", "neuron"))
         or "neuron"
     )
     if c2.button("New numbers", icon=":material/casino:", key=f"{key}-new"):

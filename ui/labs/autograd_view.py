@@ -73,7 +73,8 @@ def step_views(passes: Mapping[str, Any]) -> list[dict[str, Any]]:
                 )
                 title = f"Backward at {node_name(n)}: local derivative × incoming gradient<br>{parts}"
             else:
-                title = f"Backward: {node_name(n)} is a leaf, its gradient ∂L/∂{node_name(n)} = {_fmt(grads.get(n['id'], 0.0))} is final"
+                final = _fmt(grads.get(n["id"], 0.0))
+                title = f"Backward: {node_name(n)} is a leaf, its gradient ∂L/∂{node_name(n)} = {final} is final"
             colours = [CURRENT if m["id"] == n["id"] else GRAD if m["id"] in grads else DONE for m in nodes]
             views.append({"label": f"B{len(views)}", "texts": texts(grads), "colours": colours, "title": title})
     return views

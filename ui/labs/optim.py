@@ -108,8 +108,14 @@ def optimisers_panel(lab: Lab, key: str) -> None:
 
 def _surface_race(key: str) -> None:
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
-    name = c1.selectbox(
-        "Surface", list(SURFACE_TITLES), format_func=SURFACE_TITLES.get, **kept(f"{key}-surface", "quadratic")
+    name: str = (
+        c1.selectbox(
+            "Surface",
+            list(SURFACE_TITLES),
+            format_func=lambda s: SURFACE_TITLES[s],
+            **kept(f"{key}-surface", "quadratic"),
+        )
+        or "quadratic"
     )
     params: tuple[tuple[str, float], ...] = ()
     if name == "quadratic":
@@ -135,7 +141,9 @@ def _network_race(key: str) -> None:
     shipped = read("optim", "race")
     area = st.container()  # the curves go here, drawn after a live run has had its chance to finish
     rates = shipped["lrs"]  # the tuned rate of each rule (demos.optim.network.NETWORK_LRS), read without torch
-    rules = st.multiselect("Rules to train", list(rates), format_func=LABELS.get, **kept(f"{key}-rules", list(rates)))
+    rules = st.multiselect(
+        "Rules to train", list(rates), format_func=lambda r: LABELS[r], **kept(f"{key}-rules", list(rates))
+    )
     c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
     scale = c1.select_slider("Learning rates ×", [0.25, 0.5, 1.0, 2.0, 4.0], **kept(f"{key}-scale", 1.0))
     if c2.button("Train live", icon=":material/play_arrow:", key=f"{key}-train", disabled=not rules):

@@ -210,7 +210,7 @@ def race_figure(race: Mapping[str, Any], surface: Mapping[str, Any], active: int
                         "name": [name(r, m) for r in rules] + [""] * len(rules),
                         "marker.opacity": [1.0] * (2 * len(rules)) + [mask(m)],
                     },
-                    list(range(first_path, first_loss + len(rules))) + [heads],
+                    [*list(range(first_path, first_loss + len(rules))), heads],
                 ],
             }
         )

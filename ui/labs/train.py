@@ -169,7 +169,7 @@ def regularisation_panel(lab: Lab, key: str) -> None:
     methods = st.multiselect(
         "Methods to train live",
         list(METHOD_LABELS),
-        format_func=METHOD_LABELS.get,
+        format_func=lambda m: METHOD_LABELS[m],
         **kept(f"{key}-methods", list(METHOD_LABELS)),
     )
     if st.button("Train live", icon=":material/play_arrow:", key=f"{key}-train", disabled=not methods):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -171,7 +172,7 @@ def weight_hist_figure(runs: Sequence[Mapping[str, Any]], height: int = 280) -> 
     fig = go.Figure()
     for r in runs:
         edges = r["weight_hist"]["edges"]
-        mids = [(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)]
+        mids = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
         fig.add_trace(
             go.Scatter(
                 x=mids,
