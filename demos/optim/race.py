@@ -85,7 +85,7 @@ def steps_to_minimum(surface: str | Surface, path: np.ndarray) -> np.ndarray:
 GRID_STEP = 2.0**0.5  # learning rates are tried a factor sqrt(2) apart
 GRID: np.ndarray = GRID_STEP ** np.arange(-34, 13)  # 2^-17 (7.6e-6) .. 2^6 (64)
 SEARCH = (6, len(GRID) - 6)  # tuned rates come from GRID[6:-6], so six steps either way stay on the grid
-MULTIPLIERS: tuple[float, ...] = tuple(float(GRID_STEP**e) for e in range(-6, 7))  # 1/8 .. 8
+MULTIPLIERS: tuple[float, ...] = tuple(float(2.0**e) for e in range(-3, 4))  # 1/8, 1/4, .. 8
 
 
 def in_arena(surface: Surface, path: np.ndarray) -> np.ndarray:
@@ -150,11 +150,11 @@ def race_rule(rule: str, surface: str | Surface, steps: int = 200, **hyper: Any)
     surf = check_surface(surface)
     runs = paths(rule, surf, surf.start, steps, GRID, **hyper)  # (K, S + 1, 2)
     k = pick_best(surf, runs, *SEARCH)
-    half = len(MULTIPLIERS) // 2
-    chosen = runs[k - half : k + half + 1]  # (M, S + 1, 2)
+    around = slice(k - 6, k + 7, 2)  # GRID is sqrt(2) apart: every second rate is a factor 2, 1/8 .. 8
+    chosen = runs[around]  # (M, S + 1, 2)
     return RuleRace(
         rule=rule,
-        lrs=GRID[k - half : k + half + 1].tolist(),
+        lrs=GRID[around].tolist(),
         paths=chosen,
         gaps=losses(surf, chosen),
         reached=steps_to_minimum(surf, chosen).tolist(),

@@ -38,7 +38,7 @@ def figure(page: Page, index: int = 0) -> Locator:
 def click_tick(fig: Locator, label: str) -> None:
     """Click the figure's own slider at the step whose label is ``label``."""
     fig.scroll_into_view_if_needed()
-    labels = fig.locator(".slider-labels text, .slider-label")
+    labels = fig.locator(".slider-labels text")
     ticks = fig.locator(".slider-tick-rect")
     names = [labels.nth(i).text_content() or "" for i in range(labels.count())]
     i = names.index(label)

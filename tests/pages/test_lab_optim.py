@@ -48,7 +48,7 @@ def test_the_race_draws_at_once_and_a_new_surface_recomputes(small_live) -> None
     assert "What this lab shows, measured" in body and "moves exactly as torch.optim's optimiser" in body
     race = spec(at)
     steps = race["layout"]["sliders"][0]["steps"]
-    assert len(steps) == 13 and race["layout"]["sliders"][0]["active"] == 6  # 1/8 .. 8 times each best rate
+    assert len(steps) == 7 and race["layout"]["sliders"][0]["active"] == 3  # 1/8 .. 8 times each best rate
     names = [t.get("name", "") for t in race["data"]]
     assert sum(n.startswith(("SGD ·", "Adam ·", "Momentum ·")) for n in names) == 3
     assert "Shipped result of `python -m demos.optim race --save`" in body

@@ -46,16 +46,14 @@ def device_label() -> str:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def surface_grid(name: str, params: tuple[tuple[str, float], ...]) -> dict[str, Any]:
+    """The surface as an image of its contour bands, and what the figures and captions say about it."""
     from demos.optim.surfaces import SURFACES
+    from ui.labs.optim_view import surface_image
 
     s = SURFACES[name].using(**dict(params))
-    xs, ys, z = s.grid(70)
+    _, _, z = s.grid(240)  # (240, 240) loss over the plotted window
     return {
-        "xs": xs,
-        "ys": ys,
-        "z": z,
-        "f_min": s.f_min,
-        "log_levels": s.log_levels,
+        "image": surface_image(z, s.f_min, s.log_levels),
         "minima": list(s.minima),
         "start": s.start,
         "bounds": s.bounds,

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 # one colour per rule, in RULES order
 COLOURS: dict[str, str] = {
@@ -39,25 +38,65 @@ FRAMES = 41  # positions of the race animation
 
 def _clean(values: np.ndarray, digits: int = 4) -> list[float | None]:
     """A float array as a JSON list with None where it is not finite (plotly breaks the line there)."""
-    out: list[float | None] = []
-    for v in np.asarray(values, dtype=np.float64).ravel().tolist():
-        out.append(round(v, digits) if math.isfinite(v) else None)
-    return out
+    a = np.asarray(values, dtype=np.float64).ravel()
+    out: list[float | None] = np.where(np.isfinite(a), np.round(a, digits), np.nan).tolist()
+    return [v if v == v else None for v in out]  # NaN != NaN
 
 
-def contour_trace(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, f_min: float, log_levels: bool) -> go.Contour:
-    """The surface as filled contours; steep surfaces on a log scale of the loss above the minimum."""
-    shown = np.log10(np.maximum(z - f_min, 0) + 1e-3) if log_levels else z
-    return go.Contour(
-        x=np.round(xs, 4),
-        y=np.round(ys, 4),
-        z=np.round(shown, 3),
-        colorscale=[[0, "#F8FAFC"], [1, "#CBD5E1"]],
-        showscale=False,
-        ncontours=22,
-        line={"width": 0.6, "color": "#94A3B8"},
-        hoverinfo="skip",
-    )
+class PlainFigure(go.Figure):
+    """A figure handed to Streamlit as the plain dict it already is. ``st.plotly_chart`` takes a Figure's
+    ``to_dict()`` as validated; building the race's slider states and animation frames through plotly's
+    validators deep-copies tens of thousands of numbers (about 0.7 s on the 2-core CPU). The dict is built from
+    a validated skeleton plus lists of plain numbers in plotly's own schema."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._spec
+
+
+LEVELS = 22
+
+
+def surface_image(z: np.ndarray, f_min: float, log_levels: bool) -> str:
+    """The surface's loss ``z (ny, nx)`` (rows from the bottom) as a PNG data URI of filled contour bands with a
+    darker line where the band changes; steep surfaces on a log scale of the loss above the minimum. One image
+    instead of a contour trace: plotly redraws an image in no time, a contour it recomputes on every restyle."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    shown = np.log10(np.maximum(z - f_min, 0) + 1e-3) if log_levels else np.asarray(z, dtype=np.float64)
+    lo, hi = np.nanmin(shown), np.nanmax(shown)
+    band = np.clip(((shown - lo) / max(hi - lo, 1e-12) * LEVELS).astype(int), 0, LEVELS - 1)  # (ny, nx)
+    edge = np.zeros_like(band, dtype=bool)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    light, dark = np.array([248, 250, 252]), np.array([203, 213, 225])
+    rgb = light + (dark - light) * (band[..., None] / (LEVELS - 1))  # (ny, nx, 3)
+    rgb[edge] = [148, 163, 184]
+    image = Image.fromarray(np.flipud(rgb).astype(np.uint8))  # row 0 at the top
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _surface_layer(surface: Mapping[str, Any], xref: str = "x", yref: str = "y") -> dict[str, Any]:
+    (x0, x1), (y0, y1) = surface["bounds"]
+    return {
+        "source": surface["image"],
+        "xref": xref,
+        "yref": yref,
+        "x": x0,
+        "y": y1,
+        "sizex": x1 - x0,
+        "sizey": y1 - y0,
+        "sizing": "stretch",
+        "layer": "below",
+    }
 
 
 def _step_of_frame(steps: int) -> list[int]:
@@ -65,135 +104,125 @@ def _step_of_frame(steps: int) -> list[int]:
 
 
 def race_figure(race: Mapping[str, Any], surface: Mapping[str, Any], active: int, height: int = 620) -> go.Figure:
-    """Contour plot with every rule's path (top) and its loss above the minimum per step (bottom).
+    """The surface with every rule's path (top) and its loss above the minimum per step (bottom).
 
     ``race``: ``{"multipliers": [M], "rules": {rule: {"lrs": [M], "paths": (M, S+1, 2), "gaps": (M, S+1),
-    "reached": [M]}}}`` (lists or arrays). ``surface``: ``xs, ys, z, f_min, log_levels, minima, start, bounds``.
-    ``active`` is the multiplier shown first. The figure's own slider picks the learning-rate multiplier.
+    "reached": [M]}}}`` (lists or arrays). ``surface``: ``image`` (from :func:`surface_image`), ``minima``,
+    ``start``, ``bounds``. ``active`` is the multiplier shown first; the figure's own slider picks another, and
+    its ▶ Race button moves a marker per rule along its path. Written as plotly's plain dict (see
+    :class:`PlainFigure`): it redraws on every learning-rate move of a learner, so it must build fast.
     """
     rules = list(race["rules"])
     mults = list(race["multipliers"])
     paths = {r: np.asarray(race["rules"][r]["paths"], dtype=np.float64) for r in rules}  # (M, S+1, 2)
     gaps = {r: np.asarray(race["rules"][r]["gaps"], dtype=np.float64) for r in rules}  # (M, S+1)
     steps = next(iter(paths.values())).shape[1] - 1
-    every = max(1, steps // 120)  # points drawn per path: at most ~120
+    every = max(1, steps // 200)  # every step up to 200 (a zig-zag sampled sparsely would draw a false path)
     idx = list(range(0, steps + 1, every)) + ([steps] if steps % every else [])
     (x0, x1), (y0, y1) = surface["bounds"]
-
-    fig = make_subplots(rows=2, cols=1, row_heights=[0.66, 0.34], vertical_spacing=0.09)
-    fig.add_trace(
-        contour_trace(
-            np.asarray(surface["xs"]),
-            np.asarray(surface["ys"]),
-            np.asarray(surface["z"]),
-            surface["f_min"],
-            surface["log_levels"],
-        ),
-        row=1,
-        col=1,
-    )
-    mx, my = zip(*surface["minima"], strict=True)
-    fig.add_trace(
-        go.Scatter(
-            x=mx,
-            y=my,
-            mode="markers",
-            marker={"symbol": "star", "size": 14, "color": "#0F172A"},
-            name="minimum",
-            hoverinfo="skip",
-        ),
-        row=1,
-        col=1,
-    )
-    sx, sy = surface["start"]
-    fig.add_trace(
-        go.Scatter(
-            x=[sx],
-            y=[sy],
-            mode="markers",
-            name="start",
-            hoverinfo="skip",
-            marker={"size": 11, "color": "white", "line": {"width": 2, "color": "#0F172A"}},
-        ),
-        row=1,
-        col=1,
-    )
 
     def name(rule: str, m: int) -> str:
         reached = race["rules"][rule]["reached"][m]
         lr = race["rules"][rule]["lrs"][m]
-        where = (
-            f"{reached} steps"
-            if reached >= 0
-            else "diverged"
-            if not np.isfinite(paths[rule][m, -1]).all()
-            else f"not there in {steps}"
-        )
+        if reached >= 0:
+            where = f"{reached} steps"
+        elif not np.isfinite(paths[rule][m, -1]).all():
+            where = "diverged"
+        else:
+            where = f"not there in {steps}"
         return f"{LABELS.get(rule, rule)} · lr {lr:.3g} · {where}"
 
     def loss_y(rule: str, m: int) -> list[float | None]:
-        return _clean(np.log10(np.clip(gaps[rule][m, idx], FLOOR, None)), 3)
+        return _clean(np.log10(np.clip(gaps[rule][m, idx], FLOOR, None)), 2)
 
-    for rule in rules:
-        p = paths[rule][active]
-        fig.add_trace(
-            go.Scatter(
-                x=_clean(p[idx, 0]),
-                y=_clean(p[idx, 1]),
-                mode="lines",
-                name=name(rule, active),
-                line={"color": COLOURS.get(rule), "width": 2},
-                legendgroup=rule,
-                hovertemplate=f"{LABELS.get(rule, rule)}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
-            ),
-            row=1,
-            col=1,
-        )
-    for rule in rules:
-        fig.add_trace(
-            go.Scatter(
-                x=idx,
-                y=loss_y(rule, active),
-                mode="lines",
-                showlegend=False,
-                legendgroup=rule,
-                line={"color": COLOURS.get(rule), "width": 1.6},
-                hovertemplate=f"{LABELS.get(rule, rule)} step %{{x}}: 10^%{{y:.1f}}<extra></extra>",
-            ),
-            row=2,
-            col=1,
-        )
-    # race heads: one marker per (multiplier, rule); only the active multiplier's are visible
     frame_steps = _step_of_frame(steps)
 
-    def heads_at(s: int) -> tuple[list[float | None], list[float | None]]:
-        pts = np.stack([paths[r][:, s] for r in rules], axis=1).reshape(-1, 2)  # (M * R, 2)
-        return _clean(pts[:, 0]), _clean(pts[:, 1])
+    def heads_at(step: int) -> tuple[list[float | None], list[float | None]]:
+        pts = np.stack([paths[r][:, step] for r in rules], axis=1).reshape(-1, 2)  # (M * R, 2)
+        return _clean(pts[:, 0], 3), _clean(pts[:, 1], 3)
 
     def mask(m: int) -> list[float]:
         return [1.0 if i // len(rules) == m else 0.0 for i in range(len(mults) * len(rules))]
 
+    mx, my = zip(*surface["minima"], strict=True)
+    sx, sy = surface["start"]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "x": list(mx),
+            "y": list(my),
+            "mode": "markers",
+            "name": "minimum",
+            "hoverinfo": "skip",
+            "marker": {"symbol": "star", "size": 14, "color": "#0F172A"},
+            "xaxis": "x",
+            "yaxis": "y",
+        },
+        {
+            "type": "scatter",
+            "x": [sx],
+            "y": [sy],
+            "mode": "markers",
+            "name": "start",
+            "hoverinfo": "skip",
+            "marker": {"size": 11, "color": "white", "line": {"width": 2, "color": "#0F172A"}},
+            "xaxis": "x",
+            "yaxis": "y",
+        },
+    ]
+    for rule in rules:
+        p = paths[rule][active]
+        data.append(
+            {
+                "type": "scatter",
+                "x": _clean(p[idx, 0], 3),
+                "y": _clean(p[idx, 1], 3),
+                "mode": "lines",
+                "name": name(rule, active),
+                "legendgroup": rule,
+                "line": {"color": COLOURS.get(rule), "width": 2},
+                "hovertemplate": f"{LABELS.get(rule, rule)}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
+                "xaxis": "x",
+                "yaxis": "y",
+            }
+        )
+    for rule in rules:
+        data.append(
+            {
+                "type": "scatter",
+                "x": idx,
+                "y": loss_y(rule, active),
+                "mode": "lines",
+                "showlegend": False,
+                "legendgroup": rule,
+                "line": {"color": COLOURS.get(rule), "width": 1.6},
+                "hovertemplate": f"{LABELS.get(rule, rule)} step %{{x}}: 10^%{{y:.1f}}<extra></extra>",
+                "xaxis": "x2",
+                "yaxis": "y2",
+            }
+        )
     hx, hy = heads_at(steps)
-    fig.add_trace(
-        go.Scatter(
-            x=hx,
-            y=hy,
-            mode="markers",
-            showlegend=False,
-            hoverinfo="skip",
-            marker={
+    data.append(
+        {
+            "type": "scatter",
+            "x": hx,
+            "y": hy,
+            "mode": "markers",
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "marker": {
                 "size": 10,
                 "color": [COLOURS.get(r) for r in rules] * len(mults),
                 "opacity": mask(active),
                 "line": {"width": 1.5, "color": "white"},
             },
-        ),
-        row=1,
-        col=1,
+            "xaxis": "x",
+            "yaxis": "y",
+        }
     )
-    first_path, first_loss, heads = 3, 3 + len(rules), 3 + 2 * len(rules)
-    fig.frames = [
-        go.Frame(name=f"s{s}", data=[go.Scatter(x=heads_at(s)[0], y=heads_at(s)[1])], traces=[heads])
+    first_path, first_loss, heads = 2, 2 + len(rules), 2 + 2 * len(rules)
+    frames = [
+        {"name": f"s{s}", "data": [{"type": "scatter", "x": heads_at(s)[0], "y": heads_at(s)[1]}], "traces": [heads]}
         for s in frame_steps
     ]
     slider_steps = []
@@ -205,24 +234,59 @@ def race_figure(race: Mapping[str, Any], surface: Mapping[str, Any], active: int
                 "label": f"×{mult:g}" if mult >= 1 else f"×1/{1 / mult:g}",
                 "args": [
                     {
-                        "x": [_clean(q[idx, 0]) for q in p] + [idx] * len(rules),
-                        "y": [_clean(q[idx, 1]) for q in p] + [loss_y(r, m) for r in rules],
+                        "x": [_clean(q[idx, 0], 3) for q in p] + [idx] * len(rules),
+                        "y": [_clean(q[idx, 1], 3) for q in p] + [loss_y(r, m) for r in rules],
                         "name": [name(r, m) for r in rules] + [""] * len(rules),
                         "marker.opacity": [1.0] * (2 * len(rules)) + [mask(m)],
                     },
-                    [*list(range(first_path, first_loss + len(rules))), heads],
+                    [*range(first_path, first_loss + len(rules)), heads],
                 ],
             }
         )
-    fig.update_xaxes(range=[x0, x1], row=1, col=1, showgrid=False, zeroline=False, title_text=None)
-    fig.update_yaxes(range=[y0, y1], row=1, col=1, showgrid=False, zeroline=False)
-    fig.update_xaxes(title_text="step", row=2, col=1)
-    fig.update_yaxes(title_text="log₁₀ loss above min", row=2, col=1, range=[math.log10(FLOOR), None])
-    fig.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h", "y": -0.30, "yanchor": "top", "x": 0, "font": {"size": 11}},
-        sliders=[
+    race_button = {
+        "label": "▶ Race",
+        "method": "animate",
+        "args": [
+            [f"s{s}" for s in frame_steps],
+            {
+                "frame": {"duration": 60, "redraw": False},
+                "transition": {"duration": 0},
+                "fromcurrent": False,
+                "mode": "immediate",
+            },
+        ],
+    }
+    layout = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "plot_bgcolor": "white",
+        "uirevision": "race",
+        "meta": {"multipliers": mults, "active": active, "rules": rules},
+        "images": [_surface_layer(surface)],
+        "xaxis": {"domain": [0, 1], "anchor": "y", "range": [x0, x1], "showgrid": False, "zeroline": False},
+        "yaxis": {"domain": [0.385, 1], "anchor": "x", "range": [y0, y1], "showgrid": False, "zeroline": False},
+        "xaxis2": {"domain": [0, 1], "anchor": "y2", "title": {"text": "step"}, "gridcolor": "#E2E8F0"},
+        "yaxis2": {
+            "domain": [0, 0.295],
+            "anchor": "x2",
+            "title": {"text": "log₁₀ loss above min"},
+            "range": [math.log10(FLOOR), None],
+            "gridcolor": "#E2E8F0",
+        },
+        "legend": {"orientation": "h", "y": -0.30, "yanchor": "top", "x": 0, "font": {"size": 11}},
+        "updatemenus": [
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0,
+                "y": -0.12,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"t": 0, "r": 4},
+                "buttons": [race_button],
+            }
+        ],
+        "sliders": [
             {
                 "active": active,
                 "steps": slider_steps,
@@ -236,37 +300,8 @@ def race_figure(race: Mapping[str, Any], surface: Mapping[str, Any], active: int
                 "font": {"size": 10},
             }
         ],
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0,
-                "y": -0.12,
-                "xanchor": "left",
-                "yanchor": "top",
-                "pad": {"t": 0, "r": 4},
-                "buttons": [
-                    {
-                        "label": "▶ Race",
-                        "method": "animate",
-                        "args": [
-                            [f"s{s}" for s in frame_steps],
-                            {
-                                "frame": {"duration": 60, "redraw": False},
-                                "transition": {"duration": 0},
-                                "fromcurrent": False,
-                                "mode": "immediate",
-                            },
-                        ],
-                    }
-                ],
-            }
-        ],
-        uirevision="race",
-        plot_bgcolor="white",
-        meta={"multipliers": mults, "active": active, "rules": rules},
-    )
-    return fig
+    }
+    return PlainFigure({"data": data, "layout": layout, "frames": frames})
 
 
 def curves_figure(
@@ -367,15 +402,8 @@ def lr_figure(
     """One gradient-descent path on the surface per learning rate; the figure's slider picks the rate and the
     title names its regime. ``views``: ``lr``, ``path (S+1, 2)``, ``regime``."""
     (x0, x1), (y0, y1) = surface["bounds"]
-    fig = go.Figure(
-        contour_trace(
-            np.asarray(surface["xs"]),
-            np.asarray(surface["ys"]),
-            np.asarray(surface["z"]),
-            surface["f_min"],
-            surface["log_levels"],
-        )
-    )
+    fig = go.Figure()
+    fig.add_layout_image(_surface_layer(surface))
     mx, my = zip(*surface["minima"], strict=True)
     fig.add_trace(
         go.Scatter(
