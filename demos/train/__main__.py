@@ -89,10 +89,10 @@ def losses(args: argparse.Namespace, device: Any) -> dict[str, Any]:
 
 def embed(args: argparse.Namespace, device: Any) -> dict[str, Any]:
     from demos.train.core import mnist
-    from demos.train.embed import train_embedding
+    from demos.train.embed import shown_index, train_embedding
 
     data = mnist(device=device)
-    out: dict[str, Any] = {"labels": data.y_test[:500].tolist(), "runs": {}}
+    out: dict[str, Any] = {"labels": data.y_test[shown_index(len(data.y_test), 500)].tolist(), "runs": {}}
     for name in ("contrastive", "triplet"):
         run, _ = train_embedding(data, name, 600, seed=args.seed, device=device)
         out["runs"][name] = {

@@ -75,6 +75,12 @@ def triplet_batch(y: Tensor, gen: torch.Generator) -> tuple[Tensor, Tensor, Tens
     return torch.arange(len(y), device=y.device)[ok], pos[ok], neg[ok]
 
 
+def shown_index(n: int, shown: int) -> Tensor:
+    """Which of ``n`` test digits the scatter shows: ``shown`` of them spread evenly (the test set is sorted by
+    class, so the first ``shown`` would be the low digits only)."""
+    return torch.linspace(0, n - 1, min(shown, n)).round().long()
+
+
 @torch.no_grad()
 def recall_at_1(points: Tensor, labels: Tensor) -> float:
     """Share of points ``(N, D)`` whose nearest *other* point has the same label."""
@@ -107,7 +113,8 @@ def train_embedding(
     on_snapshot: Callable[[int, int, EmbedRun], None] | None = None,
 ) -> tuple[EmbedRun, nn.Module]:
     """Train a 2-D embedding with Adam. Every ``snapshot_every`` steps, embed the test digits, record recall@1
-    and the first ``shown`` test points (for the moving scatter) and call ``on_snapshot(step, steps, run)``."""
+    and ``shown`` of the test points (:func:`shown_index`, for the moving scatter) and call ``on_snapshot(step,
+    steps, run)``."""
     if loss_name not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss_name!r}")
     model = embedder(seed).to(device or data.x_train.device)
@@ -123,7 +130,11 @@ def train_embedding(
         model.train()
         run.recall = recall_at_1(pts, data.y_test)
         run.snapshots.append(
-            {"step": step, "recall": round(run.recall, 4), "points": pts[:shown].cpu().numpy().round(3).tolist()}
+            {
+                "step": step,
+                "recall": round(run.recall, 4),
+                "points": pts[shown_index(len(pts), shown)].cpu().numpy().round(3).tolist(),
+            }
         )
         run.seconds = time.perf_counter() - t0
         if on_snapshot is not None:

@@ -379,7 +379,7 @@ def slider_curves_figure(
         yaxis_title=y_title,
         title={"text": first["title"], "x": 0, "font": {"size": 13}},
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        legend={"y": 0.98, "yanchor": "top", "x": 0.98, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.8)"},
         sliders=[
             {
                 "active": active,

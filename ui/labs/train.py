@@ -63,7 +63,7 @@ def activations_panel(lab: Lab, key: str) -> None:
     depth = c1.slider("Hidden layers", 2, 50, **kept(f"{key}-depth", 20))
     init = c2.selectbox("Initialisation", ["default", "xavier", "he"], **kept(f"{key}-init", "xavier"))
     bn = c3.toggle("Batch norm", **kept(f"{key}-bn", False))
-    res = c4.toggle("Skip connections", **kept(f"{key}-res", False))
+    res = c4.toggle("Skips", **kept(f"{key}-res", False))
     cfg = shipped["config"]
     default = (depth, init, bn, res) == (cfg["depth"], cfg["init"], cfg["batch_norm"], cfg["residual"])
     runs = shipped["runs"] if default else gradient_runs(depth, init, bn, res)
@@ -367,7 +367,7 @@ def embeddings_panel(lab: Lab, key: str) -> None:
 
 def _train_embed(key: str, loss: str) -> None:
     from demos.train.core import mnist
-    from demos.train.embed import train_embedding
+    from demos.train.embed import shown_index, train_embedding
 
     device = _device()
     with training_slot("the embedding"):
@@ -375,7 +375,7 @@ def _train_embed(key: str, loss: str) -> None:
         _stop_button(key)
         chart = st.empty()
         data = mnist(device=device)
-        labels = data.y_test[:500].tolist()
+        labels = data.y_test[shown_index(len(data.y_test), 500)].tolist()
 
         def on_snapshot(step: int, steps: int, run: Any) -> None:
             bar.progress(step / steps, text=f"step {step} of {steps}: recall@1 {run.recall:.1%}")

@@ -113,7 +113,7 @@ def acc_slider_figure(views: Sequence[Mapping[str, Any]], active: int, height: i
     ]
     _layout(fig, height, title={"text": first["title"], "x": 0, "font": {"size": 13}})
     fig.update_layout(
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        legend={"y": 0.03, "yanchor": "bottom", "x": 0.98, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.8)"},
         sliders=[
             {
                 "active": active,
@@ -208,7 +208,12 @@ def weight_hist_figure(runs: Sequence[Mapping[str, Any]], height: int = 280) -> 
             }
         ]
     )
-    return _layout(fig, height, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return _layout(
+        fig,
+        height + 30,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "y": -0.32, "yanchor": "top", "x": 0},
+    )
 
 
 def biasvar_fit_figure(sweep: Mapping[str, Any], active: int, height: int = 330) -> go.Figure:
@@ -263,7 +268,7 @@ def biasvar_fit_figure(sweep: Mapping[str, Any], active: int, height: int = 330)
                 "transition": {"duration": 0},
             }
         ],
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        legend={"orientation": "h", "y": -0.42, "yanchor": "top", "x": 0},
     )
     fig.update_yaxes(range=[-2.2, 2.2])
     return fig
