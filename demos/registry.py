@@ -161,7 +161,7 @@ LABS: tuple[Lab, ...] = (
         panel="ui.labs.autograd:panel",
         claims="demos.autograd.claims",
         gpu_check="demos.autograd.gpu:gpu_check",
-        code=("demos.autograd.engine:Value._node", "demos.autograd.engine:Value.backward"),
+        code=("demos.autograd.engine:Value",),
     ),
     Lab(
         name="activations",

@@ -55,7 +55,7 @@ def test_the_race_draws_at_once_and_a_new_surface_recomputes(small_live) -> None
     at.selectbox(key="t-optimisers-surface").set_value("beale").run()
     assert not at.exception
     after = spec(at)
-    assert after["data"][0]["z"] != race["data"][0]["z"]  # another surface drawn
+    assert after["layout"]["images"][0]["source"] != race["layout"]["images"][0]["source"]  # another surface
     assert "Beale's function" in texts(at)
 
 

@@ -187,8 +187,8 @@ def test_recall_at_1_agrees_with_scikit_learn_nearest_neighbours() -> None:
 
 
 def test_an_embedding_learns_to_retrieve(small) -> None:  # type: ignore[no-untyped-def]
-    run, _ = train_embedding(small, "triplet", 60, snapshot_every=30, batch_size=64)
-    assert [s["step"] for s in run.snapshots] == [0, 30, 60]
+    run, _ = train_embedding(small, "triplet", 40, snapshot_every=20, batch_size=64)
+    assert [s["step"] for s in run.snapshots] == [0, 20, 40]
     assert run.recall > run.snapshots[0]["recall"]  # type: ignore[operator]
     assert len(run.snapshots[-1]["points"]) == 100  # type: ignore[arg-type]
 

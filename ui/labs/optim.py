@@ -207,7 +207,13 @@ def _acc_figure(series: dict[str, tuple[list[int], list[float]]]) -> Any:
 
 
 def _stop_button(key: str) -> None:
-    st.button("Stop", icon=":material/stop:", key=f"{key}-stop", help="Stops the run; what it measured so far stays.")
+    """How to stop a live run. A button inside the panel cannot: Streamlit queues a click in a fragment until the
+    fragment's current run ends (it never pre-empts a running script for one), so the page's own Stop, which
+    does, is the way; the run stops at its next progress update and gives its training slot back."""
+    st.caption(
+        f"Running on {device_label()}. To stop it, press **Stop** at the top right of the page; the result shown "
+        "before stays."
+    )
 
 
 def _train_race(key: str, rules: list[str], scale: float) -> None:
@@ -218,15 +224,25 @@ def _train_race(key: str, rules: list[str], scale: float) -> None:
     with training_slot("the optimiser race"):
         bar = st.progress(0.0, text="Starting…")
         _stop_button(key)
+        chart = st.empty()  # the loss curves, redrawn as the rules train
         total = len(rules)
+        live: dict[str, list[float]] = {}
 
         def on_progress(rule: str, done: int, steps: int, curve: Any) -> None:
             i = rules.index(rule)
             bar.progress((i + done / steps) / total, text=f"{LABELS[rule]}: step {done} of {steps}")
+            if done % 50 == 0 or done == steps:
+                live[rule] = curve.smoothed()
+                chart.plotly_chart(
+                    curves_figure(live, y_title="training loss (live)", log_y=True, height=240),
+                    key=f"{key}-live-{rule}-{done}",
+                    config={"displayModeBar": False},
+                )
 
         out = race_network(rules, LIVE["race_steps"], scale=scale, device=device, on_progress=on_progress)
         runs = {r: {"lr": run.lr, **run.curve.as_dict()} for r, run in out.items()}
         bar.empty()
+        chart.empty()
     remember(f"{key}-net", {"runs": runs, "device": device_label()})
 
 
