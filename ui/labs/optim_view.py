@@ -333,7 +333,7 @@ def curves_figure(
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         xaxis_title=x_title,
         yaxis_title=y_title,
-        legend={"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0},
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top", "x": 0},
         plot_bgcolor="white",
     )
     fig.update_yaxes(type="log" if log_y else "linear", gridcolor="#E2E8F0")

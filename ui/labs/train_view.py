@@ -31,7 +31,7 @@ GRID = "#E2E8F0"
 def _layout(fig: go.Figure, height: int, **kw: Any) -> go.Figure:
     base: dict[str, Any] = {
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-        "legend": {"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0},
+        "legend": {"orientation": "h", "y": -0.32, "yanchor": "top", "x": 0},
     }
     fig.update_layout(height=height, plot_bgcolor="white", **{**base, **kw})
     fig.update_xaxes(gridcolor=GRID)
