@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from demos.common import generator
 from demos.optim.rules import check_hyper, check_rule
@@ -36,7 +37,10 @@ RACE_MLP = MLPConfig(depth=2, width=64, act="relu")
 
 
 class RuleOptimizer:
-    """``rule`` (a key of RULES) applied to each parameter tensor, with a memory per tensor."""
+    """``rule`` (a key of RULES) applied to all the network's parameters at once. Every rule works element by
+    element, so it runs on the parameters laid end to end in one vector (its memory too): one call per step
+    instead of one per tensor, the same numbers. Unlike ``torch.optim``, which skips a parameter without a
+    gradient, it asks for every parameter to have one."""
 
     def __init__(self, params: Iterable[Tensor], rule: str, lr: float, **hyper: Any) -> None:
         self.rule = check_rule(rule)
@@ -45,7 +49,7 @@ class RuleOptimizer:
             raise ValueError(f"lr must be non-negative, got {lr}")
         self.params = [p for p in params if p.requires_grad]
         self.lr, self.hyper = lr, hyper
-        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+        self.state: dict[str, Any] = {}
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -53,11 +57,12 @@ class RuleOptimizer:
 
     @torch.no_grad()
     def step(self) -> None:
-        for i, p in enumerate(self.params):
-            if p.grad is None:
-                continue
-            new, self.state[i] = self.rule(p, p.grad, self.state[i], self.lr, **self.hyper)
-            p.copy_(new)
+        if any(p.grad is None for p in self.params):
+            raise ValueError("every parameter needs a gradient before step(): run backward() on a loss that uses all")
+        flat = parameters_to_vector(self.params)  # (P,)
+        grad = torch.cat([p.grad.reshape(-1) for p in self.params if p.grad is not None])  # (P,)
+        new, self.state = self.rule(flat, grad, self.state, self.lr, **self.hyper)
+        vector_to_parameters(new, self.params)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from demos.train.core import Data, MLPConfig, Progress, accuracy, build_mlp, fit
 SMALL_MLP = MLPConfig(depth=2, width=256, act="relu")
 TRAIN_PER_CLASS = 50
 LABEL_NOISE = 0.2  # share of training labels replaced by a random wrong class
-EPOCHS = 40
+EPOCHS = 30
 NEAR_ZERO = 1e-3  # a weight this small counts as switched off
 
 

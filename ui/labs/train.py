@@ -35,7 +35,7 @@ from ui.state import kept, recall, remember
 
 CHART = {"displayModeBar": False}
 # sizes of the live runs, as shipped (tests shrink them)
-LIVE: dict[str, int] = {"bn_steps": 300, "reg_epochs": 40, "loss_steps": 300, "embed_steps": 600}
+LIVE: dict[str, int] = {"bn_steps": 300, "reg_epochs": 30, "loss_steps": 300, "embed_steps": 600}
 
 # ------------------------------------------------------------------------------------------------ activations
 
@@ -186,7 +186,7 @@ def _regularisation_figures(
     st.plotly_chart(regularisation_figure(runs), key=f"{key}-acc", config=CHART)
     where = f"computed live on {live['device']}" if live else _provenance(shipped)
     st.caption(
-        "An MLP (784-256-256-10) trained for 40 epochs on 500 digits, a fifth of whose labels were swapped for a "
+        "An MLP (784-256-256-10) trained for 30 epochs on 500 digits, a fifth of whose labels were swapped for a "
         "wrong one. Grey: accuracy on those training labels (100% means it memorised the wrong ones too); blue: "
         "accuracy on 1,000 test digits with true labels; the gap between them above each pair. L2: 0.01·Σw²/2, "
         f"L1: 0.0003·Σ|w|, dropout and DropConnect p = 0.5. {where}."
