@@ -107,7 +107,7 @@ def run(program, inputs, lib: str):  # type: ignore[no-untyped-def]
     return vals[-1], leaves_
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions())
 def test_gradients_equal_torch_autograd_on_random_expressions(case) -> None:  # type: ignore[no-untyped-def]
     inputs, program = case

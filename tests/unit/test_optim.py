@@ -15,7 +15,7 @@ from demos.optim import RULES, SURFACES, trajectory
 from demos.optim.race import GRID, MULTIPLIERS, best_lr, paths, race_rule, steps_to_minimum
 from demos.optim.rules import hyper_defaults, torch_optimizer
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def torch_path(rule: str, surface, start, steps: int, lr: float, **hyper) -> np.ndarray:
@@ -174,7 +174,7 @@ def test_the_package_import_costs_no_torch() -> None:
 # ------------------------------------------------------------------------------------------------ networks
 
 
-@settings(max_examples=14, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(st.sampled_from(sorted(RULES)), st.data())
 def test_rules_train_a_network_exactly_as_torch_optim(rule: str, data) -> None:  # type: ignore[no-untyped-def]
     from demos.optim.network import RuleOptimizer
