@@ -15,7 +15,7 @@ from demos.optim import RULES, SURFACES, trajectory
 from demos.optim.race import GRID, MULTIPLIERS, best_lr, paths, race_rule, steps_to_minimum
 from demos.optim.rules import hyper_defaults, torch_optimizer
 
-FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def torch_path(rule: str, surface, start, steps: int, lr: float, **hyper) -> np.ndarray:
@@ -65,16 +65,37 @@ def races(draw):  # type: ignore[no-untyped-def]
 @FAST
 @given(races())
 def test_every_rule_follows_torch_optim_on_every_surface(case) -> None:  # type: ignore[no-untyped-def]
+    """Step by step: from the position torch.optim reached, our rule (with the memory it built itself) makes the
+    same step. Comparing whole trajectories instead would also compare rounding: some of these runs are chaotic
+    (momentum at lr 1 on the saddle), and a last-bit difference grows to 1e-7 within 20 steps."""
     rule, surface, start, steps, lr, hyper = case
-    ours = trajectory(rule, surface, start, steps, lr, **hyper)
-    theirs = torch_path(rule, surface, start, steps, lr, **hyper)
-    assert ours.shape == (steps + 1, 2)
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = torch_optimizer(rule, [p], lr, **hyper)
+    state: dict = {}
+    for _ in range(steps):
+        here = p.detach().numpy().copy()
+        mine, state = RULES[rule](here, surface.grad(here), state, lr, **hyper)
+        opt.zero_grad()
+        surface(p).backward()
+        opt.step()
+        theirs = p.detach().numpy()
+        if not np.isfinite(theirs).all() or np.abs(theirs).max() > 1e6:
+            break
+        np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)
+
+
+@FAST
+@given(races())
+def test_trajectories_follow_torch_optim_while_they_do_not_diverge(case) -> None:  # type: ignore[no-untyped-def]
+    """Whole paths over 8 steps (too few for rounding to grow), and NaN from the first step outside the box."""
+    rule, surface, start, _, lr, hyper = case
+    ours = trajectory(rule, surface, start, 8, lr, **hyper)
+    theirs = torch_path(rule, surface, start, 8, lr, **hyper)
+    assert ours.shape == (9, 2)
     finite = np.isfinite(ours).all(axis=1)
-    # once ours is NaN (diverged) it stays NaN, and torch's run had left the box by then too
-    assert finite.tolist() == sorted(finite.tolist(), reverse=True)
+    assert finite.tolist() == sorted(finite.tolist(), reverse=True)  # once NaN, NaN for good
     if not finite.all():
-        first = int(np.argmin(finite))
-        assert not (np.abs(theirs[first]) < 1e6).all()
+        assert not (np.abs(theirs[int(np.argmin(finite))]) < 1e6).all()  # torch's run had left the box too
     np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-7, atol=1e-9)
 
 
