@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -93,9 +92,3 @@ def stale_sgd(
 def updates_to(run: StaleRun, target: float) -> int:
     """The first recorded update at which the training loss is at or below ``target``; -1 if never."""
     return next((i * run.every for i, v in enumerate(run.loss) if v <= target), -1)
-
-
-def staleness_sweep(
-    data: Data, stalenesses: Sequence[int], lrs: Sequence[float], steps: int, **kwargs: object
-) -> list[StaleRun]:
-    return [stale_sgd(data, s, lr, steps, **kwargs) for lr in lrs for s in stalenesses]  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ batch norm and skip connections keep it too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -76,8 +76,3 @@ def first_to_last(config: DeepConfig, seeds: int = 3, device: object = None) -> 
     first = float(np.median([r["norms"][0] for r in runs]))  # type: ignore[index]
     last = float(np.median([r["norms"][-2] for r in runs]))  # type: ignore[index]
     return {"first": first, "last_hidden": last, "ratio": first / last if last else float("nan")}
-
-
-def sweep(base: DeepConfig, depths: list[int], seeds: int = 3, device: object = None) -> list[dict[str, float]]:
-    """:func:`first_to_last` at each depth."""
-    return [{"depth": d, **first_to_last(replace(base, depth=d), seeds, device)} for d in depths]

@@ -8,11 +8,9 @@ on which other digits share its batch, and :func:`mode_effects` measures by how 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import torch
-import torch.nn.functional as F
 
 from demos.common import generator
 from demos.train.core import Curve, Data, MLPConfig, Progress, accuracy, build_mlp, fit
@@ -60,12 +58,6 @@ def train_bn(
     return BNRun(batch_norm, lr, curve, hit), model
 
 
-def lr_sweep(
-    data: Data, lrs: Sequence[float], steps: int = 300, *, seed: int = 0, device: torch.device | None = None
-) -> list[BNRun]:
-    return [train_bn(data, lr, bn, steps, seed=seed, device=device)[0] for lr in lrs for bn in (False, True)]
-
-
 @torch.no_grad()
 def mode_effects(model: torch.nn.Module, data: Data, batch: int = 32, seed: int = 0) -> dict[str, float]:
     """How a trained batch-norm MLP behaves in each mode (the model's running statistics are left as they were).
@@ -108,9 +100,3 @@ def mode_effects(model: torch.nn.Module, data: Data, batch: int = 32, seed: int 
     }
     model.eval()
     return out
-
-
-def loss_of(model: torch.nn.Module, data: Data) -> float:
-    model.eval()
-    with torch.no_grad():
-        return float(F.cross_entropy(model(data.x_test), data.y_test))

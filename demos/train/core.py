@@ -268,17 +268,6 @@ def accuracy(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 2000) -> 
     return hits / max(len(y), 1)
 
 
-@torch.no_grad()
-def mean_loss(
-    model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None
-) -> float:
-    was = model.training
-    model.eval()
-    value = float((loss_fn or F.cross_entropy)(model(x), y))
-    model.train(was)
-    return value
-
-
 @dataclass
 class Curve:
     """What a training run recorded: the training loss of every step, and test accuracy at checkpoints."""

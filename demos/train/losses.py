@@ -144,12 +144,6 @@ def train_with_loss(
     return LossRun(loss, lr, hit, curve.test_acc, curve.eval_steps)
 
 
-def best_loss_run(loss: str, lrs: Sequence[float], steps: int = 300, **kwargs: object) -> LossRun:
-    """The run at the learning rate of ``lrs`` that reaches the target in the fewest steps."""
-    runs = [train_with_loss(loss, lr, steps, **kwargs) for lr in lrs]  # type: ignore[arg-type]
-    return min(runs, key=lambda r: (r.steps_to_target if r.steps_to_target >= 0 else steps + 1, -r.test_acc[-1]))
-
-
 def heads_on_features(epochs: int = 10, *, seed: int = 0, c: float = 0.01) -> dict[str, float]:
     """A linear softmax head (cross-entropy) and a linear SVM head (the multi-class hinge of Weston and Watkins,
     torch's ``multi_margin_loss``, plus the soft-margin penalty ``|w|² / (2 C n)``) trained with Adam on the same
