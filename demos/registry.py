@@ -328,6 +328,20 @@ LABS: tuple[Lab, ...] = (
 )
 
 
+# The heading each family's labs are listed under on the All labs page, in this order.
+FAMILY_TITLES: dict[str, str] = {
+    "nms": "Detection: non-max suppression",
+    "transfer": "Transfer learning",
+    "captioning": "Attention: captioning",
+    "bayesian": "Uncertainty",
+    "optim": "Optimisation",
+    "autograd": "Backpropagation",
+    "train": "Training deep networks",
+    "video": "Motion and video",
+    "augment": "Data augmentation",
+}
+
+
 # ------------------------------------------------------------------------------------------------ lookups
 
 
@@ -345,8 +359,10 @@ def cards_with_labs() -> set[str]:
 
 
 def families() -> list[str]:
-    """Family packages in registry order, each once."""
-    return list(dict.fromkeys(lab.family for lab in LABS))
+    """Family packages in the order of :data:`FAMILY_TITLES` (then registry order), each once."""
+    found = list(dict.fromkeys(lab.family for lab in LABS))
+    order = list(FAMILY_TITLES)
+    return sorted(found, key=lambda f: order.index(f) if f in order else len(order) + found.index(f))
 
 
 def labs_in(family: str) -> list[Lab]:
@@ -421,4 +437,7 @@ def problems() -> list[str]:
                 out.append(f"lab {lab.name!r}: code {dotted!r} must be 'module:function'")
         if lab.page is not None and not (lab.page.startswith("pages/") and lab.page.endswith(".py")):
             out.append(f"lab {lab.name!r}: page {lab.page!r} must be pages/<file>.py")
+    for family in dict.fromkeys(lab.family for lab in LABS):
+        if family not in FAMILY_TITLES:
+            out.append(f"family {family!r} has no heading in FAMILY_TITLES")
     return out
