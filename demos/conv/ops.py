@@ -117,13 +117,21 @@ def im2col(
 def conv2d_im2col(
     x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1
 ) -> Tensor:
-    """Convolution as one matrix multiply: the filters as rows (O, C*kh*kw) times the im2col matrix
-    (N, C*kh*kw, L) gives every filter's dot product with every receptive field, (N, O, L), reshaped to
-    (N, O, H_out, W_out)."""
+    """Convolution as matrix multiplies: the filters as rows (O, C*kh*kw) times each image's im2col matrix
+    (C*kh*kw, L) gives every filter's dot product with every receptive field, (O, L), reshaped to (O, H_out,
+    W_out). One image at a time, as Caffe does: a single image's columns still fit in the CPU's caches when the
+    multiply reads them back, a whole batch's would not."""
     _check(x, weight, bias)
     o, c, kh, kw = weight.shape
-    cols, (h_out, w_out) = im2col(x, (kh, kw), stride, padding, dilation)  # (N, C*kh*kw, L)
-    out = torch.matmul(weight.reshape(o, c * kh * kw), cols)  # (O, CKK) @ (N, CKK, L) -> (N, O, L)
+    rows = weight.reshape(o, c * kh * kw)  # (O, C*kh*kw)
+    h_out, w_out = _out_hw(x, weight, stride, padding, dilation)
+    if x.shape[0] == 0:  # an empty batch: nothing to multiply
+        return x.new_zeros(0, o, h_out, w_out)
+    outs = []
+    for image in x.split(1):  # (1, C, H, W) each
+        cols, _ = im2col(image, (kh, kw), stride, padding, dilation)  # (1, C*kh*kw, L)
+        outs.append(rows @ cols[0])  # (O, L)
+    out = torch.stack(outs)  # (N, O, L)
     if bias is not None:
         out += bias.view(1, o, 1)
     return out.view(x.shape[0], o, h_out, w_out)

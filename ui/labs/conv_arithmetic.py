@@ -7,6 +7,7 @@ learner types in is measured live by the gradient of one output unit (torch, cac
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -312,25 +313,32 @@ def field_tab(key: str) -> None:
 
 
 def causal_figure(jac: list[list[float]], title: str) -> go.Figure:
+    """The Jacobian as a heatmap on a log colour scale (influence spans orders of magnitude); exact zeros blank."""
     t = len(jac)
+    top = max(max(row) for row in jac) or 1.0
     fig = go.Figure(
         go.Heatmap(
-            z=[[v if v > 0 else None for v in row] for row in jac],
+            z=[[math.log10(v / top) if v > 0 else None for v in row] for row in jac],
+            customdata=jac,
             colorscale="Blues",
+            zmin=-4,
+            zmax=0,
             showscale=False,
-            hovertemplate="output step %{y}, input step %{x}: |∂y/∂x| %{z:.3g}<extra></extra>",
+            xgap=1,
+            ygap=1,
+            hovertemplate="output step %{y}, input step %{x}: |∂y/∂x| %{customdata:.3g}<extra></extra>",
         )
     )
     fig.add_shape(type="line", x0=-0.5, y0=-0.5, x1=t - 0.5, y1=t - 0.5, line={"color": "#DC2626", "dash": "dot"})
     fig.update_layout(
-        height=320,
+        width=460,
+        height=440,
         margin={"l": 10, "r": 10, "t": 30, "b": 30},
         title={"text": title, "font": {"size": 14}},
-        xaxis_title="input step",
-        yaxis_title="output step",
+        xaxis={"title": "input step", "range": [-0.5, t - 0.5], "constrain": "domain"},
+        yaxis={"title": "output step", "range": [t - 0.5, -0.5], "scaleanchor": "x", "constrain": "domain"},
         plot_bgcolor="white",
     )
-    fig.update_yaxes(autorange="reversed", scaleanchor="x")
     return fig
 
 
@@ -354,10 +362,12 @@ def causal_tab(key: str) -> None:
     st.plotly_chart(
         causal_figure(jac, f"{len(c['dilations'])} layers, kernel {c['kernel']}, dilations {c['dilations']}"),
         key=f"{key}-jac",
+        width="content",
         config=PLOT_CONFIG,
     )
     st.caption(
-        f"Row t: how much output step t moves when each input step moves (|∂y_t/∂x_p|, blue; white is exactly 0). "
+        f"Row t: how much output step t moves when each input step moves (|∂y_t/∂x_p|, darker is stronger on a "
+        f"log scale; white is exactly 0). "
         f"Right of the red diagonal is the future. Padding on the left only keeps it empty (**{future}** future "
         f"inputs reach any output) while each output still sees {c['field']} steps back, thanks to dilation; "
         f"padding both sides lets outputs read the future. " + where(record, timed=False)

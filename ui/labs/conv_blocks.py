@@ -69,14 +69,14 @@ def blocks_part(key: str) -> None:
     st.plotly_chart(pair_figure(pair), key=f"{key}-fig", config=PLOT_CONFIG)
     same = pair["big"]["field"] == pair["small"]["field"]
     source = where(record) if pair is pairs.get(choice) else f"Computed just now on {device_label()}."
+    fields = "×".join(map(str, pair["small"]["field"]))
+    field_text = f"the same {fields}" if same else f"{fields} against {'×'.join(map(str, pair['big']['field']))}"
     st.caption(
         f"Grey: {pair['big']['block']}; blue: {pair['small']['block']}, both C → C = {pair['channels']} channels on "
         f"a {pair['size']} × {pair['size']} input. Weights are counted from the modules, multiply-adds by hooks on "
         f"every convolution. The replacement has {pair['parameter_ratio']:.0%} of the weights and "
         f"{pair['mac_ratio']:.0%} of the multiply-adds, and its receptive field, measured by gradient, is "
-        f"{'×'.join(map(str, pair['small']['field']))} {'— the same' if same else 'against'} "
-        f"{'' if same else '×'.join(map(str, pair['big']['field']))}. Forward time ratio {pair['time_ratio']:.2f}. "
-        + source
+        f"{field_text}. Forward time ratio {pair['time_ratio']:.2f}. " + source
     )
 
 

@@ -61,7 +61,7 @@ def im2col_figure(matrix: list[list[Any]], n: int, channels: int) -> go.Figure:
         height=max(160, 22 * len(matrix) + 60),
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
         xaxis_title="one column per output pixel",
-        yaxis_title="C·k·k weight positions",
+        yaxis_title="weight position",
     )
     fig.update_yaxes(autorange="reversed")
     return fig
@@ -98,10 +98,22 @@ def race_figure(cells: list[dict[str, Any]], image: int) -> go.Figure:
         height=300,
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
         xaxis_title="kernel size K (K × K filter)",
-        yaxis={"title": "milliseconds (log)", "type": "log"},
+        yaxis={"title": "milliseconds (log)", "type": "log", "dtick": 1},
         legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
     )
     return fig
+
+
+def fft_beats(cells: list[dict[str, Any]], image: int, against: str) -> int | None:
+    """Smallest kernel from which the FFT is faster than ``against`` at every larger kernel timed (as
+    ``demos.conv.race.crossovers``, here without importing torch)."""
+    row = sorted((c for c in cells if c["image"] == image and c.get(f"{against}_ms")), key=lambda c: c["kernel"])
+    found = None
+    for c in reversed(row):
+        if c["fft_ms"] >= c[f"{against}_ms"]:
+            break
+        found = c["kernel"]
+    return found
 
 
 @st.cache_data(max_entries=32, show_spinner="Racing the three methods…")
@@ -141,13 +153,19 @@ def three_ways_panel(lab: Lab, key: str) -> None:
     )
     st.plotly_chart(race_figure(record["cells"], image), key=f"{key}-race", config=PLOT_CONFIG)
     cross = record["crossover"].get(str(image))
+    beats_library = fft_beats(record["cells"], image, "library")
     st.caption(
         f"One {record['in_channels']}-channel {image} × {image} image, {record['out_channels']} filters of K × K, "
-        "stride 1, no padding: median time of each method. "
+        "stride 1, no padding: the fastest of 5 runs of each method. "
         + (
             f"Here the FFT beats im2col from **K = {cross}** on: its cost depends on the image, not the filter. "
             if cross
             else "Here the FFT never beats im2col at this size. "
+        )
+        + (
+            f"It beats the library's kernel only from K = {beats_library}. "
+            if beats_library
+            else "It never beats the library's kernel here. "
         )
         + "Labels mark im2col matrices too large to build here (over 256 MB). "
         + where(record)

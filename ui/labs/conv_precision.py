@@ -23,6 +23,12 @@ MODE_NAMES = {
 }
 
 
+def worst_near(errors: list[float], half_width: int = 6) -> list[float]:
+    """For each point, the largest error among its neighbours: the rounding error's envelope rather than its
+    value at one sample (which depends on where the sample falls between two representable numbers)."""
+    return [max(errors[max(0, i - half_width) : i + half_width + 1]) for i in range(len(errors))]
+
+
 def cast_figure(cast: dict[str, Any], formats: dict[str, Any]) -> go.Figure:
     fig = go.Figure()
     for name in FORMATS:
@@ -30,27 +36,25 @@ def cast_figure(cast: dict[str, Any], formats: dict[str, Any]) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=cast["values"],
-                y=[max(e, 1e-10) for e in err],
+                y=[max(e, 1e-10) for e in worst_near(err)],
                 name=name,
-                line={"color": COLOURS[name], "width": 1.5},
-                hovertemplate=f"{name}: %{{x:.3g}} stored with relative error %{{y:.2g}}<extra></extra>",
+                line={"color": COLOURS[name], "width": 2},
+                hovertemplate=f"{name}: values near %{{x:.3g}} stored with error up to %{{y:.2g}}<extra></extra>",
             )
         )
     f16 = formats["float16"]
-    for x, text in (
-        (f16["min_positive"], "float16: 0 below"),
-        (f16["min_normal"], "float16 subnormal below"),
-        (f16["max"], "float16 max 65,504"),
+    for x, text, y in (
+        (f16["min_positive"], "float16 stores 0 below", 0.02),
+        (f16["min_normal"], "subnormal below", 0.3),
+        (f16["max"], "float16 max", 0.02),
     ):
         fig.add_vline(x=x, line={"color": COLOURS["float16"], "dash": "dot", "width": 1})
-        fig.add_annotation(
-            x=x, y=1, yref="paper", text=text, showarrow=False, textangle=-90, xanchor="right", font={"size": 10}
-        )
+        fig.add_annotation(x=x, y=y, yref="paper", text=text, showarrow=False, xanchor="right", font={"size": 10})
     fig.update_layout(
         height=280,
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
-        xaxis={"title": "value stored", "type": "log", "exponentformat": "power"},
-        yaxis={"title": "relative rounding error", "type": "log", "exponentformat": "power"},
+        xaxis={"title": "value stored", "type": "log", "exponentformat": "power", "dtick": 2},
+        yaxis={"title": "worst relative rounding error", "type": "log", "exponentformat": "power", "dtick": 2},
         legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
     )
     return fig
@@ -150,10 +154,11 @@ def precision_panel(lab: Lab, key: str) -> None:
         width="stretch",
     )
     st.caption(
-        "Each value (x axis) cast to a format and back: the relative error is the format's precision (about "
-        "2^-11 for float16, 2^-8 for bfloat16) until a value is too small, where float16 first loses digits "
-        "(subnormal) and then stores 0 (error 100 %), or too large, where it becomes infinity. bfloat16 keeps "
-        "float32's range with fewer digits. The table's figures were measured by casting powers of two."
+        "Values from 1e-10 to 1e6 cast to each format and back: the worst relative error nearby is the format's "
+        "precision (2^-11 for float16, 2^-8 for bfloat16) until a value is too small, where float16 first loses "
+        "digits (subnormal) and then stores 0 (error 100 %), or too large, where it becomes infinity (drawn at "
+        "100 %). bfloat16 keeps float32's range with fewer digits. The table's figures were measured by casting "
+        "powers of two."
     )
     op = (
         st.segmented_control(
@@ -269,8 +274,9 @@ def gpus_panel(lab: Lab, key: str) -> None:
         ]
     st.plotly_chart(throughput_figure(curves, op), key=f"{key}-fig", config=PLOT_CONFIG)
     text = (
-        "Operations per second at each problem size. Small problems cannot keep the arithmetic units busy "
-        "(overheads and memory dominate), large ones approach the hardware's peak. " + where(record)
+        "Operations per second at each problem size, from the fastest of 7 runs (the others were slowed by "
+        "other work on this shared CPU). Small problems cannot keep the arithmetic units busy (call overheads "
+        "and memory traffic dominate); large ones approach the hardware's peak. " + where(record)
     )
     if gpu:
         text += f" GPU curve recorded by `{gpu['command']}` on {gpu['device']}, {gpu['created'][:10]}."

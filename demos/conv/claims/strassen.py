@@ -57,6 +57,7 @@ def measure(ctx: Context) -> dict[str, Outcome]:
         "library-is-faster": outcome(
             all(p["library"]["ms"] < p["strassen"]["ms"] for p in timed),
             sizes=list(sizes),
+            library_speedup_at_least=round(min(p["strassen"]["ms"] / p["library"]["ms"] for p in timed), 2),
             strassen_ms=[p["strassen"]["ms"] for p in timed],
             library_ms=[p["library"]["ms"] for p in timed],
         ),
