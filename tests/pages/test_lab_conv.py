@@ -47,10 +47,11 @@ def test_arithmetic_shows_the_window_and_measures_a_typed_stack(lab) -> None:
     at = lab("conv-arithmetic")
     body = texts(at)
     assert "Output size ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1 = ⌊(5 + 0 − 2 − 1)/1⌋ + 1 = **3**" in body
-    assert "gives **7** pixels and the gradient of one output unit with respect to the input reaches **7**" in body
     assert "(torch's layer report)" in body  # a shipped claim statement
     at.slider(key="t-conv-arithmetic-w-s").set_value(2).run()
     assert "= **2**" in texts(at)
+    at.button_group(key="t-conv-arithmetic-view").set_value("field").run()
+    assert "gives **7** pixels and the gradient of one output unit with respect to the input reaches **7**" in texts(at)
     at.selectbox(key="t-conv-arithmetic-f-stack").set_value("custom").run()
     assert not at.exception
     assert "Formula: **13** pixels. Gradient of one output unit (all weights 1, computed on CPU)" in texts(at)

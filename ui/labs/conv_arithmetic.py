@@ -421,13 +421,24 @@ def shapes_tab(key: str) -> None:
     )
 
 
+VIEWS = {
+    "window": ("Sliding window", window_tab),
+    "field": ("Receptive field", field_tab),
+    "causal": ("Causal", causal_tab),
+    "shapes": ("Shapes", shapes_tab),
+}
+
+
 def panel(lab: Lab, key: str) -> None:
-    tabs = st.tabs(["Sliding window", "Receptive field", "Causal", "Shapes"])
-    with tabs[0]:
-        window_tab(f"{key}-w")
-    with tabs[1]:
-        field_tab(f"{key}-f")
-    with tabs[2]:
-        causal_tab(f"{key}-c")
-    with tabs[3]:
-        shapes_tab(f"{key}-s")
+    # One view at a time (not tabs, which would build every figure on every rerun): a move redraws one view.
+    view = (
+        st.segmented_control(
+            "View",
+            list(VIEWS),
+            format_func=lambda v: VIEWS[v][0],
+            label_visibility="collapsed",
+            **kept(f"{key}-view", "window"),
+        )
+        or "window"
+    )
+    VIEWS[view][1](f"{key}-{view[0]}")

@@ -185,6 +185,18 @@ def precision_panel(lab: Lab, key: str) -> None:
         f"on this CPU at n = {n}: " + ", ".join(f"{fmt} {ms[fmt]:.3g} ms" for fmt in FORMATS) + f" (fastest: "
         f"{fastest}). {units}; GPUs with tensor cores speed up both 16-bit formats. " + where(record)
     )
+    gpu = shipped("gpu_record")
+    if gpu:
+        g = gpu["matmul_ms_by_format"]
+        st.caption(
+            f"On {gpu['device']} (recorded by `{gpu['command']}`, {gpu['created'][:10]}), a {g['size']} × {g['size']} "
+            "matmul takes " + ", ".join(f"{fmt} {ms:.3g} ms" for fmt, ms in g["ms"].items()) + "."
+        )
+    else:
+        st.caption(
+            "No GPU timing per format is recorded yet: `python -m demos.gpu_check --only conv` on a machine with "
+            "CUDA records one, and it shows here."
+        )
     st.markdown("**float16 training with and without loss scaling**")
     c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
     seed = c1.number_input("Seed", 0, 9999, **kept(f"{key}-seed", 1))
