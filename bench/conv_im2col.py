@@ -1,8 +1,8 @@
 """The lab's im2col convolution against the library's (``F.conv2d``) at 3 x 3 kernels on 64 x 64 images, CPU.
 
 The target: within 3x of ``F.conv2d``. Several layer widths, one torch thread (set here, in a command), the
-fastest and the median of many runs each. Usage: python bench/conv_im2col.py [--threads 1] [--repeat 50].
-Prints JSON. On a shared CPU the figures are upper bounds.
+fastest and the median of many runs each, the two interleaved. Prints JSON; on a shared CPU the figures are
+upper bounds. Usage: python bench/conv_im2col.py [--threads 1] [--repeat 50].
 """
 
 from __future__ import annotations
@@ -39,9 +39,12 @@ def main() -> int:
         x = torch.randn(n, c, 64, 64, generator=gen)  # (N, C, 64, 64)
         w = torch.randn(o, c, 3, 3, generator=gen)  # (O, C, 3, 3)
         assert relative_error(conv2d_im2col(x, w, padding=1), F.conv2d(x, w, padding=1)) < 1e-4
+        ours: list[float] = []
+        lib: list[float] = []
         with torch.no_grad():
-            ours = time_ms(lambda x=x, w=w: conv2d_im2col(x, w, padding=1), cpu, args.repeat, warmup=3)
-            lib = time_ms(lambda x=x, w=w: F.conv2d(x, w, padding=1), cpu, args.repeat, warmup=3)
+            for _ in range(args.repeat):  # interleaved, so both see the same moments of a shared CPU
+                ours += time_ms(lambda x=x, w=w: conv2d_im2col(x, w, padding=1), cpu, 1, warmup=1)
+                lib += time_ms(lambda x=x, w=w: F.conv2d(x, w, padding=1), cpu, 1, warmup=1)
         rows.append(
             {
                 "layer": f"{n} x {c} x 64 x 64 -> {o} channels, 3 x 3, padding 1",

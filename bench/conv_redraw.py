@@ -7,6 +7,9 @@ lab's view. A MutationObserver on the main area records when the page last chang
 event (mouse press or key press) -> that last change, read after the app reports it is idle. Each move is
 checked to have changed the panel's text, so a move that drew nothing cannot pass as fast.
 
+It also reports the server's share: the CPU time (process time) the panel's rerun costs for the same moves,
+measured with Streamlit's AppTest in this process, so a slow browser figure can be told from slow Python.
+
 Usage: python bench/conv_redraw.py [--moves 6]. Prints JSON. The CPU may be shared; figures are upper bounds.
 """
 
@@ -87,6 +90,44 @@ def cycle(make: Callable[[str], Callable[[], None]], values: list[str], moves: i
     return [make(values[i % len(values)]) for i in range(moves)]
 
 
+PANEL = """
+import sys
+sys.path.insert(0, {root!r})
+from demos.registry import by_name
+from ui.labs.frame import render_panel
+render_panel(by_name()[{name!r}], key="b", full=True)
+"""
+SERVER_MOVES: dict[str, tuple[str, str, list[object]]] = {  # lab: (widget kind, key, values to set in turn)
+    "conv-arithmetic": ("slider", "b-conv-arithmetic-w-s", [2, 1, 3, 1]),
+    "conv-im2col-fft": ("button_group", "b-conv-im2col-fft-img", [256, 64, 32, 128]),
+    "conv-blocks": ("selectbox", "b-conv-blocks-b-pair", ["5x5-vs-3x3x2", "3x3-vs-bottleneck", "7x7-vs-3x3x3"]),
+    "conv-precision": ("button_group", "b-conv-precision-op", ["conv", "matmul", "conv"]),
+    "conv-gpus": ("button_group", "b-conv-gpus-op", ["conv", "matmul", "conv"]),
+    "conv-upsampling": ("button_group", "b-conv-upsampling-view", ["flat", "photo", "flat"]),
+}
+
+
+def server_cpu_ms() -> dict[str, float]:
+    """Median CPU milliseconds of one panel rerun after each move, per lab (AppTest, this process)."""
+    from streamlit.testing.v1 import AppTest
+
+    root = str(Path(__file__).resolve().parent.parent)
+    out = {}
+    for name, (kind, key, values) in SERVER_MOVES.items():
+        at = AppTest.from_string(PANEL.format(root=root, name=name), default_timeout=120)
+        at.run()
+        costs = []
+        for value in values:
+            getattr(at, kind)(key=key).set_value(value)
+            t0 = time.process_time()
+            at.run()
+            costs.append((time.process_time() - t0) * 1000)
+            if at.exception:
+                raise RuntimeError(f"{name}: {at.exception}")
+        out[name] = round(statistics.median(costs), 1)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=6)
@@ -130,6 +171,7 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    report["server_cpu_ms_per_rerun"] = server_cpu_ms()
     report["hardware"] = f"{os.cpu_count()}-core {platform.machine()} CPU, headless Chromium on the same machine"
     if hasattr(os, "getloadavg"):
         report["load_average_1min"] = round(os.getloadavg()[0], 2)

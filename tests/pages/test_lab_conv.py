@@ -127,3 +127,28 @@ def test_the_receptive_field_card_shows_its_lab_panels(app) -> None:
     body = texts(at)
     assert "Try it: Convolution arithmetic" in body and "Try it: Efficient convolution blocks" in body
     assert "100 Pixel order of magnitude receptive field" in body
+
+
+def test_gpus_draws_a_gpu_curve_only_from_a_recorded_file(lab, monkeypatch, tmp_path) -> None:
+    """With a GPU record present (test data here, written as gpu_check writes it) the chart gains its curves and
+    the caption names the GPU; without one the panel says so (test above)."""
+    import json
+    import shutil
+
+    import ui.labs.conv_common as common
+
+    shutil.copy(common.RESULTS / "throughput.json", tmp_path / "throughput.json")
+    points = [{"size": s, "ms": 1.0, "gflops": 1.0, "ms_with_copies": 2.0, "gflops_with_copies": 0.5} for s in (32, 64)]
+    record = {
+        "device": "Test GPU",
+        "command": "python -m demos.gpu_check --only conv",
+        "created": "2026-01-01T00:00:00Z",
+        "throughput": {"matmul": points, "conv": points},
+    }
+    (tmp_path / "gpu_record.json").write_text(json.dumps(record))
+    monkeypatch.setattr(common, "RESULTS", tmp_path)
+    at = lab("conv-gpus")
+    assert not any("No GPU curve" in i.value for i in at.info)
+    assert "GPU curve recorded by `python -m demos.gpu_check --only conv` on Test GPU, 2026-01-01." in texts(at)
+    names = [t.get("name") for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
+    assert names[1:] == ["GPU (Test GPU)", "GPU with copies to and from it"]

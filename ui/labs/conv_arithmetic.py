@@ -23,7 +23,7 @@ from demos.conv.arithmetic import (
     transposed_reads,
 )
 from demos.registry import Lab
-from ui.labs.conv_common import PLOT_CONFIG, device_label, missing, shipped, where
+from ui.labs.conv_common import PLOT_CONFIG, device_label, figure, missing, shipped, where
 from ui.state import kept
 
 BASE_COLOURS = ["#DBEAFE", "#F1F5F9"]  # an input value, a zero (padding or inserted)
@@ -172,14 +172,14 @@ def window_tab(key: str) -> None:
     output_padding = 0
     if transposed and max(stride, dilation) > 1:
         output_padding = st.slider("Output padding", 0, max(stride, dilation) - 1, **kept(f"{key}-op", 0))
+    setting = (min(n, 5) if transposed else n, kernel, stride, padding, dilation, transposed, output_padding)
     try:
-        axis = window_frames(
-            min(n, 5) if transposed else n, kernel, stride, padding, dilation, transposed, output_padding
-        )
+        axis = window_frames(*setting)
     except ValueError as exc:
         st.warning(f"torch would refuse this layer: {exc}.", icon=":material/block:")
         return
-    st.plotly_chart(window_figure(axis, transposed), key=f"{key}-win", width="content", config=PLOT_CONFIG)
+    fig = figure(("window", *setting), lambda: window_figure(axis, transposed))
+    st.plotly_chart(fig, key=f"{key}-win", width="content", config=PLOT_CONFIG)
     k_eff = dilation * (kernel - 1) + 1
     if transposed:
         st.caption(
@@ -296,8 +296,11 @@ def field_tab(key: str) -> None:
     row = stack["depths"][depth - 1]
     formula = receptive_field(stack["layers"][:depth])  # computed here, in plain Python
     left, right = st.columns(2)
-    left.plotly_chart(profile_figure(row["profile"], formula, row["extent"]), key=f"{key}-prof", config=PLOT_CONFIG)
-    right.plotly_chart(growth_figure(stack["depths"]), key=f"{key}-growth", config=PLOT_CONFIG)
+    made = record["created"]
+    prof = figure(("profile", made, choice, depth), lambda: profile_figure(row["profile"], formula, row["extent"]))
+    left.plotly_chart(prof, key=f"{key}-prof", config=PLOT_CONFIG)
+    growth = figure(("growth", made, choice), lambda: growth_figure(stack["depths"]))
+    right.plotly_chart(growth, key=f"{key}-growth", config=PLOT_CONFIG)
     table = field_table(stack["layers"][:depth])
     st.caption(
         f"After {depth} layer(s) ({', '.join(stack['names'][:depth])}): the formula r += d·(k − 1)·jump; jump ×= s "
@@ -359,12 +362,9 @@ def causal_tab(key: str) -> None:
     )
     jac = c[mode]
     future = sum(v > 0 for t, row in enumerate(jac) for v in row[t + 1 :])
-    st.plotly_chart(
-        causal_figure(jac, f"{len(c['dilations'])} layers, kernel {c['kernel']}, dilations {c['dilations']}"),
-        key=f"{key}-jac",
-        width="content",
-        config=PLOT_CONFIG,
-    )
+    title = f"{len(c['dilations'])} layers, kernel {c['kernel']}, dilations {c['dilations']}"
+    fig = figure(("causal", record["created"], mode), lambda: causal_figure(jac, title))
+    st.plotly_chart(fig, key=f"{key}-jac", width="content", config=PLOT_CONFIG)
     st.caption(
         f"Row t: how much output step t moves when each input step moves (|∂y_t/∂x_p|, darker is stronger on a "
         f"log scale; white is exactly 0). "

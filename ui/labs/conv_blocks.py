@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from demos.registry import Lab
 from ui.compute import training_slot
-from ui.labs.conv_common import PLOT_CONFIG, device, device_label, missing, shipped, where
+from ui.labs.conv_common import PLOT_CONFIG, device, device_label, figure, missing, shipped, where
 from ui.state import kept, recall, remember
 
 LIVE = {"train_images": 2000, "test_images": 2000, "epochs": 2}  # about 15 s for both networks on two CPU cores
@@ -66,7 +66,8 @@ def blocks_part(key: str) -> None:
     )
     channels = c2.selectbox("Channels C", (16, 32, 64, 128), **kept(f"{key}-c", record["channels"]))
     pair = pairs[choice] if channels == record["channels"] else compare_now(choice, int(channels or 64))
-    st.plotly_chart(pair_figure(pair), key=f"{key}-fig", config=PLOT_CONFIG)
+    fig = figure(("pair", choice, channels, pair["big"]["ms"], pair["small"]["ms"]), lambda: pair_figure(pair))
+    st.plotly_chart(fig, key=f"{key}-fig", config=PLOT_CONFIG)
     same = pair["big"]["field"] == pair["small"]["field"]
     source = where(record) if pair is pairs.get(choice) else f"Computed just now on {device_label()}."
     fields = "×".join(map(str, pair["small"]["field"]))
@@ -147,7 +148,11 @@ def program5_part(key: str) -> None:
     if shown is None:
         missing("program5")
         return
-    st.plotly_chart(program5_figure(shown["runs"]), key=f"{key}-p5", config=PLOT_CONFIG)
+    if live:  # a live run is drawn fresh; the shipped one once per server
+        fig = program5_figure(shown["runs"])
+    else:
+        fig = figure(("program5", shown["created"]), lambda: program5_figure(shown["runs"]))
+    st.plotly_chart(fig, key=f"{key}-p5", config=PLOT_CONFIG)
     cfg = shown["config"]
     runs = list(shown["runs"].values())
     gap = runs[0]["test_accuracy"] - runs[1]["test_accuracy"]

@@ -4,6 +4,9 @@ computation runs on, and the sentence that says where a number was measured."""
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +73,25 @@ def device_label() -> str:
     from demos.common import label
 
     return str(label(device()))
+
+
+@st.cache_resource(show_spinner=False)
+def _figures() -> tuple[threading.Lock, OrderedDict[Hashable, Any]]:
+    return threading.Lock(), OrderedDict()
+
+
+def figure(key: Hashable, build: Callable[[], Any], keep: int = 256) -> Any:
+    """The plotly figure ``build()`` makes, built once per ``key`` for the whole server (building and validating
+    a figure costs tens of ms, more than the rest of a rerun). ``key`` must name everything the figure shows, e.g.
+    the record's creation time and the widget values; figures are shared, so callers never modify them."""
+    lock, memo = _figures()
+    with lock:
+        if key in memo:
+            memo.move_to_end(key)
+            return memo[key]
+    made = build()
+    with lock:
+        memo[key] = made
+        while len(memo) > keep:
+            memo.popitem(last=False)
+    return made

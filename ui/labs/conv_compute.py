@@ -13,7 +13,7 @@ import streamlit as st
 
 from demos.conv.arithmetic import conv_reads, im2col_shape
 from demos.registry import Lab
-from ui.labs.conv_common import COLOURS, PLOT_CONFIG, SHARED_CPU, device, device_label, missing, shipped, where
+from ui.labs.conv_common import COLOURS, PLOT_CONFIG, SHARED_CPU, device, device_label, figure, missing, shipped, where
 from ui.state import kept
 
 RACE_METHODS = {"im2col": "im2col + matmul", "fft": "FFT", "library": "F.conv2d (library)"}
@@ -131,7 +131,8 @@ def three_ways_panel(lab: Lab, key: str) -> None:
     stride = c3.slider("Stride", 1, 2, **kept(f"{key}-s", 1))
     channels = c4.slider("Channels", 1, 2, **kept(f"{key}-c", 1))
     matrix = im2col_indices(channels, n, kernel, stride)
-    st.plotly_chart(im2col_figure(matrix, n, channels), key=f"{key}-m", config=PLOT_CONFIG)
+    fig = figure(("im2col", channels, n, kernel, stride), lambda: im2col_figure(matrix, n, channels))
+    st.plotly_chart(fig, key=f"{key}-m", config=PLOT_CONFIG)
     rows, cols = len(matrix), len(matrix[0])
     big_rows, big_cols = im2col_shape(64, 56, 56, 3, padding=1)
     st.caption(
@@ -151,7 +152,8 @@ def three_ways_panel(lab: Lab, key: str) -> None:
     image = (
         st.segmented_control("Image side", IMAGES, format_func=lambda v: f"{v} × {v}", **kept(f"{key}-img", 128)) or 128
     )
-    st.plotly_chart(race_figure(record["cells"], image), key=f"{key}-race", config=PLOT_CONFIG)
+    fig = figure(("race", record["created"], image), lambda: race_figure(record["cells"], image))
+    st.plotly_chart(fig, key=f"{key}-race", config=PLOT_CONFIG)
     cross = record["crossover"].get(str(image))
     beats_library = fft_beats(record["cells"], image, "library")
     st.caption(
@@ -253,8 +255,10 @@ def strassen_panel(lab: Lab, key: str) -> None:
         missing("strassen")
         return
     left, right = st.columns(2)
-    left.plotly_chart(counts_figure(record["by_depth"]), key=f"{key}-counts", config=PLOT_CONFIG)
-    right.plotly_chart(depth_figure(record["by_depth"]), key=f"{key}-err", config=PLOT_CONFIG)
+    counts = figure(("counts", record["created"]), lambda: counts_figure(record["by_depth"]))
+    left.plotly_chart(counts, key=f"{key}-counts", config=PLOT_CONFIG)
+    errors = figure(("depth", record["created"]), lambda: depth_figure(record["by_depth"]))
+    right.plotly_chart(errors, key=f"{key}-err", config=PLOT_CONFIG)
     st.caption(
         "Both recursions split the matrices into 2 × 2 blocks until a block is as small as the leaf. Left: "
         "Strassen's 7 products per level leave (7/8)^depth of the schoolbook's 8 multiplications, counted as the "

@@ -11,7 +11,7 @@ import streamlit as st
 
 from demos.registry import Lab
 from ui.compute import training_slot
-from ui.labs.conv_common import COLOURS, PLOT_CONFIG, SHARED_CPU, device, device_label, missing, shipped, where
+from ui.labs.conv_common import COLOURS, PLOT_CONFIG, SHARED_CPU, device, device_label, figure, missing, shipped, where
 from ui.state import kept, recall, remember
 
 FORMATS = ("float32", "float16", "bfloat16")
@@ -138,7 +138,9 @@ def precision_panel(lab: Lab, key: str) -> None:
         missing("precision")
         return
     f = record["formats"]
-    st.plotly_chart(cast_figure(record["cast"], f), key=f"{key}-cast", config=PLOT_CONFIG)
+    made = record["created"]
+    fig = figure(("cast", made), lambda: cast_figure(record["cast"], f))
+    st.plotly_chart(fig, key=f"{key}-cast", config=PLOT_CONFIG)
     st.dataframe(
         [
             {
@@ -169,7 +171,8 @@ def precision_panel(lab: Lab, key: str) -> None:
         )
         or "matmul"
     )
-    st.plotly_chart(error_figure(record["errors"], op), key=f"{key}-err", config=PLOT_CONFIG)
+    fig = figure(("errors", made, op), lambda: error_figure(record["errors"], op))
+    st.plotly_chart(fig, key=f"{key}-err", config=PLOT_CONFIG)
     speed = record["speed"]
     n, ms = speed["sizes"][-1], {fmt: speed["ms"][fmt][-1] for fmt in FORMATS}
     fastest = min(ms, key=ms.__getitem__)
@@ -210,7 +213,8 @@ def precision_panel(lab: Lab, key: str) -> None:
         st.info("Stopped: the run was abandoned and its slot handed back.", icon=":material/stop_circle:")
     live = recall(f"{key}-live")
     runs = (live or record)["training"]
-    st.plotly_chart(training_figure(runs), key=f"{key}-train-fig", config=PLOT_CONFIG)
+    fig = training_figure(runs) if live else figure(("training", made), lambda: training_figure(runs))
+    st.plotly_chart(fig, key=f"{key}-train-fig", config=PLOT_CONFIG)
     f16, sc = runs["float16"], runs["float16-scaled"]
     zero = sum(f16["first_layer_zero_grad_share"][-20:]) / len(f16["first_layer_zero_grad_share"][-20:])
     how = (
@@ -284,7 +288,9 @@ def gpus_panel(lab: Lab, key: str) -> None:
             (f"GPU ({gpu['device']})", gpu["throughput"][op], "gflops", "#059669"),
             ("GPU with copies to and from it", gpu["throughput"][op], "gflops_with_copies", "#059669"),
         ]
-    st.plotly_chart(throughput_figure(curves, op), key=f"{key}-fig", config=PLOT_CONFIG)
+    made = (record["created"], gpu["created"] if gpu else None, op)
+    fig = figure(("throughput", *made), lambda: throughput_figure(curves, op))
+    st.plotly_chart(fig, key=f"{key}-fig", config=PLOT_CONFIG)
     text = (
         "Operations per second at each problem size, from the fastest of 7 runs (the others were slowed by "
         "other work on this shared CPU). Small problems cannot keep the arithmetic units busy (call overheads "

@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from demos.registry import Lab
 from ui.compute import training_slot
-from ui.labs.conv_common import PLOT_CONFIG, device, device_label, missing, shipped, where
+from ui.labs.conv_common import PLOT_CONFIG, device, device_label, figure, missing, shipped, where
 from ui.state import kept, recall, remember
 
 LIVE_STEPS = 120
@@ -93,7 +93,8 @@ def panel(lab: Lab, key: str) -> None:
         images = [("Target", crop(data["target"]))]
         images += [(NAMES[m], crop(learned[m]["output"])) for m in learned]
         images += [(NAMES["bicubic"], crop(classical["bicubic"]["output"]))]
-        st.plotly_chart(image_row(images), key=f"{key}-img", config=PLOT_CONFIG)
+        fig = image_row(images) if live else figure(("photo", data["created"]), lambda: image_row(images))
+        st.plotly_chart(fig, key=f"{key}-img", config=PLOT_CONFIG)
         st.caption(
             "A 48 × 48 close-up of the held-out camera man, upsampled 4× from a 4 × 4-averaged copy. Look for a fine "
             "grid in the transposed-convolution output: its 3 × 3 kernels with stride 2 overlap unevenly, so "
@@ -101,7 +102,11 @@ def panel(lab: Lab, key: str) -> None:
         )
     else:
         flats = [(NAMES[m], learned[m]["flat_output"]) for m in learned]
-        st.plotly_chart(image_row(flats, height=260), key=f"{key}-flat", config=PLOT_CONFIG)
+        if live:
+            fig = image_row(flats, height=260)
+        else:
+            fig = figure(("flat", data["created"]), lambda: image_row(flats, height=260))
+        st.plotly_chart(fig, key=f"{key}-flat", config=PLOT_CONFIG)
         st.caption(
             "Both trained networks fed a perfectly flat grey image (each output's contrast stretched to its own "
             "range): any pattern comes from the layers, not the picture. Resize + conv gives a flat output away "
