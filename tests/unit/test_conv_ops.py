@@ -93,7 +93,7 @@ def test_direct_loop_equals_conv2d_on_tiny_shapes(case: dict) -> None:
     assert relative_error(conv2d_direct(x, w, b, **kw), F.conv2d(x, w, b, **kw)) <= TOL
 
 
-@FAST
+@settings(max_examples=30, deadline=None)
 @given(
     k=st.integers(1, 4),
     s=st.integers(1, 3),
