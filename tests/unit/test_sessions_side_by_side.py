@@ -85,4 +85,3 @@ def test_a_seeded_run_is_the_same_alone_and_side_by_side(name: str) -> None:
     for result in together:
         assert torch.equal(result, alone), f"{name}: a concurrent session changed a seeded result"
     assert torch.get_num_threads() == threads
-
