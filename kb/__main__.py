@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.cards import content_dir_default, load_content
+from kb.items import build_items, template_problems
 from kb.labs import lab_problems
 
 MAX_IMPORT_BYTES = 10 * 10**6  # as the app's upload limit
@@ -19,7 +20,10 @@ if TYPE_CHECKING:
 
 def _check(args: argparse.Namespace) -> int:
     result = load_content(Path(args.content))
-    result.problems.extend(lab_problems({c.id for c in result.cards} | result.broken_ids))
+    ids = {c.id for c in result.cards} | result.broken_ids
+    result.problems.extend(lab_problems(ids))
+    result.problems.extend(template_problems(ids))
+    computed = build_items(result.cards).counts(trivia=True)["computed"]
     if args.json:
         print(
             json.dumps(
@@ -28,6 +32,7 @@ def _check(args: argparse.Namespace) -> int:
                     "files": result.files_read,
                     "posts": len(result.posts),
                     "quiz_items": sum(len(c.quiz) for c in result.cards),
+                    "computed_questions": computed,
                     "problems": [vars(p) for p in result.problems],
                 },
                 indent=2,
@@ -39,7 +44,8 @@ def _check(args: argparse.Namespace) -> int:
         status = "OK" if result.ok else f"{len(result.problems)} problem(s)"
         print(
             f"{status}: {len(result.cards)} valid cards of {result.files_read} files, "
-            f"{sum(len(c.quiz) for c in result.cards)} quiz items, {len(result.posts)} posts"
+            f"{sum(len(c.quiz) for c in result.cards)} quiz items and {computed} computed questions, "
+            f"{len(result.posts)} posts"
         )
     return 0 if result.ok else 1
 
@@ -119,11 +125,18 @@ def _export(args: argparse.Namespace) -> int:
     from db.engine import make_engine
     from db.queries import list_cards, list_posts
     from kb.exchange import select_items, write_apkg, write_csv
+    from kb.items import NEIGHBOURS, build_items
+    from kb.search import SemanticIndex, stored_model
+    from kb.similar import Ranker, cosine_from
 
     with Session(make_engine()) as session:
         cards, posts = list_cards(session=session), list_posts(session=session)
+        model = stored_model(session=session)
+        index = SemanticIndex.load(model, session=session) if model else None
+    ranker = Ranker({c.id: c for c in cards}, cosine_from(index, len(cards)))
+    everything = build_items(cards, neighbours=lambda card_id: [i for i, _ in ranker.similar(card_id, NEIGHBOURS)])
     try:
-        items = select_items(cards, posts, tag=args.tag, post=args.post)
+        items = select_items(everything, posts, tag=args.tag, post=args.post, trivia=args.trivia)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -138,7 +151,9 @@ def _export(args: argparse.Namespace) -> int:
     try:
         if args.format == "apkg":
             counts = write_apkg(items, out)
-            print(f"wrote {out}: {counts['basic']} basic and {counts['cloze']} cloze notes")
+            print(
+                f"wrote {out}: {counts['basic']} basic, {counts['cloze']} cloze and {counts['computed']} computed notes"
+            )
         else:
             print(f"wrote {out}: {write_csv(items, out)} items")
     except OSError as exc:
@@ -202,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("--out", required=True, help="file to write")
     export.add_argument("--tag", help="only cards with this tag")
     export.add_argument("--post", help="only cards of this post (day number, e.g. 172, or slug)")
+    export.add_argument("--trivia", action="store_true", help="include the items about the blog itself")
     export.set_defaults(func=_export)
     imp = sub.add_parser("import", help="import question/answer items from CSV (card_id, question, answer)")
     imp.add_argument("--format", choices=["csv"], default="csv")

@@ -1,5 +1,8 @@
 """Export quiz items to Anki (.apkg, via genanki) and CSV; import question/answer items from CSV.
 
+Computed questions leave as a fixed sample of instances (the same seeds every export, so re-importing updates
+notes instead of adding new ones), each with its figure as an SVG image in the package.
+
 Everything leaves as plain text: Anki fields are HTML, so text is escaped; CSV cells that a spreadsheet would
 run as a formula are prefixed with an apostrophe. An import never half-applies a row: a malformed row is
 reported with its line number and skipped, and the good rows are committed together.
@@ -14,9 +17,8 @@ import html
 import io
 import json
 import os
-import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,11 +27,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from db.models import CardRow, ImportedItemRow, QuizItemRow
-from kb.cards import Card, Post, QuizItem
+from kb.cards import CLOZE_RE, Card, Post, QuizItem
+from kb.items import ItemSet
 
 CSV_FIELDS = ("card_id", "question", "answer")
 CSV_EXPORT_FIELDS = ("id", "card_id", "card_title", "kind", "question", "answer", "options", "tags")
 MAX_FIELD = 2000
+COMPUTED_SAMPLE = 3  # instances of each computed question in an export (seeds 0, 1, 2: the same every time)
 MAX_IMPORT_ROWS = 5000  # rows read from one file
 MAX_LEARNER_ITEMS = 5000  # imported items one learner may hold in all
 DECK_NAME = "DL Notes Study"
@@ -66,22 +70,29 @@ class ExportItem:
     item_id: str
     card: Card
     item: QuizItem
+    template: str | None = None  # a computed question's template id: exported as a fixed sample of instances
 
 
 def select_items(
-    cards: Iterable[Card], posts: Sequence[Post], *, tag: str | None = None, post: str | None = None
+    items: ItemSet,
+    posts: Sequence[Post],
+    *,
+    tag: str | None = None,
+    post: str | None = None,
+    trivia: bool = False,
 ) -> list[ExportItem]:
-    """Every quiz item, or those of cards with ``tag`` and/or in ``post`` (a day number, a slug or a date)."""
-    chosen = list(cards)
+    """The quiz's items (kb.items), or those of cards with ``tag`` and/or in ``post`` (a day number, a slug or a
+    date); items about the blog itself only when ``trivia``."""
+    chosen = list(items)
     if post is not None:
         match = [p for p in posts if post in (p.slug, str(p.day), str(p.date))]
         if not match:
             known = ", ".join(str(p.day) if p.day is not None else str(p.date) for p in posts)
             raise ValueError(f"no post {post!r}; use a day number ({known}) or a post slug")
-        chosen = [c for c in chosen if c.post_slug == match[0].slug]
+        chosen = [e for e in chosen if e.card.post_slug == match[0].slug]
     if tag is not None:
-        chosen = [c for c in chosen if tag in c.tags]
-    return [ExportItem(f"{c.id}:{q.key}", c, q) for c in chosen for q in c.quiz]
+        chosen = [e for e in chosen if tag in e.card.tags]
+    return [ExportItem(e.id, e.card, e.item, e.template) for e in chosen if trivia or not e.trivia]
 
 
 @contextlib.contextmanager
@@ -104,35 +115,78 @@ def _anki_text(text: str) -> str:
     return html.escape(text).replace("\n", "<br>")
 
 
-def write_apkg(items: Sequence[ExportItem], path: Path, *, deck_name: str = DECK_NAME) -> dict[str, int]:
-    """Write an Anki package: cloze items as cloze notes, the rest as basic notes. Returns counts by note type."""
-    deck = genanki.Deck(_stable_id(deck_name), deck_name)
-    counts = {"basic": 0, "cloze": 0}
-    for entry in items:
-        item, card = entry.item, entry.card
-        tags = [t.replace(" ", "_") for t in card.tags]
-        if item.kind == "cloze":
-            match = re.search(r"\{\{c1::(.+?)(?:::(.+?))?\}\}", item.prompt)
-            text = item.prompt if match is None else item.prompt.replace(match.group(0), "\0")
-            escaped = _anki_text(text).replace("\0", "{{c1::" + html.escape(item.answer) + "}}")
-            note = genanki.Note(
-                model=CLOZE, fields=[escaped, _anki_text(card.title)], tags=tags, guid=genanki.guid_for(entry.item_id)
-            )
-            counts["cloze"] += 1
-        else:
-            front = _anki_text(item.prompt)
-            if item.kind == "mcq":
-                front += "<ul>" + "".join(f"<li>{_anki_text(o)}</li>" for o in item.options) + "</ul>"
-            note = genanki.Note(
+def _computed_notes(entry: ExportItem, tags: list[str], media: Path) -> list[genanki.Note]:
+    """A fixed sample of instances of a computed question (seeds 0 to COMPUTED_SAMPLE - 1), each a basic note
+    whose figure, if any, is an SVG file written to ``media``."""
+    from demos.questions import by_id
+    from demos.questions.svg import to_svg
+
+    template = by_id()[entry.template or ""]
+    notes = []
+    for seed in range(COMPUTED_SAMPLE):
+        inst = template.instance(seed)
+        front = _anki_text(inst.prompt)
+        if inst.figure is not None:
+            name = f"dl-notes-{template.id}-{seed}.svg"
+            (media / name).write_text(to_svg(inst.figure), encoding="utf-8")
+            front += f'<br><img src="{name}">'
+        back = (
+            f"<b>{_anki_text(inst.answer.shown)}</b><br>{_anki_text(inst.explanation)}"
+            f"<br><small>Computed by {_anki_text(inst.computed_by)}</small>"
+        )
+        notes.append(
+            genanki.Note(
                 model=BASIC,
-                fields=[front, _anki_text(item.answer), _anki_text(card.title)],
-                tags=tags,
-                guid=genanki.guid_for(entry.item_id),
+                fields=[front, back, _anki_text(entry.card.title)],
+                tags=[*tags, "computed"],
+                guid=genanki.guid_for(f"{entry.item_id}#{seed}"),
             )
-            counts["basic"] += 1
-        deck.add_note(note)
-    with replaced_atomically(path) as tmp:
-        genanki.Package(deck).write_to_file(str(tmp))
+        )
+    return notes
+
+
+def write_apkg(items: Sequence[ExportItem], path: Path, *, deck_name: str = DECK_NAME) -> dict[str, int]:
+    """Write an Anki package: cloze items as cloze notes, computed questions as a fixed sample of instances with
+    their figures, the rest as basic notes. Returns counts by kind of note ("basic", "cloze", "computed")."""
+    deck = genanki.Deck(_stable_id(deck_name), deck_name)
+    counts = {"basic": 0, "cloze": 0, "computed": 0}
+    with tempfile.TemporaryDirectory() as tmp:
+        media = Path(tmp)
+        for entry in items:
+            item, card = entry.item, entry.card
+            tags = [t.replace(" ", "_") for t in card.tags]
+            if entry.template is not None:
+                for note in _computed_notes(entry, tags, media):
+                    deck.add_note(note)
+                    counts["computed"] += 1
+                continue
+            if item.kind == "cloze":
+                match = CLOZE_RE.search(item.prompt)
+                text = item.prompt if match is None else item.prompt.replace(match.group(0), "\0")
+                escaped = _anki_text(text).replace("\0", "{{c1::" + html.escape(item.answer) + "}}")
+                note = genanki.Note(
+                    model=CLOZE,
+                    fields=[escaped, _anki_text(card.title)],
+                    tags=tags,
+                    guid=genanki.guid_for(entry.item_id),
+                )
+                counts["cloze"] += 1
+            else:
+                front = _anki_text(item.prompt)
+                if item.kind == "mcq":
+                    front += "<ul>" + "".join(f"<li>{_anki_text(o)}</li>" for o in item.options) + "</ul>"
+                note = genanki.Note(
+                    model=BASIC,
+                    fields=[front, _anki_text(item.answer), _anki_text(card.title)],
+                    tags=tags,
+                    guid=genanki.guid_for(entry.item_id),
+                )
+                counts["basic"] += 1
+            deck.add_note(note)
+        package = genanki.Package(deck)
+        package.media_files = sorted(str(p) for p in media.iterdir())
+        with replaced_atomically(path) as out:
+            package.write_to_file(str(out))
     return counts
 
 
@@ -317,7 +371,10 @@ def _check_row(row: dict[str | None, str | None], n: int, last: int, cards: set[
     card_id = (row.get("card_id") or "").strip()
     question, answer = _cell(row.get("question")), _cell(row.get("answer"))
     if card_id not in cards:
-        return f"line {n}: no card with id {card_id[:60]!r}; use an id from the Browse page (shown on each card)"
+        return (
+            f"line {n}: no card with id {card_id[:60]!r}; a card's id is the id= part of its address, e.g. "
+            "non-max-suppression in /card?id=non-max-suppression"
+        )
     if not question or not answer:
         if last > n:
             return (

@@ -123,14 +123,14 @@ with side:
     similar = [(by_id[i], score) for i, score in similar_cards(card.id, 8) if i in by_id and i not in card.related]
     if similar:
         with st.container(border=True, key="similar"):
-            st.markdown("**Similar cards** (by meaning)")
+            st.markdown("**Similar cards** (by meaning, topic and links)")
             for other, score in similar[:5]:
                 st.page_link(
                     CARD_PAGE,
                     label=other.title,
                     query_params={"id": other.id},
                     icon=":material/hub:",
-                    help=f"cosine similarity {score:.2f}",
+                    help=f"similarity {score:.2f} (meaning, shared tags and related links)",
                 )
     if labs := labs_for_card(card.id):
         with st.container(border=True, key="card-labs"):

@@ -15,8 +15,9 @@ from db.sync import SyncRefused, sync_content
 from kb.cards import Card, LoadResult, Post, QuizItem, load_content
 from kb.embed import Embedder, load_minilm
 from kb.exchange import ImportedItem, learner_items
-from kb.quiz_gen import cloze_from_notes, mcq_from_qa
+from kb.items import NEIGHBOURS, ItemSet, build_items, matching_cards, with_imported
 from kb.search import SemanticIndex, missing_chunks, stored_model, update_index
+from kb.similar import Ranker, cosine_from
 from ui.text import md_escape
 
 log = logging.getLogger(__name__)
@@ -142,15 +143,41 @@ def _stored_index(version: str) -> SemanticIndex | None:
         return SemanticIndex.load(model, session=session) if model else None
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _ranker(version: str) -> Ranker:
+    cards = cards_by_id()
+    return Ranker(cards, cosine_from(_stored_index(version), len(cards)))
+
+
 def similar_cards(card_id: str, k: int = 5) -> list[tuple[str, float]]:
-    """Nearest cards by meaning, from the vectors already in the database (no model load)."""
+    """The most similar cards by meaning (the vectors already in the database; no model load), tags and curated
+    links (kb.similar), best first."""
     eng = _boot()[0]
     if eng is None:
         return []
     with Session(eng) as session:
         version = content_version(session=session)
+    return _ranker(version).similar(card_id, k)
+
+
+@st.cache_data(show_spinner="Searching the cards…", max_entries=32)
+def _matching(words: str, version: str) -> list[str]:
+    eng = _boot()[0]
+    assert eng is not None
     index = _stored_index(version)
-    return index.similar(card_id, k) if index is not None else []
+    model = embedder() if index is not None and len(index) else None  # keywords alone until there is an index
+    with Session(eng) as db:
+        return matching_cards(words, cards=cards_by_id(), session=db, index=index, embedder=model)
+
+
+def matching(words: str) -> list[str]:
+    """Card ids a quiz scope of ``words`` covers, found by the search engine (kb.items.matching_cards)."""
+    eng = _boot()[0]
+    if eng is None or not words.strip():
+        return []
+    with Session(eng) as db:
+        version = content_version(session=db)
+    return _matching(" ".join(words.split()).lower(), version)
 
 
 def session() -> Session:
@@ -163,39 +190,30 @@ def session() -> Session:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _quiz_items(version: str) -> dict[str, tuple[Card, QuizItem]]:
-    del version
+def _item_set(version: str) -> ItemSet:
+    del version  # only the cache key
     _, cards = content()
-    by_id = {c.id: c for c in cards}
-    out: dict[str, tuple[Card, QuizItem]] = {}
-    for card in cards:
-        neighbours = [by_id[i] for i, _ in similar_cards(card.id, 12) if i in by_id]
-        for item in (*card.quiz, *cloze_from_notes(card), *mcq_from_qa(card, neighbours)):
-            out.setdefault(f"{card.id}:{item.key}", (card, item))
-    return out
+    return build_items(cards, neighbours=lambda card_id: [i for i, _ in similar_cards(card_id, NEIGHBOURS)])
 
 
-def quiz_items(learner_id: int | None = None) -> dict[str, tuple[Card, QuizItem]]:
-    """Every quiz item ``learner_id`` may be asked, by id: the cards' own, cloze items from key terms,
-    multiple-choice versions of question/answer items whose distractors come from the most similar cards (when
-    the search index exists), then the learner's imported items and the shared ones (read fresh on every call,
-    so an import reaches the quiz at once). An import whose card is missing (parked) is left out; one that the
-    card itself now asks is the card's item."""
+def item_set(learner_id: int | None = None) -> ItemSet:
+    """The quiz's items (kb.items) for ``learner_id``: the cards' own, multiple-choice versions of question/answer
+    items whose distractors come from the most similar cards (when the search index exists), the computed
+    questions, and the learner's imported items with the shared ones (read fresh on every call, so an import
+    reaches the quiz at once; shown escaped; parked ones, whose card is missing, left out). Home, the quiz,
+    Progress and the export all count this one set."""
     eng = _boot()[0]
     if eng is None:
-        return {}
+        return ItemSet({})
     with Session(eng) as session:
         version = content_version(session=session)
         imported = learner_items(learner_id, session=session)
-    items = _quiz_items(version)
-    if not imported:
-        return items
-    by_id = cards_by_id()
-    merged = dict(items)
-    for imp in imported:
-        if imp.card_id in by_id and imp.item_id not in merged:
-            merged[imp.item_id] = (by_id[imp.card_id], shown_item(imp))
-    return merged
+    return with_imported(_item_set(version), [(imp.item_id, imp.card_id, shown_item(imp)) for imp in imported])
+
+
+def quiz_items(learner_id: int | None = None) -> dict[str, tuple[Card, QuizItem]]:
+    """{item id: (card, item)} of :func:`item_set`, for pages that only need the prompts."""
+    return {e.id: (e.card, e.item) for e in item_set(learner_id)}
 
 
 def shown_item(imp: ImportedItem) -> QuizItem:

@@ -47,14 +47,15 @@ def start_server(
     """Run `streamlit run` (app.py unless ``script`` is given) on ``port`` (default: a free one) with extra
     command-line ``args`` and environment ``env``; return (process, base URL on ``host``)."""
     port = port or free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", **(env or {})}
+    # torch on one thread in the test server too (see tests/conftest.py); torch reads this when it loads
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "OMP_NUM_THREADS": "1", **(env or {})}
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            str(script or "app.py"),
             "--server.port",
             str(port),
             "--server.headless",

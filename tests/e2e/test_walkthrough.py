@@ -150,6 +150,30 @@ def use_lab(page: Page, base: str) -> None:
     expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=60_000)
 
 
+def use_demo_nms(page: Page, base: str) -> None:
+    """Move the one IoU threshold to its lowest step: the box figure keeps fewer boxes."""
+    figure = page.locator('[data-testid="stPlotlyChart"]').first.locator(".gtitle")
+    expect(figure).to_be_attached(timeout=90_000)
+    before = figure.text_content()
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="IoU threshold").get_by_role("slider")
+    slider.focus()
+    slider.press("Home")
+    expect(figure).not_to_have_text(before or "", timeout=30_000)
+    expect(page.get_by_text("boxes survive at IoU 0.05")).to_be_visible(timeout=30_000)
+
+
+def use_demo_captioning(page: Page, base: str) -> None:
+    """Click the first word on the attention figure's slider: the map and its title switch in the browser."""
+    figure = page.locator('[data-testid="stPlotlyChart"]:has(.slider-container)').first
+    expect(figure.locator(".gtitle")).to_be_attached(timeout=90_000)
+    tick = figure.locator(".slider-tick-rect").first
+    tick.scroll_into_view_if_needed()
+    box = tick.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] - 4)
+    expect(figure.locator(".gtitle")).to_contain_text("1. a", timeout=10_000)
+
+
 def use_generic(page: Page, base: str) -> None:
     main = page.locator(MAIN)
     primary = main.locator('button[kind="primary"], button[data-testid="stBaseButton-primary"]')
@@ -183,6 +207,8 @@ ACTIONS: dict[str, tuple[str, Callable[[Page, str], None]]] = {
     "pages/health.py": ("", use_health),
     "pages/labs.py": ("", use_labs),
     "pages/lab.py": ("?name=nms", use_lab),
+    "pages/demo_nms.py": ("", use_demo_nms),
+    "pages/demo_captioning.py": ("", use_demo_captioning),
 }
 ORDER = list(ACTIONS)  # the progress page needs the answer the quiz page gives
 
