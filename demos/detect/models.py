@@ -173,7 +173,7 @@ class AnchorDetector(nn.Module):
         self.box_heads = nn.ModuleList(nn.Conv2d(h, len(lv.sizes) * 4, 3, padding=1) for lv in self.levels)
         prior = 0.01  # background dominates at the start, as in RetinaNet's initialisation
         for head in self.cls_heads:
-            assert head.bias is not None
+            assert isinstance(head, nn.Conv2d) and head.bias is not None
             with torch.no_grad():
                 head.bias.zero_()
                 head.bias.view(-1, 1 + NUM_SHAPES)[:, 0] = math.log((1 - prior) / prior)

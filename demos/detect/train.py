@@ -171,7 +171,7 @@ def train(
     g = generator(train_config.seed)
     targets: Any
     if isinstance(model, GridDetector):
-        made = [grid_targets(model, s) for s in data]
+        made = [grid_targets(model, s)[:3] for s in data]
         targets = tuple(torch.stack([m[i] for m in made]).to(device) for i in range(3))
     elif isinstance(model, AnchorDetector):
         anchors = all_anchors(config.image_size, model.levels)

@@ -185,7 +185,13 @@ def imagenet_first() -> Tensor:
     """ImageNet MobileNetV2's first-layer weights (32, 3, 3, 3), from the checksummed offline file."""
     from demos.transfer.weights import mobilenet_v2
 
-    return mobilenet_v2(pretrained=True).features[0][0].weight.detach().clone()
+    features = mobilenet_v2(pretrained=True).features
+    assert isinstance(features, nn.Sequential)
+    stem = features[0]
+    assert isinstance(stem, nn.Sequential)
+    conv = stem[0]
+    assert isinstance(conv, nn.Conv2d)
+    return conv.weight.detach().clone()
 
 
 def random_first(seed: int = RANDOM_SEED) -> Tensor:

@@ -223,9 +223,10 @@ def detect_and_segment(
 ) -> tuple[list[Instances], list[Instances]]:
     """Stage one (detector, class-aware NMS at IoU 0.5) and stage two (mask head) on ``images`` (B, 3, S, S).
     Returns the instances with the head's masks and, for comparison, the same boxes filled in as masks."""
-    from demos.nms.detector import raw_detections
+    from demos.nms.detector import ShapesDetector, raw_detections
     from demos.nms.evaluate import apply_method
 
+    assert isinstance(detector, ShapesDetector), "the first stage is the NMS lab's ShapesDetector"
     s = images.shape[-1]
     with_masks, with_boxes = [], []
     for i, raw in enumerate(raw_detections(detector, images)):

@@ -147,8 +147,9 @@ class Hypercolumns(nn.Module):
 
     def first_layer_weight(self) -> tuple[Tensor, Tensor]:
         """The first layer as one 1x1 convolution over the stacked hypercolumn: weight (H, 116), bias (H,)."""
-        weight = torch.cat([conv.weight[:, :, 0, 0] for conv in self.first], dim=1)
-        bias = self.first[0].bias
+        convs = [conv for conv in self.first if isinstance(conv, nn.Conv2d)]
+        weight = torch.cat([conv.weight[:, :, 0, 0] for conv in convs], dim=1)
+        bias = convs[0].bias
         assert bias is not None
         return weight, bias
 

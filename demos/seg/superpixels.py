@@ -147,7 +147,7 @@ def scene_report(scenes: int, seed: int, device: Any, pool_with: tuple[str, floa
     level = SCENE_LEVELS["slic"][1]
     for image, truth in zip(images, truths, strict=True):
         seg = segment(image, "slic", level)
-        grid = grid_segments(*truth.shape, len(np.unique(seg)))
+        grid = grid_segments(truth.shape[0], truth.shape[1], len(np.unique(seg)))
         matched["slic"].append(boundary_recall(seg, truth))
         matched["grid"].append(boundary_recall(grid, truth))
     with torch.no_grad():

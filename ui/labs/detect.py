@@ -105,7 +105,9 @@ def figure(data: dict[str, Any], method: str) -> Any:
 
 def panel(lab: Lab, key: str) -> None:
     ship = shipped_scene()
-    method = st.segmented_control("Method", list(METHODS), format_func=METHODS.get, **kept(f"{key}-method", "fpn"))
+    method = st.segmented_control(
+        "Method", list(METHODS), format_func=METHODS.__getitem__, **kept(f"{key}-method", "fpn")
+    )
     if st.button("Another scene", icon=":material/casino:", key=f"{key}-new"):
         remember(f"{key}-seed", random.SystemRandom().randrange(1_000_000))
     seed = recall(f"{key}-seed")

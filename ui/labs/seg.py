@@ -199,8 +199,12 @@ def superpixel_scene(seed: int) -> dict[str, Any]:
 def superpixel_panel(lab: Lab, key: str) -> None:
     ship = shipped_view("superpixels")
     c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
-    picture = c1.segmented_control("Picture", list(PICTURES), format_func=PICTURES.get, **kept(f"{key}-pic", "scene"))
-    method = c2.segmented_control("Method", list(METHODS), format_func=METHODS.get, **kept(f"{key}-method", "slic"))
+    picture = c1.segmented_control(
+        "Picture", list(PICTURES), format_func=PICTURES.__getitem__, **kept(f"{key}-pic", "scene")
+    )
+    method = c2.segmented_control(
+        "Method", list(METHODS), format_func=METHODS.__getitem__, **kept(f"{key}-method", "slic")
+    )
     picture, method = picture or "scene", method or "slic"
     if picture == "photo":
         name = c3.selectbox("Photo", PHOTOS, **kept(f"{key}-photo", ship["photo_name"]))

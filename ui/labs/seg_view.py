@@ -3,7 +3,7 @@ They take pictures as data URIs and numbers as plain lists; nothing here imports
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -102,7 +102,7 @@ def sliding_pictures(
 
 def bars(
     categories: Sequence[str],
-    series: dict[str, Sequence[float | None]],
+    series: Mapping[str, Sequence[float | None]],
     title: str,
     axis: str,
     log: bool = False,
