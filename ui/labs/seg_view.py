@@ -19,30 +19,53 @@ def picture_grid(
     legend: Sequence[tuple[str, str]] = (),
 ) -> go.Figure:
     """Pictures (data URI, title) in a grid of ``columns``, each ``tile`` px wide, square pixels kept; ``legend``
-    adds (name, colour) swatches below, for the colours the pictures use."""
-    rows = (len(pictures) + columns - 1) // columns
-    fig = make_subplots(
-        rows=rows,
-        cols=columns,
-        subplot_titles=[title for _, title in pictures],
-        horizontal_spacing=0.02,
-        vertical_spacing=0.12 / rows,
-    )
-    for i, (uri, _) in enumerate(pictures):
-        fig.add_trace(go.Image(source=uri, hoverinfo="skip"), row=i // columns + 1, col=i % columns + 1)
-    for name, colour in legend:
-        fig.add_trace(
-            go.Scatter(
-                x=[None], y=[None], mode="markers", name=name, marker={"color": colour, "size": 12, "symbol": "square"}
-            )
+    adds (name, colour) swatches below, for the colours the pictures use. The layout is written out directly
+    (as ``make_subplots`` would lay it out), which builds in milliseconds instead of a tenth of a second."""
+    n = len(pictures)
+    rows = (n + columns - 1) // columns
+    h_space, v_space = 0.02, 0.12 / rows
+    width = (1 - h_space * (columns - 1)) / columns
+    height = (1 - v_space * (rows - 1)) / rows
+    data: list[dict[str, Any]] = []
+    layout: dict[str, Any] = {"annotations": []}
+    for i, (uri, title) in enumerate(pictures):
+        row, col = divmod(i, columns)
+        suffix = "" if i == 0 else str(i + 1)
+        x0, top = col * (width + h_space), 1 - row * (height + v_space)
+        data.append({"type": "image", "source": uri, "hoverinfo": "skip", "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
+        layout[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "anchor": f"y{suffix}", "visible": False}
+        layout[f"yaxis{suffix}"] = {
+            "domain": [top - height, top],
+            "anchor": f"x{suffix}",
+            "visible": False,
+            "scaleanchor": f"x{suffix}",
+            "autorange": "reversed",
+        }
+        layout["annotations"].append(
+            {
+                "text": title,
+                "x": x0 + width / 2,
+                "y": top,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 11},
+            }
         )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x")
-    for k in range(2, rows * columns + 1):
-        fig.update_yaxes(scaleanchor=f"x{k}", row=(k - 1) // columns + 1, col=(k - 1) % columns + 1)
-    fig.update_annotations(font={"size": 11})
-    fig.update_layout(
-        width=None,
+    for name, colour in legend:
+        data.append(
+            {
+                "type": "scatter",
+                "x": [None],
+                "y": [None],
+                "mode": "markers",
+                "name": name,
+                "marker": {"color": colour, "size": 12, "symbol": "square"},
+            }
+        )
+    layout.update(
         height=rows * (tile + 34) + (40 if legend else 10),
         margin={"l": 0, "r": 0, "t": 28, "b": 0},
         showlegend=bool(legend),
@@ -50,7 +73,7 @@ def picture_grid(
         plot_bgcolor="white",
         font=FONT,
     )
-    return fig
+    return go.Figure({"data": data, "layout": layout}, skip_invalid=False)
 
 
 def sliding_pictures(
