@@ -45,13 +45,16 @@ def suppress(c: Candidates, max_detections: int = 100) -> Detections:
     return Detections(boxes[idx], scores[idx], labels[idx])
 
 
-def candidates(method: str, model: nn.Module, images: Tensor) -> list[Candidates]:
+def candidates(method: str, model: nn.Module, images: Tensor, proposed: list[Tensor] | None = None) -> list[Candidates]:
     """Raw candidates of ``method`` for images (B, 3, S, S); ``model`` is the window classifier for "windows" and
-    "proposals", else the detector of that name."""
+    "proposals", else the detector of that name. ``proposed``: the images' bottom-up proposals, if already made."""
     if method in ("windows", "proposals"):
         assert isinstance(model, WindowClassifier)
         windows, _ = all_windows(images.shape[-1])
-        return [classify(model, im, windows if method == "windows" else proposals(im)) for im in images]
+        if method == "windows":
+            return [classify(model, im, windows) for im in images]
+        boxes = proposed if proposed is not None else [proposals(im) for im in images]
+        return [classify(model, im, b) for im, b in zip(images, boxes, strict=True)]
     if method not in ("yolo", "ssd", "ssd-fine", "fpn"):
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     assert isinstance(model, GridDetector | AnchorDetector)
@@ -155,6 +158,7 @@ def family_report(
     truths = [truth(s) for s in data]
     models = {k: load(k, device) for k in ("windows", "yolo", "ssd", "ssd-fine", "fpn")}
     windows, per_size = all_windows(images.shape[-1])
+    bottom_up = [proposals(im) for im in images]  # (P_i, 4) each: made once, classified and scored below
     out: dict[str, Any] = {
         "scenes": n_scenes,
         "window_scenes": window_scenes,
@@ -170,7 +174,8 @@ def family_report(
         model = models["windows" if method in ("windows", "proposals") else method]
         few = method == "windows"  # 2,389 crops per image: the others (proposals too) run on every scene
         imgs, tr = (images[:window_scenes], truths[:window_scenes]) if few else (images, truths)
-        cands = [c for i in range(0, len(imgs), 64) for c in candidates(method, model, imgs[i : i + 64])]
+        made = bottom_up if method == "proposals" else None
+        cands = candidates(method, model, imgs, made)
         dets = [suppress(c) for c in cands]
         row: dict[str, Any] = {
             "title": METHOD_TITLES[method],
@@ -204,7 +209,7 @@ def family_report(
         out["methods"][name]["ms_per_image"] = round(best[name], 2)
     out["anchors_per_image"] = anchors_per_image(images.shape[-1])
     out["grid_cells"] = (images.shape[-1] // 8) ** 2
-    recall, per_image = proposal_recall(images, truths)  # proposals are cheap: every scene
+    recall, per_image = covered(bottom_up, truths), sum(len(p) for p in bottom_up) / len(bottom_up)
     out["proposal_recall"] = round(recall, 4)
     out["proposals_per_image"] = round(per_image, 1)
     k = max(1, round(per_image))
