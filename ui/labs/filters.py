@@ -44,12 +44,14 @@ def photo_view(name: str) -> dict[str, Any]:
 def panel(lab: Lab, key: str) -> None:
     ship = shipped_view()
     nets, titles = ship["networks"], ship["titles"]
-    tiles = [(ship["tiles"][k], f"{titles[k]} · {ship['low_frequency_share'][k]:.0%} low-frequency") for k in nets]
+    tiles = [(ship["tiles"][k], f"{SHORT[k]} · {ship['low_frequency_share'][k]:.0%} low-frequency") for k in nets]
     st.plotly_chart(picture_grid(tiles, columns=3, tile=120), key=f"{key}-tiles", config={"displayModeBar": False})
+    names = "; ".join(titles[k][:1].lower() + titles[k][1:] for k in nets)  # "trained on ImageNet; ..."
     st.caption(
-        "The 32 first-layer filters (3 x 3 RGB, each stretched to its own range) of the same layer three ways. "
-        "ImageNet's are smooth edges and colour blobs; grey digits cannot teach colour, so that layer keeps its "
-        "random colour noise; random initialisation is noise. The share is the energy in the lowest frequencies."
+        "The 32 first-layer filters (3 x 3 RGB, each stretched to its own range) of the same layer three ways, "
+        f"left to right: {names}. ImageNet's are smooth edges and colour blobs; grey digits cannot teach "
+        "colour, so that layer keeps its random colour noise; random initialisation is noise. The share is the "
+        "energy in the lowest frequencies."
     )
     name = st.selectbox("Photo", PHOTOS, **kept(f"{key}-photo", ship["photo"]["name"]))
     view = ship["photo"] if name == ship["photo"]["name"] else photo_view(name)

@@ -198,7 +198,7 @@ def superpixel_scene(seed: int) -> dict[str, Any]:
 
 def superpixel_panel(lab: Lab, key: str) -> None:
     ship = shipped_view("superpixels")
-    c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
+    c1, c2, c3 = st.columns([5, 4, 3], vertical_alignment="bottom")
     picture = c1.segmented_control(
         "Picture", list(PICTURES), format_func=PICTURES.__getitem__, **kept(f"{key}-pic", "scene")
     )

@@ -57,7 +57,7 @@ def panel(lab: Lab, key: str) -> None:
             {
                 "sources": [view["inputs"], view["unwarped"]],
                 "title": f"{d:+d}°: accuracy on 500 digits: CNN {acc['cnn'][i]:.0%}, with transformer "
-                f"{acc['stn'][i]:.0%} · these 8: {_guesses(view, ship['labels'])}",
+                f"{acc['stn'][i]:.0%}<br>these 8: {_guesses(view, ship['labels'])}",
             }
         )
         labels.append(f"{d:+d}°")
