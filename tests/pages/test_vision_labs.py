@@ -112,3 +112,35 @@ def test_early_layers_panel_runs_the_three_layers_on_another_photo() -> None:
     at.selectbox(key="t-early-layers-photo").set_value(other).run()
     assert not at.exception, at.exception
     assert f"'{other}' photo (computed on" in texts(at) and specs(at)[1] != shipped[1]
+
+
+def test_every_vision_panel_draws_its_shipped_result_without_torch() -> None:
+    """In a fresh process: all six panels render from their shipped JSON and torch is never imported."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from tests.conftest import ROOT
+
+    code = textwrap.dedent(
+        """
+        import sys
+        from streamlit.testing.v1 import AppTest
+
+        PANEL = (
+            "import sys\\nsys.path.insert(0, ROOT)\\nfrom demos.registry import by_name\\n"
+            "from ui.labs.frame import render_panel\\nrender_panel(by_name()[NAME], key='t', full=True)\\n"
+        )
+        names = ["semantic-segmentation", "instance-segmentation", "superpixels", "detector-families",
+                 "spatial-transformer", "early-layers"]
+        for n in names:
+            at = AppTest.from_string(PANEL.replace("NAME", repr(n)), default_timeout=120)
+            at.run()
+            assert not at.exception, (n, at.exception)
+            assert len(at.get("plotly_chart")) >= 1, n
+        print("torch" in sys.modules)
+        """
+    ).replace("ROOT", repr(str(ROOT)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"
