@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
+TEST_WORKERS ?= 2
 CHROMIUM := /usr/bin/chromium
 
 FASHION := /usr/share/datasets/fashion-mnist
@@ -48,7 +49,7 @@ test: setup chromium
 	$(BIN)/python -m kb check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-unit: setup
 	$(BIN)/python -m pytest -q tests/unit

@@ -1,5 +1,5 @@
-"""Non-max suppression: a real detector's raw boxes, one IoU threshold for the boxes, the greedy loop step by step
-and the charts, and what NMS does to AP on held-out scenes."""
+"""Non-max suppression: a real detector's raw boxes kept at every IoU threshold (a slider in the browser), the
+greedy loop step by step and the charts, and what NMS does to AP on held-out scenes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from demos.registry import by_name
 from ui.boot import ensure_router
 from ui.labs import nms as lab
 from ui.labs.frame import claims_block, code_block
-from ui.nms_view import run_views, sweep_figure, view_figure
+from ui.nms_view import sweep_figure, threshold_figure
 from ui.state import kept
 from ui.widgets import lab_header
 
@@ -25,8 +25,8 @@ st.markdown(
     "A detector does not output one box per object. A sliding-window detector tests thousands of windows and a "
     "dense CNN predicts a box at every grid cell, so each object collects a **cluster of near-duplicate boxes**. "
     "Non-max suppression keeps the best-scoring box, removes every box that overlaps it by more than an "
-    "**IoU threshold**, and repeats. One IoU threshold drives everything below: the boxes, the step-through and "
-    "the charts."
+    "**IoU threshold**, and repeats. NMS has already run at all 19 thresholds, so the slider under the picture "
+    "redraws in your browser; the step-through and the charts below have a threshold of their own."
 )
 
 kind = st.segmented_control("Raw boxes from", [SHAPES, PHOTO], **kept("nms-page-source", SHAPES)) or SHAPES
@@ -73,17 +73,10 @@ if spec is not None:
 @st.fragment
 def suppression(spec: lab.SourceSpec) -> None:
     src = lab.source(spec)
-    c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+    c1, c2, c3 = st.columns([3, 3, 1], vertical_alignment="bottom")
     method = c1.selectbox("Method", list(METHODS), format_func=METHODS.__getitem__, **kept("nms-page-method", "greedy"))
-    iou = c2.select_slider(
-        "IoU threshold",
-        IOU_STEPS,
-        format_func=lambda t: f"{t:.2f}",
-        help="A box is removed when it overlaps a kept, better-scoring box by more than this.",
-        **kept("nms-page-iou", 0.5),
-    )
     score_default = SCORE_THRESHOLD if src.has_truth else 0.0  # a cascade's windows all count
-    score = c3.slider(
+    score = c2.slider(
         "Score threshold",
         0.0,
         0.95,
@@ -93,31 +86,39 @@ def suppression(spec: lab.SourceSpec) -> None:
     )
     sigma = SOFT_SIGMA
     if method == "soft-gaussian":
-        sigma = c4.number_input("Gaussian σ", 0.05, 2.0, step=0.05, **kept("nms-page-sigma", SOFT_SIGMA))
-    boxes(spec, method, score, sigma, iou)
-    look_closer(spec, method, score, sigma, iou)
+        sigma = c3.number_input("Gaussian σ", 0.05, 2.0, step=0.05, **kept("nms-page-sigma", SOFT_SIGMA))
+    boxes(spec, method, score, sigma)
+    look_closer(spec, method, score, sigma)
 
 
 @st.fragment  # the toggles redraw the boxes alone
-def boxes(spec: lab.SourceSpec, method: str, score: float, sigma: float, iou: float) -> None:
+def boxes(spec: lab.SourceSpec, method: str, score: float, sigma: float) -> None:
     src = lab.source(spec)
-    run = lab.runs(spec, method, score, sigma)[IOU_STEPS.index(iou)]
     left, right = st.columns([3, 2], gap="large")
     t1, t2 = left.columns(2)
     show_raw = t1.toggle("Show suppressed boxes", **kept("nms-page-show-raw", True))
     show_gt = src.has_truth and t2.toggle("Show ground truth", **kept("nms-page-show-gt", False))
-    view = run_views([run], src.classes, src.gt_boxes, show_raw, show_gt)[0]
+    views = lab.page_views(spec, method, score, sigma, show_raw, show_gt)
     h, w = src.image.shape[:2]
-    left.plotly_chart(view_figure(lab.image_uri(spec), w, h, view), key="nms-page-boxes", config=NO_CHART_BAR)
+    fig = threshold_figure(lab.image_uri(spec), w, h, views, lab.START)
+    left.plotly_chart(fig, key="nms-page-boxes", config=NO_CHART_BAR)
     with right:
-        lab.box_notes(src, run, iou, method)
+        lab.box_notes(src, lab.runs(spec, method, score, sigma)[lab.START]["candidates"], method)
 
 
 @st.fragment  # the step slider and the views redraw this part alone
-def look_closer(spec: lab.SourceSpec, method: str, score: float, sigma: float, iou: float) -> None:
+def look_closer(spec: lab.SourceSpec, method: str, score: float, sigma: float) -> None:
     src = lab.source(spec)
     all_runs = lab.runs(spec, method, score, sigma)
-    look = st.segmented_control("Look closer", LOOKS, **kept("nms-page-look", LOOKS[0])) or LOOKS[0]
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    look = c1.segmented_control("Look closer", LOOKS, **kept("nms-page-look", LOOKS[0])) or LOOKS[0]
+    iou = c2.select_slider(
+        "IoU threshold here",
+        IOU_STEPS,
+        format_func=lambda t: f"{t:.2f}",
+        help="The threshold for the step-through and the charts below (the picture above has its own slider).",
+        **kept("nms-page-iou", 0.5),
+    )
     if look == LOOKS[0]:
         lab.step_through_section(spec, score, iou, greedy=method == "greedy")
     elif look == LOOKS[1]:

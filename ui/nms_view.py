@@ -16,7 +16,6 @@ ONE_CLASS_COLOUR = "#22D3EE"
 SUPPRESSED = "rgba(220, 38, 38, 0.55)"
 RAW = "rgba(100, 116, 139, 0.45)"
 TITLE_PX = 34  # the counts above the image
-LEGEND_PX = 60  # the legend under the image (two rows at most)
 SLIDER_PX = 150  # the legend plus the figure's own IoU slider and its labels
 
 
@@ -265,20 +264,6 @@ def scene_views(data: Mapping[str, Any], show_suppressed: bool = True, show_trut
     """The card panel's figure states from :func:`demos.nms.panel.scene_runs`' JSON."""
     truth = np.asarray(data["gt_boxes"], dtype=np.float64).reshape(-1, 4)
     return run_views(data["runs"], data["classes"], truth, show_suppressed, show_truth)
-
-
-def view_figure(source: str, width: int, height: int, view: ThresholdView, display_width: int = 560) -> go.Figure:
-    """The image with the boxes of one threshold's view, its counts as the title (the page's figure: the IoU
-    threshold is a widget beside it, shared with the step-through and the charts)."""
-    fig = image_figure(source, width, height, view.layers, [_markers(view)], display_width=display_width)
-    fig.update_layout(
-        title={"text": view.title, "x": 0, "xanchor": "left", "y": 0.995, "yanchor": "top", "font": {"size": 14}},
-        meta=view.meta,
-        margin={"l": 0, "r": 0, "t": TITLE_PX, "b": LEGEND_PX},
-        height=round(display_width * height / width) + TITLE_PX + LEGEND_PX,
-        legend={"orientation": "h", "y": -0.01, "yanchor": "top", "x": 0},
-    )
-    return fig
 
 
 def step_layers(

@@ -1,4 +1,4 @@
-"""The NMS lab in Chromium: the one IoU threshold moves the figure's kept count; the card links back."""
+"""The NMS lab in Chromium: the figure's own IoU slider moves its kept count in the browser; the card links back."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import settle
+from tests.e2e.conftest import click_slider_tick, settle
 
 FIGURE = '[data-testid="stPlotlyChart"]'
 
@@ -17,25 +17,21 @@ def kept(page: Page) -> int:
     return int(title.split(" kept")[0])
 
 
-def move_iou_to_lowest(page: Page) -> None:
-    """Press Home on the page's IoU threshold slider (0.05: almost any overlap suppresses)."""
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="IoU threshold").get_by_role("slider")
-    slider.focus()
-    slider.press("Home")
-
-
 def test_the_iou_threshold_changes_the_kept_count(server, page, shoot) -> None:
     page.goto(f"{server}/demo_nms")
     expect(page.get_by_role("heading", name="Non-max suppression")).to_be_visible(timeout=60_000)
     expect(page.locator(FIGURE).first.locator(".gtitle")).to_be_attached(timeout=90_000)
     settle(page, 60)
     before = kept(page)
-    move_iou_to_lowest(page)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and kept(page) == before:
-        time.sleep(0.1)
+    for _ in range(4):  # a click that lands while a rerun replaces the figure is lost: click again
+        click_slider_tick(page, page.locator(FIGURE).first)  # IoU 0.05: almost any overlap suppresses
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and kept(page) == before:
+            time.sleep(0.1)
+        if kept(page) != before:
+            break
     assert kept(page) < before
-    expect(page.get_by_text("boxes survive at IoU 0.05")).to_be_visible(timeout=10_000)  # the same threshold
+    expect(page.locator(FIGURE).first.get_by_text("IoU threshold 0.05")).to_be_visible()
     settle(page)
     shoot(page, "demo_nms")
     assert page.locator('[data-testid="stException"]').count() == 0

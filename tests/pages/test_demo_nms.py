@@ -1,5 +1,6 @@
-"""The NMS lab page: raw boxes from the shipped detector, one IoU threshold for the figure, the step-through and the
-charts, a random scene, the photo source whose cascade follows the photo, and held-out AP from the claims."""
+"""The NMS lab page: raw boxes from the shipped detector, a figure holding NMS at every IoU threshold, the
+step-through and charts at a threshold of their own, a random scene, the photo source whose cascade follows the
+photo, and held-out AP from the claims."""
 
 from __future__ import annotations
 
@@ -28,7 +29,13 @@ def steps(at) -> int:
     return int(re.search(r"Step \d+ of (\d+)", text).group(1))
 
 
-def test_one_iou_threshold_drives_the_boxes_and_the_step_through(app) -> None:
+def slider_states(at) -> list[dict[str, Any]]:
+    """The box figure's own slider: the counts (layout meta) of each of its IoU-threshold states."""
+    layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+    return [step["args"][1]["meta"] for step in layout["sliders"][0]["steps"]]
+
+
+def test_the_figure_holds_every_threshold_and_the_step_through_follows_its_own(app) -> None:
     at = app(PAGE)
     assert not at.exception, at.exception
     layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
@@ -42,15 +49,20 @@ def test_one_iou_threshold_drives_the_boxes_and_the_step_through(app) -> None:
     assert steps(at) == at_half["kept"]  # the greedy loop keeps one box per step
     assert "Compute runs on" in texts(at)
 
-    at.select_slider(key="nms-page-iou").set_value(0.1).run()
+    states = slider_states(at)  # NMS at all 19 thresholds, swapped in the browser
+    assert [s["iou"] for s in states] == [round(0.05 * i, 2) for i in range(1, 20)]
+    assert all(s["kept"] + s["suppressed"] == raw for s in states)
+    kept_counts = [s["kept"] for s in states]
+    assert kept_counts == sorted(kept_counts) and kept_counts[0] < at_half["kept"]  # stricter deletes neighbours
+    assert layout["sliders"][0]["active"] == 9 and states[9] == at_half
+
+    at.select_slider(key="nms-page-iou").set_value(0.1).run()  # the closer look's own threshold
     assert not at.exception, at.exception
-    strict = shown(at)
-    assert strict["iou"] == 0.1 and strict["kept"] < at_half["kept"]  # a stricter threshold deletes neighbours
-    assert steps(at) == strict["kept"]  # the step-through follows the same threshold
+    assert steps(at) == states[1]["kept"]  # the step-through at 0.10 keeps what the figure's 0.10 state keeps
 
     at.selectbox(key="nms-page-method").set_value("soft-gaussian").run()
     assert not at.exception, at.exception
-    assert shown(at)["kept"] >= strict["kept"]  # Soft-NMS decays scores instead of deleting
+    assert shown(at)["kept"] >= at_half["kept"]  # Soft-NMS decays scores instead of deleting
     assert any("Soft-NMS keeps overlapping boxes" in i.value for i in at.info)
 
 

@@ -10,9 +10,7 @@ import torch
 
 from demos.nms.evaluate import greedy_trace
 from ui.nms_view import (
-    LEGEND_PX,
     MAX_MARKERS,
-    TITLE_PX,
     ap_bar_figure,
     box_layer,
     box_path,
@@ -20,7 +18,6 @@ from ui.nms_view import (
     kept_layers,
     run_views,
     step_layers,
-    view_figure,
 )
 
 
@@ -117,14 +114,6 @@ def test_run_views_title_the_counts_and_add_metrics_only_where_there_is_a_truth(
     assert photo[0].meta == {"iou": 0.3, "kept": 2, "suppressed": 5} and "AP" not in photo[0].title
     hidden = run_views([_run(0.5, 3, 4, 0.6)], ["circle", "square"], truth, show_suppressed=False, show_truth=False)
     assert not any(str(layer["name"]).startswith(("suppressed", "ground")) for layer in hidden[0].layers)
-
-
-def test_the_page_figure_shows_one_view_with_its_title_and_no_slider_of_its_own() -> None:
-    view = run_views([_run(0.4, 2, 1, 0.9)], ["circle", "square"], None)[0]
-    fig = view_figure("data:image/png;base64,", 128, 64, view, display_width=400)
-    assert fig.layout.title.text == view.title and fig.layout.meta == view.meta
-    assert not fig.layout.sliders  # the IoU threshold is a widget shared with the step-through
-    assert fig.layout.height == 200 + TITLE_PX + LEGEND_PX  # the image keeps its aspect ratio
 
 
 def test_a_step_draws_kept_removed_and_spared_boxes_from_the_right_positions() -> None:

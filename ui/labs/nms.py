@@ -18,7 +18,7 @@ import streamlit as st
 from demos.claims import shipped_claims
 from demos.nms.names import IOU_STEPS, METHODS
 from demos.registry import Lab, by_name
-from ui.nms_view import scene_views, sweep_figure, threshold_figure
+from ui.nms_view import ThresholdView, run_views, scene_views, sweep_figure, threshold_figure
 from ui.state import kept, recall, remember
 
 if TYPE_CHECKING:
@@ -116,6 +116,16 @@ def runs(spec: SourceSpec, method: str, score: float, sigma: float) -> list[dict
     return suppress_all(source(spec), method, score, sigma)  # type: ignore[arg-type]  # checked by apply_method
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def page_views(
+    spec: SourceSpec, method: str, score: float, sigma: float, show_suppressed: bool, show_truth: bool
+) -> list[ThresholdView]:
+    """The page figure's 19 states (one per IoU threshold), built once per scene, method and toggles: a move of
+    another control reuses them. Read-only."""
+    src = source(spec)
+    return run_views(runs(spec, method, score, sigma), src.classes, src.gt_boxes, show_suppressed, show_truth)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def image_uri(spec: SourceSpec) -> str:
     from demos.nms.panel import png_uri
@@ -194,12 +204,13 @@ def photo_and_cascade(left: Any, right: Any, extra: str, key: str = "nms-page") 
     return choice, cascade
 
 
-def box_notes(src: Source, run: dict[str, Any], iou: float, method: str) -> None:
-    """Beside the box figure: how many raw boxes compete, what survives, and how to read the picture."""
-    st.metric("Raw boxes", run["candidates"], help=f"of {len(src.scores)} above the score threshold")
+def box_notes(src: Source, candidates: int, method: str) -> None:
+    """Beside the box figure: how many raw boxes compete, and how to read the picture and its slider."""
+    st.metric("Raw boxes", candidates, help=f"of {len(src.scores)} above the score threshold")
     st.markdown(
-        f"**{len(run['kept_scores'])} boxes survive at IoU {iou:.2f}.** Lower the threshold and true neighbours "
-        "vanish; raise it and duplicates survive. NMS has already run at every threshold, so a move only redraws."
+        "**Drag the slider under the picture.** Lower the threshold and true neighbours vanish; raise it and "
+        "duplicates survive. NMS has already run at every threshold, so a move redraws in your browser; the "
+        "title counts what is kept."
     )
     if src.gt_boxes is not None:
         st.caption(
