@@ -1,0 +1,262 @@
+"""The shipped configurations of the generative labs, and the results their panels draw without torch.
+
+``write_<lab>(device)`` loads the lab's checkpoints, measures what the panel shows and writes
+``results/<lab>.json``; ``python -m demos.gen results`` runs them all, ``train`` runs its lab's after training.
+Images are stored as base64 of uint8 pixels (0..255), 784 per digit.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import torch
+
+from demos.common import label
+from demos.gen import autoencoders as ae
+from demos.gen import classifier as clf
+from demos.gen import dcgan, gan2d, interpolate
+from demos.gen.data import mnist_split
+from demos.records import Store
+
+STORE = Store("gen")
+EVAL_SEED = 12_345
+AE_CONFIGS: dict[str, ae.AEConfig] = {
+    "linear": ae.AEConfig(kind="linear", epochs=60, lr=0.01),
+    "mlp": ae.AEConfig(kind="mlp", epochs=30, lr=2e-3),
+    "vae": ae.AEConfig(kind="vae", epochs=30, lr=2e-3),
+}
+INTERPOLATION_LATENT = 2  # the interpolation lab walks in the 2-D spaces it can draw
+INTERPOLATION_STEPS = 9
+DEFAULT_PAIR = (4, 7)  # digits of the shipped path
+GAN2D = gan2d.GAN2DConfig()
+GAN2D_SEEDS = (0, 1, 2)
+DCGAN = dcgan.DCGANConfig()
+MAP_POINTS = 600  # test digits drawn on the 2-D latent maps
+
+
+def pack(images: torch.Tensor) -> str:
+    """Images ``(N, ...)`` with 784 pixels each in [0, 1] as base64 of uint8."""
+    x = (images.reshape(len(images), 784).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    return base64.b64encode(x.tobytes()).decode("ascii")
+
+
+# ------------------------------------------------------------------------------------------------ models
+
+
+def classifier(device: torch.device) -> clf.DigitCNN:
+    return clf.from_record(STORE.load("classifier"), device)
+
+
+def autoencoders(device: torch.device) -> dict[str, ae.AutoEncoder]:
+    """Every shipped autoencoder, keyed ``"<kind>-<latent>"``."""
+    return {k: ae.from_record(rec, device) for k, rec in STORE.load("autoencoders")["models"].items()}
+
+
+def pca() -> ae.PCA:
+    train, _ = mnist_split()
+    return ae.PCA.fit(train.flat, max(ae.LATENTS))
+
+
+# ------------------------------------------------------------------------------------------------ autoencoders
+
+
+def write_autoencoders(device: torch.device) -> dict[str, Any]:
+    train, test = mnist_split()
+    models = autoencoders(device)
+    meta = STORE.meta("autoencoders")
+    p = pca()
+    errors: dict[str, dict[str, dict[str, float]]] = {"pca": {}}
+    for k in ae.LATENTS:
+        errors["pca"][str(k)] = {
+            "train": round(ae.mse(p.reconstruct(train.flat, k), train.flat), 6),
+            "test": round(ae.mse(p.reconstruct(test.flat, k), test.flat), 6),
+        }
+    for kind in ae.KINDS:
+        errors[kind] = {
+            str(k): {
+                "train": round(ae.reconstruction_error(models[f"{kind}-{k}"], train.flat), 6),
+                "test": round(ae.reconstruction_error(models[f"{kind}-{k}"], test.flat), 6),
+            }
+            for k in ae.LATENTS
+        }
+    pick = torch.arange(MAP_POINTS)
+    maps = {"pca": p.encode(test.flat[pick], 2).tolist()}
+    for kind in ae.KINDS:
+        maps[kind] = ae.codes(models[f"{kind}-2"], test.flat[pick]).tolist()
+    shown = torch.tensor([int((test.y == d).nonzero()[0]) for d in (0, 2, 3, 5, 7, 9)])  # one test digit each
+    recon = {}
+    for k in ae.LATENTS:
+        rows = [p.reconstruct(test.flat[shown], k)] + [
+            models[f"{kind}-{k}"].reconstruct(test.flat[shown].to(device)).cpu() for kind in ae.KINDS
+        ]
+        recon[str(k)] = pack(torch.cat(rows).clamp(0, 1))
+    data = {
+        "latents": list(ae.LATENTS),
+        "methods": ["pca", *ae.KINDS],
+        "names": ae.KIND_NAMES,
+        "errors": errors,
+        "maps": {k: [[round(a, 3) for a in row] for row in v] for k, v in maps.items()},
+        "map_labels": test.y[pick].tolist(),
+        "originals": pack(test.x[shown]),
+        "reconstructions": recon,
+        "shown": len(shown),
+        "elbo": {str(k): meta["runs"][f"vae-{k}"]["history"] for k in ae.LATENTS},
+        "seconds": {k: r["seconds"] for k, r in meta["runs"].items()},
+        "configs": meta["configs"],
+        "command": meta["command"],
+        "device": label(device),
+        "test_digits": len(test),
+    }
+    STORE.write_result("autoencoders", data)
+    return data
+
+
+# ------------------------------------------------------------------------------------------------ interpolation
+
+
+def pair_indices(a: int, b: int) -> tuple[int, int]:
+    """The first held-out image of digit ``a`` and of digit ``b`` (the panel's "pick two digits")."""
+    _, test = mnist_split()
+    return int((test.y == a).nonzero()[0]), int((test.y == b).nonzero()[0])
+
+
+def paths_for(
+    a: int, b: int, models: dict[str, ae.AutoEncoder], judge: clf.DigitCNN, latent: int = INTERPOLATION_LATENT
+) -> dict[str, Any]:
+    """The images, codes and classifier scores along the AE, VAE and pixel paths between digits ``a`` and ``b``."""
+    _, test = mnist_split()
+    i, j = pair_indices(a, b)
+    out: dict[str, Any] = {"digits": [a, b]}
+    for kind in ("mlp", "vae", "pixel"):
+        if kind == "pixel":
+            images = interpolate.pixel_path(test.x[i], test.x[j], INTERPOLATION_STEPS)
+            codes = None
+        else:
+            model = models[f"{kind}-{latent}"]
+            images = interpolate.latent_path(model, test.x[i], test.x[j], INTERPOLATION_STEPS)
+            z = ae.codes(model, torch.stack([test.flat[i], test.flat[j]]))
+            codes = interpolate.line(z[0], z[1], INTERPOLATION_STEPS).tolist() if latent == 2 else None
+        s = interpolate.score_path(judge, images)
+        out[kind] = {
+            "images": pack(images),
+            "confidence": s.confidence,
+            "label": s.label,
+            "inner_mean": round(s.inner_mean, 4),
+            "codes": codes,
+        }
+    return out
+
+
+def write_interpolation(device: torch.device) -> dict[str, Any]:
+    _, test = mnist_split()
+    models = autoencoders(device)
+    judge = classifier(device)
+    pairs = interpolate.random_pairs(test.y, 200, EVAL_SEED)
+    overall: dict[str, dict[str, Any]] = {}
+    for latent in (2, 8):
+        overall[str(latent)] = {}
+        for kind in ("mlp", "vae", "pixel"):
+            model = None if kind == "pixel" else models[f"{kind}-{latent}"]
+            mean, per_step = interpolate.mean_inner_confidence(judge, test.x, pairs, INTERPOLATION_STEPS, model)
+            overall[str(latent)][kind] = {"inner_mean": round(mean, 4), "per_step": per_step}
+    data = {
+        "default": paths_for(*DEFAULT_PAIR, models, judge),
+        "overall": overall,
+        "pairs": len(pairs),
+        "steps": INTERPOLATION_STEPS,
+        "latent": INTERPOLATION_LATENT,
+        "classifier_test_accuracy": round(clf.accuracy(judge, test), 4),
+        "device": label(device),
+    }
+    STORE.write_result("interpolation", data)
+    return data
+
+
+# ------------------------------------------------------------------------------------------------ 2-D GAN
+
+
+def gan2d_coverage(device: torch.device, n: int = 2000) -> dict[str, dict[str, Any]]:
+    """Coverage of ``n`` fresh samples from every shipped 2-D generator, keyed ``"<target>-<seed>"``."""
+    out = {}
+    for name, rec in STORE.load("gan2d")["models"].items():
+        g_net = gan2d.generator_from_record(rec, device)
+        out[name] = asdict(gan2d.coverage(gan2d.generate(g_net, n, EVAL_SEED), rec["config"]["target"]))
+    return out
+
+
+def snapshot_dict(s: gan2d.Snapshot) -> dict[str, Any]:
+    return asdict(s)
+
+
+def write_gan2d(device: torch.device) -> dict[str, Any]:
+    meta = STORE.meta("gan2d")
+    coverage = gan2d_coverage(device)
+    data = {
+        "targets": {t: {"centres": gan2d.centres(t).tolist(), "frames": meta["frames"][t]} for t in gan2d.TARGETS},
+        "final": {t: coverage[f"{t}-{meta['seed']}"] for t in gan2d.TARGETS},
+        "seeds": coverage,
+        "config": meta["config"],
+        "seconds": meta["seconds_per_target"],
+        "std": gan2d.STD,
+        "extent": gan2d.EXTENT,
+        "cover_share": gan2d.COVER_SHARE,
+        "command": meta["command"],
+        "device": label(device),
+    }
+    STORE.write_result("gan2d", data)
+    return data
+
+
+# ------------------------------------------------------------------------------------------------ DCGAN
+
+
+def dcgan_generator(device: torch.device) -> dcgan.Generator:
+    return dcgan.generator_from_record(STORE.load("dcgan"), device)
+
+
+@torch.no_grad()
+def vae_samples(model: ae.AutoEncoder, n: int, seed: int) -> torch.Tensor:
+    """``n`` VAE samples ``(N, 1, 28, 28)``: decode draws from the prior N(0, I)."""
+    from demos.common import generator
+
+    device = next(model.parameters()).device
+    z = torch.randn(n, model.latent, generator=generator(seed))
+    return model.decode(z.to(device)).cpu().view(n, 1, 28, 28)
+
+
+def write_dcgan(device: torch.device) -> dict[str, Any]:
+    _, test = mnist_split()
+    judge = classifier(device)
+    g_net = dcgan_generator(device)
+    meta = STORE.meta("dcgan")
+    vae8 = autoencoders(device)["vae-8"]
+    n = 1000
+    gan_q = dcgan.quality(judge, dcgan.sample(g_net, n, EVAL_SEED))
+    vae_q = dcgan.quality(judge, vae_samples(vae8, n, EVAL_SEED))
+    real_q = dcgan.quality(judge, test.x[:n])
+    with torch.no_grad():
+        z = torch.randn(6, dcgan.NOISE, generator=torch.Generator().manual_seed(EVAL_SEED))
+        x, h7, h14 = g_net(z.to(device), stages=True)  # type: ignore[misc]
+    stages = {
+        "7": [np.round(m.mean(0).cpu().numpy(), 3).tolist() for m in h7],
+        "14": [np.round(m.mean(0).cpu().numpy(), 3).tolist() for m in h14],
+        "28": pack(x.cpu()),
+    }
+    data = {
+        "samples": pack(dcgan.sample(g_net, 40, EVAL_SEED)),
+        "vae_samples": pack(vae_samples(vae8, 40, EVAL_SEED)),
+        "interpolation": pack(dcgan.interpolate(g_net, 1, 2, 10)),
+        "quality": {"dcgan": asdict(gan_q), "vae": asdict(vae_q), "real": asdict(real_q)},
+        "stages": stages,
+        "losses": meta["losses"],
+        "config": meta["config"],
+        "seconds": meta["seconds"],
+        "vae_gan": meta.get("vae_gan"),
+        "command": meta["command"],
+        "device": label(device),
+    }
+    STORE.write_result("dcgan", data)
+    return data
