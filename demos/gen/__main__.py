@@ -17,7 +17,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -31,6 +31,13 @@ SHARED = "the 2-core CPU was shared with other jobs while this ran, so the secon
 
 def _log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def _epochs(what: str) -> Callable[[int, dict[str, float]], None]:
+    def log(epoch: int, entry: dict[str, float]) -> None:
+        _log(f"{what} epoch {epoch}: {entry}")
+
+    return log
 
 
 def _meta(args: argparse.Namespace, what: str, seconds: float, **extra: Any) -> dict[str, Any]:
@@ -80,9 +87,7 @@ def train_autoencoders(args: argparse.Namespace) -> dict[str, Any]:
     for kind in ae.KINDS:
         for k in ae.LATENTS:
             config = replace(panels.AE_CONFIGS[kind], latent=k, seed=args.seed)
-            run = ae.train_autoencoder(
-                train.flat, config, device, on_epoch=lambda e, h, n=f"{kind}-{k}": _log(f"{n} epoch {e}: {h}")
-            )
+            run = ae.train_autoencoder(train.flat, config, device, on_epoch=_epochs(f"{kind}-{k}"))
             models[f"{kind}-{k}"] = ae.record(run)
             runs[f"{kind}-{k}"] = {"seconds": round(run.seconds, 1), "history": run.history}
     meta = _meta(
@@ -103,7 +108,11 @@ def train_gan2d(args: argparse.Namespace) -> dict[str, Any]:
     from demos.gen import gan2d, panels
 
     device = check_common_args(args)
-    models, frames, seconds, sweep, t0 = {}, {}, {}, {}, time.perf_counter()
+    models: dict[str, Any] = {}
+    frames: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
+    sweep: dict[str, list[dict[str, Any]]] = {}
+    t0 = time.perf_counter()
     for target in gan2d.TARGETS:
         sweep[target] = []
         for seed in panels.GAN2D_SEEDS:

@@ -204,11 +204,12 @@ def codes(model: AutoEncoder, x: torch.Tensor) -> torch.Tensor:
 
 
 def record(run: AERun) -> dict[str, object]:
-    return {"config": asdict(run.config), "state": run.model.state_dict()}
+    """Config and weights, stored as float16 (half the file; a linear map in float16 is still linear)."""
+    return {"config": asdict(run.config), "state": {k: v.half() for k, v in run.model.state_dict().items()}}
 
 
 def from_record(rec: dict[str, object], device: torch.device) -> AutoEncoder:
     config = AEConfig(**rec["config"])  # type: ignore[arg-type]
     model = AutoEncoder(config.kind, config.latent)
-    model.load_state_dict(rec["state"])  # type: ignore[arg-type]
+    model.load_state_dict({k: v.float() for k, v in rec["state"].items()})  # type: ignore[attr-defined]
     return model.to(device).eval()

@@ -103,7 +103,8 @@ def train_dcgan(
 ) -> DCGANRun:
     """Train on ``images (N, 1, 28, 28)`` in [0, 1]; minibatches and noise from private generators. The mean
     losses are logged every ``log_every`` steps."""
-    g_net, d_net = (m.to(device) for m in build(config))
+    g_net, d_net = build(config)
+    g_net, d_net = g_net.to(device), d_net.to(device)
     g_opt = torch.optim.Adam(g_net.parameters(), lr=config.lr, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(d_net.parameters(), lr=config.lr, betas=(0.5, 0.999))
     data_gen, noise_gen = generator(config.seed + 1), generator(config.seed + 2)
@@ -148,7 +149,7 @@ def sample(g_net: Generator, n: int, seed: int) -> torch.Tensor:
     """``n`` images ``(N, 1, 28, 28)`` on the CPU from noise drawn with ``seed``."""
     device = next(g_net.parameters()).device
     z = torch.randn(n, NOISE, generator=generator(seed))
-    return g_net(z.to(device)).cpu()  # type: ignore[union-attr]
+    return g_net(z.to(device)).cpu()
 
 
 @torch.no_grad()
@@ -158,7 +159,7 @@ def interpolate(g_net: Generator, seed_a: int, seed_b: int, steps: int) -> torch
     za = torch.randn(NOISE, generator=generator(seed_a))
     zb = torch.randn(NOISE, generator=generator(seed_b))
     t = torch.linspace(0, 1, steps)[:, None]  # (S, 1)
-    return g_net(((1 - t) * za + t * zb).to(device)).cpu()  # type: ignore[union-attr]
+    return g_net(((1 - t) * za + t * zb).to(device)).cpu()
 
 
 @dataclass(frozen=True)

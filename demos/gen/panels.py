@@ -28,7 +28,7 @@ AE_CONFIGS: dict[str, ae.AEConfig] = {
     "mlp": ae.AEConfig(kind="mlp", epochs=30, lr=2e-3),
     "vae": ae.AEConfig(kind="vae", epochs=30, lr=2e-3),
 }
-INTERPOLATION_LATENT = 2  # the interpolation lab walks in the 2-D spaces it can draw
+INTERPOLATION_LATENTS = (2, 8)  # the 2-D spaces can be drawn; 8 numbers reconstruct digits recognisably
 INTERPOLATION_STEPS = 9
 DEFAULT_PAIR = (4, 7)  # digits of the shipped path
 GAN2D = gan2d.GAN2DConfig()
@@ -117,37 +117,51 @@ def write_autoencoders(device: torch.device) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ interpolation
 
 
-def pair_indices(a: int, b: int) -> tuple[int, int]:
-    """The first held-out image of digit ``a`` and of digit ``b`` (the panel's "pick two digits")."""
+def examples(judge: clf.DigitCNN) -> list[int]:
+    """For each digit, the held-out image the classifier is surest of: the panel's "pick two digits" uses these
+    typical examples (chosen by the judge alone, not by any autoencoder)."""
     _, test = mnist_split()
-    return int((test.y == a).nonzero()[0]), int((test.y == b).nonzero()[0])
+    probs = clf.probabilities(judge, test.x)  # (N, 10)
+    return [int(torch.where(test.y == d, probs[:, d], torch.tensor(-1.0)).argmax()) for d in range(10)]
 
 
-def paths_for(
-    a: int, b: int, models: dict[str, ae.AutoEncoder], judge: clf.DigitCNN, latent: int = INTERPOLATION_LATENT
-) -> dict[str, Any]:
-    """The images, codes and classifier scores along the AE, VAE and pixel paths between digits ``a`` and ``b``."""
+def paths_for(a: int, b: int, models: dict[str, ae.AutoEncoder], judge: clf.DigitCNN) -> dict[str, Any]:
+    """The images, codes and classifier scores along the AE, VAE and pixel paths between the typical held-out
+    images of digits ``a`` and ``b``, for each latent size of ``INTERPOLATION_LATENTS``."""
     _, test = mnist_split()
-    i, j = pair_indices(a, b)
-    out: dict[str, Any] = {"digits": [a, b]}
-    for kind in ("mlp", "vae", "pixel"):
-        if kind == "pixel":
-            images = interpolate.pixel_path(test.x[i], test.x[j], INTERPOLATION_STEPS)
-            codes = None
-        else:
-            model = models[f"{kind}-{latent}"]
-            images = interpolate.latent_path(model, test.x[i], test.x[j], INTERPOLATION_STEPS)
-            z = ae.codes(model, torch.stack([test.flat[i], test.flat[j]]))
-            codes = interpolate.line(z[0], z[1], INTERPOLATION_STEPS).tolist() if latent == 2 else None
-        s = interpolate.score_path(judge, images)
-        out[kind] = {
-            "images": pack(images),
-            "confidence": s.confidence,
-            "label": s.label,
-            "inner_mean": round(s.inner_mean, 4),
-            "codes": codes,
-        }
+    pick = examples(judge)
+    i, j = pick[a], pick[b]
+    out: dict[str, Any] = {"digits": [a, b], "indices": [i, j]}
+    for latent in INTERPOLATION_LATENTS:
+        out[str(latent)] = {}
+        for kind in ("mlp", "vae", "pixel"):
+            if kind == "pixel":
+                images = interpolate.pixel_path(test.x[i], test.x[j], INTERPOLATION_STEPS)
+                codes = None
+            else:
+                model = models[f"{kind}-{latent}"]
+                images = interpolate.latent_path(model, test.x[i], test.x[j], INTERPOLATION_STEPS)
+                z = ae.codes(model, torch.stack([test.flat[i], test.flat[j]]))
+                codes = interpolate.line(z[0], z[1], INTERPOLATION_STEPS).tolist() if latent == 2 else None
+            s = interpolate.score_path(judge, images)
+            out[str(latent)][kind] = {
+                "images": pack(images),
+                "confidence": s.confidence,
+                "label": s.label,
+                "inner_mean": round(s.inner_mean, 4),
+                "codes": codes,
+            }
     return out
+
+
+def endpoint_share(
+    model: ae.AutoEncoder, judge: clf.DigitCNN, pairs: list[tuple[int, int]], images: torch.Tensor, labels: torch.Tensor
+) -> float:
+    """Share of ``pairs`` whose path starts and ends on images the classifier names as the chosen digits."""
+    ends = torch.stack([images[[i, j]] for i, j in pairs]).view(-1, 784)  # (2P, 784)
+    got = clf.probabilities(judge, model.reconstruct(ends.to(next(model.parameters()).device)).clamp(0, 1).cpu())
+    want = torch.tensor([[int(labels[i]), int(labels[j])] for i, j in pairs]).view(-1)
+    return float((got.argmax(-1) == want).view(-1, 2).all(1).float().mean())
 
 
 def write_interpolation(device: torch.device) -> dict[str, Any]:
@@ -156,18 +170,21 @@ def write_interpolation(device: torch.device) -> dict[str, Any]:
     judge = classifier(device)
     pairs = interpolate.random_pairs(test.y, 200, EVAL_SEED)
     overall: dict[str, dict[str, Any]] = {}
-    for latent in (2, 8):
+    for latent in INTERPOLATION_LATENTS:
         overall[str(latent)] = {}
         for kind in ("mlp", "vae", "pixel"):
             model = None if kind == "pixel" else models[f"{kind}-{latent}"]
             mean, per_step = interpolate.mean_inner_confidence(judge, test.x, pairs, INTERPOLATION_STEPS, model)
             overall[str(latent)][kind] = {"inner_mean": round(mean, 4), "per_step": per_step}
+            if model is not None:
+                share = endpoint_share(model, judge, pairs, test.x, test.y)
+                overall[str(latent)][kind]["endpoints_right"] = round(share, 4)
     data = {
         "default": paths_for(*DEFAULT_PAIR, models, judge),
         "overall": overall,
         "pairs": len(pairs),
         "steps": INTERPOLATION_STEPS,
-        "latent": INTERPOLATION_LATENT,
+        "latents": list(INTERPOLATION_LATENTS),
         "classifier_test_accuracy": round(clf.accuracy(judge, test), 4),
         "device": label(device),
     }
@@ -239,7 +256,7 @@ def write_dcgan(device: torch.device) -> dict[str, Any]:
     real_q = dcgan.quality(judge, test.x[:n])
     with torch.no_grad():
         z = torch.randn(6, dcgan.NOISE, generator=torch.Generator().manual_seed(EVAL_SEED))
-        x, h7, h14 = g_net(z.to(device), stages=True)  # type: ignore[misc]
+        x, h7, h14 = g_net(z.to(device), stages=True)
     stages = {
         "7": [np.round(m.mean(0).cpu().numpy(), 3).tolist() for m in h7],
         "14": [np.round(m.mean(0).cpu().numpy(), 3).tolist() for m in h14],

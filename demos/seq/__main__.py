@@ -18,7 +18,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -31,6 +31,16 @@ SHARED = "the 2-core CPU was shared with other jobs while this ran, so the secon
 
 def _log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def _every(n: int, what: str) -> Callable[[int, float], None]:
+    """A progress callback that logs every ``n`` steps."""
+
+    def log(step: int, loss: float) -> None:
+        if step % n == 0:
+            _log(f"{what} step {step}: {loss:.4f}")
+
+    return log
 
 
 def _meta(args: argparse.Namespace, command: str, seconds: float, **extra: Any) -> dict[str, Any]:
@@ -62,7 +72,8 @@ def train_memory(args: argparse.Namespace) -> dict[str, Any]:
             runs.append({"cell": cell, "length": length, "seconds": round(run.seconds, 1), "losses": run.losses})
             _log(f"memory {cell} length {length}: loss {run.losses[-1]:.4f} ({run.seconds:.0f} s)")
     command = "python -m demos.seq train memory --threads 1" + (f" --steps {steps}" if args.steps else "")
-    meta = _meta(args, command, time.perf_counter() - t0, config=asdict(replace(config, cell="lstm")), runs=runs)
+    shared = {k: v for k, v in asdict(config).items() if k not in ("cell", "length")}  # the same for every run
+    meta = _meta(args, command, time.perf_counter() - t0, config=shared, lengths=list(memory.LENGTHS), runs=runs)
     panels.STORE.save("memory", {"models": models}, meta)
     panels.write_memory(device)
     return {k: v for k, v in meta.items() if k != "runs"}
@@ -85,14 +96,7 @@ def train_lm(args: argparse.Namespace) -> dict[str, Any]:
     for kind in args.kinds or lm.KINDS:
         config = panels.LM_CONFIGS[kind]
         config = replace(config, seed=args.seed, steps=args.steps or config.steps)
-        run = lm.train(
-            config,
-            train_text,
-            device,
-            vocab=vocab,
-            val_text=val_text,
-            on_step=lambda s, loss, k=kind: _log(f"lm {k} step {s}: {loss:.4f}") if s % 250 == 0 else None,
-        )
+        run = lm.train(config, train_text, device, vocab=vocab, val_text=val_text, on_step=_every(250, f"lm {kind}"))
         models[kind] = lm.record(run)
         runs[kind] = {
             "config": asdict(config),
@@ -135,9 +139,7 @@ def train_attention(args: argparse.Namespace) -> dict[str, Any]:
         config = replace(panels.ATTENTION_CONFIGS[kind], seed=args.seed)
         if args.steps:
             config = replace(config, steps=args.steps)
-        run = attention.train(
-            config, device, on_step=lambda s, loss, k=kind: _log(f"{k} step {s}: {loss:.4f}") if s % 250 == 0 else None
-        )
+        run = attention.train(config, device, on_step=_every(250, kind))
         models[kind] = attention.record(run)
         runs[kind] = {"config": asdict(config), "seconds": round(run.seconds, 1), "losses": run.losses}
     meta = _meta(args, "python -m demos.seq train attention --threads 1", time.perf_counter() - t0, runs=runs)

@@ -28,16 +28,16 @@ def gpu_check(device: torch.device, steps: int = 30, shipped: bool = True) -> di
         out[f"memory_{cell}_final_loss"] = run.losses[-1]  # type: ignore[attr-defined]
     text = lm.NOTES.read_text(encoding="utf-8")[:20_000]
     vocab = lm.Vocab.of(text)
-    for kind in lm.KINDS:
-        config = lm.LMConfig(kind=kind, hidden=64, context=64, steps=steps, batch=32)
-        run, s = _timed(lambda c=config: lm.train(c, text, device, vocab=vocab))
+    for lm_kind in lm.KINDS:
+        lm_config = lm.LMConfig(kind=lm_kind, hidden=64, context=64, steps=steps, batch=32)
+        _, s = _timed(lambda c=lm_config: lm.train(c, text, device, vocab=vocab))
         sync(device)
-        out[f"lm_{kind}_{steps}_steps_s"] = round(s, 3)
-    for kind in attention.KINDS:
-        config = attention.AttentionConfig(kind=kind, width=32, steps=steps)
-        run, s = _timed(lambda c=config: attention.train(c, device))
+        out[f"lm_{lm_kind}_{steps}_steps_s"] = round(s, 3)
+    for att_kind in attention.KINDS:
+        att_config = attention.AttentionConfig(kind=att_kind, width=32, steps=steps)
+        _, s = _timed(lambda c=att_config: attention.train(c, device))
         sync(device)
-        out[f"attention_{kind}_{steps}_steps_s"] = round(s, 3)
+        out[f"attention_{att_kind}_{steps}_steps_s"] = round(s, 3)
     if shipped:
         from demos.seq.panels import EVAL_SEED, lm_models, memory_models
 

@@ -132,7 +132,7 @@ class CharRNN(nn.Module):
         super().__init__()
         self.kind = kind
         self.embed = nn.Embedding(vocab, embed)
-        cells: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+        cells: dict[str, Callable[..., nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
         self.rnn = cells[kind](embed, hidden, batch_first=True)
         self.head = nn.Linear(hidden, vocab)
 
@@ -364,7 +364,7 @@ def sample(
 def hidden_states(model: CharRNN, vocab: Vocab, text: str, device: torch.device) -> torch.Tensor:
     """The recurrent hidden state after each character of ``text``: ``(T, H)`` on the CPU, in [-1, 1] for the
     RNN and LSTM (tanh outputs) and the GRU (a gated mix of tanh values)."""
-    _, _, out = model(vocab.encode(text)[None].to(device), return_hidden=True)  # type: ignore[misc]
+    _, _, out = model(vocab.encode(text)[None].to(device), return_hidden=True)
     return out[0].cpu()  # (T, H)
 
 

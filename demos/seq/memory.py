@@ -73,7 +73,7 @@ class Recaller(nn.Module):
         super().__init__()
         self.cell = cell
         self.embed = nn.Embedding(SYMBOLS + DISTRACTORS, embed)
-        kinds: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+        kinds: dict[str, Callable[..., nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
         self.rnn = kinds[cell](embed, hidden, batch_first=True)
         self.head = nn.Linear(hidden, SYMBOLS)
         self.gate_bias = gate_bias
@@ -87,10 +87,11 @@ class Recaller(nn.Module):
         initialisation of Tallec and Ollivier 2018), the GRU's update gate at +value (rows H..2H of r, z, n;
         h' = (1 - z) n + z h). A vanilla RNN has no gate, so nothing changes for it."""
         h = self.rnn.hidden_size
+        bias: torch.Tensor = self.rnn.bias_hh_l0  # (4H,) for the LSTM, (3H,) for the GRU
         if self.cell in ("lstm", "gru"):
-            self.rnn.bias_hh_l0[h : 2 * h].fill_(value)
+            bias[h : 2 * h].fill_(value)
         if self.cell == "lstm":
-            self.rnn.bias_hh_l0[:h].fill_(-value)
+            bias[:h].fill_(-value)
 
     def forward_embedded(self, e: torch.Tensor) -> torch.Tensor:
         """Logits ``(B, SYMBOLS)`` from embedded inputs ``e (B, T, E)``."""

@@ -131,7 +131,7 @@ def write_lm(device: torch.device) -> dict[str, Any]:
         nats = lm.evaluate(model, vocab, val_text, device)
         run = meta["runs"][kind]
         entries[kind] = {
-            "name": lm.KIND_NAMES[kind],  # type: ignore[index]
+            "name": lm.KIND_NAMES[kind],
             "parameters": run["parameters"],
             "val_nats": round(nats, 4),
             "perplexity": round(float(np.exp(nats)), 3),
@@ -285,7 +285,8 @@ def write_wordvec() -> dict[str, Any]:
         "single_piece_share": round(sum(p == 1 for p in pieces) / len(pieces), 4),
         "scores": word_scores(mini, sg),
         "analogies": [
-            {"items": list(a), "minilm": mini.analogy(*a[:3]), "skipgram": sg.analogy(*a[:3])} for a in analogies
+            {"items": list(a), "minilm": mini.analogy(a[0], a[1], a[2]), "skipgram": sg.analogy(a[0], a[1], a[2])}
+            for a in analogies
         ],
         "form_pairs": wordvec.usable(wordvec.FORM_PAIRS, list(sg.vocab)),
         "topic_pairs": wordvec.usable(wordvec.TOPIC_PAIRS, list(sg.vocab)),
