@@ -125,7 +125,7 @@ def train_gan2d(args: argparse.Namespace) -> dict[str, Any]:
             )
             models[f"{target}-{config.seed}"] = gan2d.record(run)
             if seed == 0:
-                frames[target] = [panels.snapshot_dict(s) for s in run.snapshots]
+                frames[target] = panels.pack_frames(run.snapshots)
                 seconds[target] = round(run.seconds, 1)
     meta = _meta(
         args,
@@ -134,11 +134,10 @@ def train_gan2d(args: argparse.Namespace) -> dict[str, Any]:
         config=asdict(panels.GAN2D),
         seconds_per_target=seconds,
         seed_sweep=sweep,
-        frames=frames,
     )
-    panels.STORE.save("gan2d", {"models": models}, meta)
+    panels.STORE.save("gan2d", {"models": models, "frames": frames}, meta)
     panels.write_gan2d(device)
-    return {k: v for k, v in meta.items() if k != "frames"}
+    return meta
 
 
 def train_dcgan(args: argparse.Namespace) -> dict[str, Any]:

@@ -117,11 +117,14 @@ def write_autoencoders(device: torch.device) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ interpolation
 
 
-def examples(judge: clf.DigitCNN) -> list[int]:
-    """For each digit, the held-out image the classifier is surest of: the panel's "pick two digits" uses these
-    typical examples (chosen by the judge alone, not by any autoencoder)."""
+def examples(judge: clf.DigitCNN, models: dict[str, ae.AutoEncoder]) -> list[int]:
+    """For each digit, the held-out image that is recognised best (the least of the classifier's confidence in
+    its digit on the image itself and on its reconstructions by the 8-number autoencoder and VAE): the panel's
+    "pick two digits" starts and ends its paths on these, so both ends are the digits picked."""
     _, test = mnist_split()
-    probs = clf.probabilities(judge, test.x)  # (N, 10)
+    device = next(models["vae-8"].parameters()).device
+    views = [test.x] + [models[k].reconstruct(test.flat.to(device)).clamp(0, 1).cpu() for k in ("mlp-8", "vae-8")]
+    probs = torch.stack([clf.probabilities(judge, v) for v in views]).amin(0)  # (N, 10), the worst of three
     return [int(torch.where(test.y == d, probs[:, d], torch.tensor(-1.0)).argmax()) for d in range(10)]
 
 
@@ -129,7 +132,7 @@ def paths_for(a: int, b: int, models: dict[str, ae.AutoEncoder], judge: clf.Digi
     """The images, codes and classifier scores along the AE, VAE and pixel paths between the typical held-out
     images of digits ``a`` and ``b``, for each latent size of ``INTERPOLATION_LATENTS``."""
     _, test = mnist_split()
-    pick = examples(judge)
+    pick = examples(judge, models)
     i, j = pick[a], pick[b]
     out: dict[str, Any] = {"digits": [a, b], "indices": [i, j]}
     for latent in INTERPOLATION_LATENTS:
@@ -204,15 +207,36 @@ def gan2d_coverage(device: torch.device, n: int = 2000) -> dict[str, dict[str, A
     return out
 
 
-def snapshot_dict(s: gan2d.Snapshot) -> dict[str, Any]:
-    return asdict(s)
+def pack_frames(shots: list[gan2d.Snapshot]) -> dict[str, Any]:
+    """Snapshots as compact tensors for the checkpoint (points and verdicts in float16)."""
+    return {
+        "points": torch.tensor([s.points for s in shots], dtype=torch.float16),  # (F, n, 2)
+        "verdict": torch.tensor([s.verdict for s in shots], dtype=torch.float16),  # (F, G, G)
+        "numbers": {k: [getattr(s, k) for s in shots] for k in ("step", "covered", "on_mode", "d_loss", "g_loss")},
+    }
+
+
+def unpack_frames(packed: dict[str, Any]) -> list[dict[str, Any]]:
+    """The panel's frames: one dict per snapshot, coordinates to 3 decimals."""
+    numbers = packed["numbers"]
+    return [
+        {
+            **{k: v[i] for k, v in numbers.items()},
+            "points": [[round(float(a), 3), round(float(b), 3)] for a, b in packed["points"][i]],
+            "verdict": [[round(float(v), 3) for v in row] for row in packed["verdict"][i]],
+        }
+        for i in range(len(numbers["step"]))
+    ]
 
 
 def write_gan2d(device: torch.device) -> dict[str, Any]:
     meta = STORE.meta("gan2d")
+    frames = STORE.load("gan2d")["frames"]
     coverage = gan2d_coverage(device)
     data = {
-        "targets": {t: {"centres": gan2d.centres(t).tolist(), "frames": meta["frames"][t]} for t in gan2d.TARGETS},
+        "targets": {
+            t: {"centres": gan2d.centres(t).tolist(), "frames": unpack_frames(frames[t])} for t in gan2d.TARGETS
+        },
         "final": {t: coverage[f"{t}-{meta['seed']}"] for t in gan2d.TARGETS},
         "seeds": coverage,
         "config": meta["config"],

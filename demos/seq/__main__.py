@@ -134,14 +134,28 @@ def train_attention(args: argparse.Namespace) -> dict[str, Any]:
     from demos.seq import attention, panels
 
     device = check_common_args(args)
-    models, runs, t0 = {}, {}, time.perf_counter()
-    for kind in args.kinds or attention.KINDS:
-        config = replace(panels.ATTENTION_CONFIGS[kind], seed=args.seed)
+    names = args.kinds or list(panels.ATTENTION_CONFIGS)
+    unknown = sorted(set(names) - set(panels.ATTENTION_CONFIGS))
+    if unknown:
+        raise LabError(f"no translator called {', '.join(unknown)}: choose from {', '.join(panels.ATTENTION_CONFIGS)}")
+    models: dict[str, Any] = {}
+    runs: dict[str, Any] = {}
+    if args.kinds and panels.STORE.path("attention").is_file():  # retrain some, keep the others
+        models = panels.STORE.load("attention")["models"]
+        runs = panels.STORE.meta("attention")["runs"]
+    t0 = time.perf_counter()
+    for name in names:
+        config = replace(panels.ATTENTION_CONFIGS[name], seed=args.seed)
         if args.steps:
             config = replace(config, steps=args.steps)
-        run = attention.train(config, device, on_step=_every(250, kind))
-        models[kind] = attention.record(run)
-        runs[kind] = {"config": asdict(config), "seconds": round(run.seconds, 1), "losses": run.losses}
+        run = attention.train(config, device, on_step=_every(250, name))
+        models[name] = attention.record(run)
+        runs[name] = {
+            "config": asdict(config),
+            "seconds": round(run.seconds, 1),
+            "losses": run.losses,
+            "command": "python -m demos.seq train attention --threads 1" + (f" --kinds {name}" if args.kinds else ""),
+        }
     meta = _meta(args, "python -m demos.seq train attention --threads 1", time.perf_counter() - t0, runs=runs)
     panels.STORE.save("attention", {"models": models}, meta)
     panels.write_attention(device)

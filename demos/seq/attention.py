@@ -30,10 +30,12 @@ from demos.common import generator, seeded
 
 Kind = Literal["seq2seq", "attention", "transformer"]
 KINDS: tuple[Kind, ...] = ("seq2seq", "attention", "transformer")
-KIND_NAMES = {
+Positions = Literal["start", "end"]
+MODEL_NAMES = {  # the shipped models, by the name their checkpoint and results use
     "seq2seq": "GRU seq2seq, no attention",
     "attention": "GRU seq2seq + attention",
     "transformer": "Transformer",
+    "transformer-start": "Transformer, positions from the start",
 }
 LETTERS = "abcdefghijklmnopqrst"  # 20 source symbols
 BOS, EOS = len(LETTERS), len(LETTERS) + 1  # decoder start symbol, source end marker
@@ -53,6 +55,7 @@ class AttentionConfig:
     batch: int = 64
     lr: float = 3e-3  # Adam
     seed: int = 0
+    positions: Positions = "start"  # Transformer: number source positions from the first letter or from the end
     min_length: int = TRAIN_LENGTHS[0]
     max_length: int = TRAIN_LENGTHS[1]
 
@@ -62,6 +65,8 @@ class AttentionConfig:
             problems.append(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if not 1 <= self.min_length <= self.max_length <= MAX_LENGTH:
             problems.append(f"lengths must satisfy 1 <= min <= max <= {MAX_LENGTH}")
+        if self.positions not in ("start", "end"):
+            problems.append(f"positions must be 'start' or 'end', got {self.positions!r}")
         if self.kind == "transformer" and self.width % self.heads:
             problems.append(f"width {self.width} must be a multiple of heads {self.heads}")
         if self.steps < 1 or self.batch < 1:
@@ -188,10 +193,15 @@ class DecoderLayer(nn.Module):
 
 class TransformerSeq2Seq(nn.Module):
     """A small pre-norm encoder-decoder Transformer with learned positions. :meth:`forward` also returns the
-    last decoder layer's cross-attention, averaged over heads, as ``(B, L, S)``."""
+    last decoder layer's cross-attention, averaged over heads, as ``(B, L, S)``.
 
-    def __init__(self, width: int, heads: int, layers: int) -> None:
+    ``from_end`` numbers the source positions from the end marker (0) backwards instead of from the first letter:
+    then output ``i`` copies the source letter at position ``i + 1`` whatever the length, a relation a learned
+    position embedding can hold. Counted from the start, the position to copy depends on the length."""
+
+    def __init__(self, width: int, heads: int, layers: int, from_end: bool = False) -> None:
         super().__init__()
+        self.from_end = from_end
         self.embed = nn.Embedding(VOCAB, width)
         self.pos_src = nn.Embedding(MAX_LENGTH + 1, width)
         self.pos_tgt = nn.Embedding(MAX_LENGTH, width)
@@ -202,7 +212,10 @@ class TransformerSeq2Seq(nn.Module):
 
     def encode(self, source: torch.Tensor) -> torch.Tensor:
         s = source.shape[1]
-        h = self.embed(source) + self.pos_src(torch.arange(s, device=source.device))  # (B, S, D)
+        positions = torch.arange(s, device=source.device)  # (S,)
+        if self.from_end:
+            positions = positions.flip(0)  # the end marker is 0, the last letter 1, ...
+        h = self.embed(source) + self.pos_src(positions)  # (B, S, D)
         for layer in self.encoder:
             h = layer(h)
         return self.norm_enc(h)  # (B, S, D)
@@ -235,7 +248,7 @@ Translator = GRUSeq2Seq | TransformerSeq2Seq
 def build(config: AttentionConfig) -> Translator:
     with seeded(config.seed):
         if config.kind == "transformer":
-            return TransformerSeq2Seq(config.width, config.heads, config.layers)
+            return TransformerSeq2Seq(config.width, config.heads, config.layers, from_end=config.positions == "end")
         return GRUSeq2Seq(config.width, attention=config.kind == "attention")
 
 

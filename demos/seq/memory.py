@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import torch
 from torch import nn
@@ -87,7 +87,7 @@ class Recaller(nn.Module):
         initialisation of Tallec and Ollivier 2018), the GRU's update gate at +value (rows H..2H of r, z, n;
         h' = (1 - z) n + z h). A vanilla RNN has no gate, so nothing changes for it."""
         h = self.rnn.hidden_size
-        bias: torch.Tensor = self.rnn.bias_hh_l0  # (4H,) for the LSTM, (3H,) for the GRU
+        bias = cast(torch.Tensor, self.rnn.bias_hh_l0)  # (4H,) for the LSTM, (3H,) for the GRU
         if self.cell in ("lstm", "gru"):
             bias[h : 2 * h].fill_(value)
         if self.cell == "lstm":
@@ -139,7 +139,7 @@ def train(
         if step % 10 == 0 or step == config.steps - 1:
             run.losses.append(round(loss.item(), 4))
             if on_step is not None:
-                on_step(step + 1, float(loss))
+                on_step(step + 1, loss.item())
         if should_stop is not None and should_stop():
             run.stopped = True
             break

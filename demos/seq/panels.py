@@ -28,7 +28,12 @@ LM_CONFIGS: dict[str, lm.LMConfig] = {
 ATTENTION_CONFIGS: dict[str, attention.AttentionConfig] = {
     "seq2seq": attention.AttentionConfig(kind="seq2seq", width=32, steps=1200),
     "attention": attention.AttentionConfig(kind="attention", width=32, steps=1200),
-    "transformer": attention.AttentionConfig(kind="transformer", width=32, heads=4, layers=2, steps=1200, lr=1e-3),
+    "transformer": attention.AttentionConfig(
+        kind="transformer", width=32, heads=4, layers=2, steps=1200, lr=1e-3, positions="end"
+    ),
+    "transformer-start": attention.AttentionConfig(
+        kind="transformer", width=32, heads=4, layers=2, steps=1200, lr=1e-3, positions="start"
+    ),
 }
 SKIPGRAM = wordvec.SkipGramConfig(epochs=10, batch=1024)
 TEMPERATURES = (0.3, 0.6, 0.8, 1.0, 1.3)
@@ -143,9 +148,9 @@ def write_lm(device: torch.device) -> dict[str, Any]:
             str(t): lm.sample(model, vocab, PROMPT, SAMPLE_LENGTH, t, generator(EVAL_SEED), device)
             for t in TEMPERATURES
         }
-    passage = val_text[: HIDDEN_PASSAGE * 3]
-    start = passage.find("(")
-    passage = val_text[max(0, start - 120) : max(0, start - 120) + HIDDEN_PASSAGE]
+    opening = val_text.find("(", 120)  # a passage with a bracket in it, so "inside parentheses" can show
+    start = max(0, opening - 120) if opening >= 0 else 0
+    passage = val_text[start : start + HIDDEN_PASSAGE]
     lstm_model = models["lstm"]
     assert isinstance(lstm_model, lm.CharRNN)
     hidden = lm.hidden_states(lstm_model, vocab, passage, device)  # (T, H)
@@ -183,6 +188,7 @@ def write_attention(device: torch.device, n: int = 500) -> dict[str, Any]:
     models = attention_models(device)
     meta = STORE.meta("attention")
     scores: dict[str, dict[str, list[Any]]] = {}
+    models = {k: models[k] for k in attention.MODEL_NAMES if k in models}  # a fixed order
     for kind, model in models.items():
         got = [attention.score(model, length, n, EVAL_SEED + length, device) for length in attention.TEST_LENGTHS]
         scores[kind] = {
@@ -203,7 +209,7 @@ def write_attention(device: torch.device, n: int = 500) -> dict[str, Any]:
     data = {
         "lengths": list(attention.TEST_LENGTHS),
         "train_lengths": list(attention.TRAIN_LENGTHS),
-        "names": attention.KIND_NAMES,
+        "names": {k: attention.MODEL_NAMES[k] for k in models},
         "scores": scores,
         "examples": examples,
         "held_out_per_length": n,

@@ -101,16 +101,19 @@ def test_random_pairs_differ_in_digit() -> None:
 
 
 def test_shipped_paths_start_and_end_on_the_chosen_digits() -> None:
-    """The shipped 8-D VAE and classifier: both ends of a path are recognised as the digits picked."""
-    from demos.gen.panels import autoencoders, classifier, pair_indices
+    """The shipped 8-D autoencoder and VAE: for every pair of digits the panel offers, both ends of the path are
+    recognised as the digits picked."""
+    from demos.gen.panels import autoencoders, classifier, examples
 
     _, test = mnist_split()
     models, judge = autoencoders(CPU), classifier(CPU)
-    for a, b in ((4, 7), (0, 3), (1, 8)):
-        i, j = pair_indices(a, b)
-        assert (int(test.y[i]), int(test.y[j])) == (a, b)
-        score = interpolate.score_path(judge, interpolate.latent_path(models["vae-8"], test.x[i], test.x[j], 5))
-        assert (score.label[0], score.label[-1]) == (a, b)
+    pick = examples(judge, models)
+    assert [int(test.y[i]) for i in pick] == list(range(10))
+    for kind in ("mlp-8", "vae-8"):
+        for a, b in ((0, 9), (9, 0), (2, 3), (4, 7), (5, 6), (8, 1)):
+            path = interpolate.latent_path(models[kind], test.x[pick[a]], test.x[pick[b]], 5)
+            score = interpolate.score_path(judge, path)
+            assert (score.label[0], score.label[-1]) == (a, b), (kind, a, b)
 
 
 # ------------------------------------------------------------------------------------------------ classifier

@@ -169,10 +169,22 @@ def test_multi_head_attention_matches_torch(b: int, tq: int, tk: int, heads: int
         assert torch.allclose(causal, mha.proj(ref.transpose(1, 2).reshape(b, tq, 8)), atol=1e-5)
 
 
-@pytest.mark.parametrize("kind", attention.KINDS)
-def test_translators_shapes_and_a_falling_loss(kind: attention.Kind) -> None:
+@pytest.mark.parametrize(
+    ("kind", "positions"),
+    [("seq2seq", "start"), ("attention", "start"), ("transformer", "start"), ("transformer", "end")],
+)
+def test_translators_shapes_and_a_falling_loss(kind: attention.Kind, positions: attention.Positions) -> None:
     config = attention.AttentionConfig(
-        kind=kind, width=16, heads=2, layers=1, steps=60, batch=32, min_length=3, max_length=4, lr=0.01
+        kind=kind,
+        width=16,
+        heads=2,
+        layers=1,
+        steps=60,
+        batch=32,
+        min_length=3,
+        max_length=4,
+        lr=0.01,
+        positions=positions,
     )
     run = attention.train(config, CPU)
     assert falls([v for _, v in run.losses], 0.9)
@@ -185,6 +197,8 @@ def test_translators_shapes_and_a_falling_loss(kind: attention.Kind) -> None:
         assert weights is not None and weights.shape == (2, 5, 6)
     out, maps = attention.translate(run.model, "abcd", CPU)
     assert len(out) == 4 and (maps is None) == (kind == "seq2seq")
+    if isinstance(run.model, attention.TransformerSeq2Seq):
+        assert run.model.from_end == (positions == "end")
 
 
 def test_score_counts_a_peak_on_the_aligned_letter() -> None:

@@ -189,34 +189,38 @@ def _paths(a: int, b: int) -> dict[str, Any]:
 def interpolation_panel(lab: Lab, key: str) -> None:
     data = shipped("gen", "interpolation")
     maps = shipped("gen", "autoencoders")
-    c1, c2 = st.columns(2)
-    a = c1.selectbox("From digit", list(range(10)), **kept(f"{key}-a", data["default"]["digits"][0]))
-    b = c2.selectbox("To digit", list(range(10)), **kept(f"{key}-b", data["default"]["digits"][1]))
-    a = data["default"]["digits"][0] if a is None else a
-    b = data["default"]["digits"][1] if b is None else b
-    if [a, b] == data["default"]["digits"]:
+    default = data["default"]["digits"]
+    c1, c2, c3 = st.columns([2, 2, 3])
+    a = c1.selectbox("From digit", list(range(10)), **kept(f"{key}-a", default[0]))
+    b = c2.selectbox("To digit", list(range(10)), **kept(f"{key}-b", default[1]))
+    latent = c3.segmented_control("Latent size", data["latents"], **kept(f"{key}-latent", 8)) or 8
+    a = default[0] if a is None else a
+    b = default[1] if b is None else b
+    if [a, b] == default:
         paths, where = data["default"], "shipped"
     else:
         paths, where = _paths(a, b), f"computed on {device_label()}"
     steps = data["steps"]
     kinds = {"mlp": "Autoencoder", "vae": "VAE", "pixel": "Pixel cross-fade"}
-    rows = [list(unpack_images(paths[k]["images"], steps)) for k in kinds]
-    labels = [f"{name} ({paths[k]['inner_mean']:.2f})" for k, name in kinds.items()]
+    at = paths[str(latent)]
+    rows = [list(unpack_images(at[k]["images"], steps)) for k in kinds]
+    labels = [f"{name} ({at[k]['inner_mean']:.2f})" for k, name in kinds.items()]
     st.plotly_chart(
         digits_figure(rows, labels, [f"{t:.2f}" for t in np.linspace(0, 1, steps)], height=230),
         key=f"{key}-strip",
         config=FIG,
     )
     st.caption(
-        f"From the first held-out {a} to the first held-out {b} in {steps} steps, through the 2-D codes of the "
-        f"autoencoder and the VAE, and as a plain cross-fade of pixels ({where}). In brackets: the classifier's "
-        "mean confidence over the inner steps."
+        f"From a held-out {a} to a held-out {b} (for each digit, the one the classifier recognises best, also "
+        f"through the 8-number models) in {steps} steps, through the {latent}-number codes of the autoencoder "
+        f"and the VAE, and as a plain cross-fade of pixels ({where}). In brackets: the classifier's mean "
+        "confidence over the inner steps."
     )
     left, right = st.columns(2)
     fig = go.Figure()
     for k, name in kinds.items():
         fig.add_scatter(
-            y=paths[k]["confidence"],
+            y=at[k]["confidence"],
             x=list(np.linspace(0, 1, steps)),
             name=name,
             mode="lines+markers",
@@ -227,31 +231,30 @@ def interpolation_panel(lab: Lab, key: str) -> None:
     left.plotly_chart(small_layout(fig, "Does it look like a digit?", height=300), key=f"{key}-conf", config=FIG)
     left.caption(f"The family's own CNN ({data['classifier_test_accuracy']:.1%} on held-out digits) judges every step.")
     kind = (
-        right.segmented_control("Latent map", ["mlp", "vae"], format_func=kinds.get, **kept(f"{key}-map", "vae"))
+        right.segmented_control(
+            "Latent map", ["mlp", "vae"], format_func=lambda k: kinds[k], **kept(f"{key}-map", "vae")
+        )
         or "vae"
     )
     mfig = _latent_map(maps["maps"][kind], maps["map_labels"], f"{kinds[kind]}: the path in its 2-D space")
-    codes = np.asarray(paths[kind]["codes"])
+    codes = np.asarray(paths["2"][kind]["codes"])
     mfig.add_scatter(
-        x=codes[:, 0],
-        y=codes[:, 1],
-        mode="lines+markers",
-        line={"color": "black", "width": 2},
-        marker={"size": 6},
-        name="path",
+        x=codes[:, 0], y=codes[:, 1], mode="lines+markers", line={"color": "black", "width": 2}, marker={"size": 6}
     )
     right.plotly_chart(mfig, key=f"{key}-pathmap", config=FIG)
     right.caption(
-        "The straight path over the codes of 600 held-out digits: where it crosses empty space, the decoder has "
-        "never been trained."
+        "The same two digits' straight path in the 2-D model, over the codes of 600 held-out digits: where it "
+        "crosses empty space, the decoder was never trained."
     )
     o = data["overall"]
     st.caption(
-        f"Over {data['pairs']} random pairs of different digits, mean inner-step confidence: 2-D autoencoder "
-        f"{o['2']['mlp']['inner_mean']:.3f}, 2-D VAE {o['2']['vae']['inner_mean']:.3f}; 8-D: "
+        f"Over {data['pairs']} random pairs of different held-out digits, mean inner-step confidence: with 2 "
+        f"numbers, autoencoder {o['2']['mlp']['inner_mean']:.3f} and VAE {o['2']['vae']['inner_mean']:.3f}; with 8, "
         f"{o['8']['mlp']['inner_mean']:.3f} and {o['8']['vae']['inner_mean']:.3f}; pixel cross-fade "
         f"{o['2']['pixel']['inner_mean']:.3f}. The cross-fade scores highest: a classifier trained only on real "
-        "digits names an overlay of two digits confidently, so its confidence is a loose judge of realism."
+        "digits names an overlay of two digits confidently, so its confidence is a loose judge of realism. Both "
+        f"ends are recognised as the chosen digits in {o['8']['vae']['endpoints_right']:.0%} of the 8-D VAE's "
+        f"paths and {o['2']['vae']['endpoints_right']:.0%} of the 2-D VAE's."
     )
 
 
@@ -331,15 +334,19 @@ def _gan_figure(target: dict[str, Any], frames: list[dict[str, Any]], extent: fl
 
 def gan2d_panel(lab: Lab, key: str) -> None:
     data = shipped("gen", "gan2d")
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     target = (
-        st.segmented_control(
+        c1.segmented_control(
             "Real data",
             ["ring", "grid"],
-            format_func={"ring": "Ring of 8", "grid": "Grid of 3 × 3"}.get,
+            format_func=lambda t: {"ring": "Ring of 8", "grid": "Grid of 3 × 3"}[t],
             **kept(f"{key}-target", "ring"),
         )
         or "ring"
     )
+    stopped_note(key)
+    if c2.button("Train live with a new seed", key=f"{key}-train", icon=":material/play_arrow:"):
+        remember(f"{key}-run-{target}", _train_gan2d_live(key, target))
     mine = recall(f"{key}-run-{target}")
     frames = mine["frames"] if mine else data["targets"][target]["frames"]
     st.plotly_chart(
@@ -364,10 +371,6 @@ def gan2d_panel(lab: Lab, key: str) -> None:
         + ", ".join(str(seeds[f"grid-{s}"]["covered"]) for s in (0, 1, 2))
         + " of 9. On the grid the generator collapses onto a few modes and lands most of its points there."
     )
-    stopped_note(key)
-    if st.button("Train live with a new seed", key=f"{key}-train", icon=":material/play_arrow:"):
-        remember(f"{key}-run-{target}", _train_gan2d_live(key, target))
-        st.rerun(scope="fragment")
 
 
 def _train_gan2d_live(key: str, target: str) -> dict[str, Any]:

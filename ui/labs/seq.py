@@ -26,8 +26,18 @@ LIVE_MEMORY_STEPS = 300
 def memory_panel(lab: Lab, key: str) -> None:
     data = shipped("seq", "memory")
     lengths: list[int] = data["lengths"]
-    length = st.select_slider("Sequence length", options=lengths, **kept(f"{key}-length", 40))
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    length = c1.select_slider("Sequence length", options=lengths, **kept(f"{key}-length", 40))
     live_runs: dict[str, dict[str, Any]] = recall(f"{key}-live", {})
+    stopped_note(key)
+    if c2.button(
+        f"Train all three live at length {length}",
+        key=f"{key}-train",
+        icon=":material/play_arrow:",
+        help=f"{LIVE_MEMORY_STEPS} steps each, fewer than the shipped runs' 1,000",
+    ):
+        live_runs[str(length)] = _train_memory_live(key, length)
+        remember(f"{key}-live", live_runs)
     left, right = st.columns(2)
     fig = go.Figure()
     for cell in data["cells"]:
@@ -78,16 +88,6 @@ def memory_panel(lab: Lab, key: str) -> None:
         "the usual initialisation for long memory; the vanilla RNN has no gate to open. "
         f"Shipped by `{data['command']}` ({data['train_seconds']:.0f} s for all 15 runs on a shared CPU)."
     )
-    stopped_note(key)
-    if st.button(
-        f"Train all three live at length {length} ({LIVE_MEMORY_STEPS} steps)",
-        key=f"{key}-train",
-        icon=":material/play_arrow:",
-    ):
-        run = _train_memory_live(key, length)
-        live_runs[str(length)] = run
-        remember(f"{key}-live", live_runs)
-        st.rerun(scope="fragment")
     if live_runs:
         last = list(live_runs.values())[-1]
         st.caption(
@@ -109,13 +109,11 @@ def _train_memory_live(key: str, length: int) -> dict[str, Any]:
         acc = {}
         for i, cell in enumerate(cells):
             config = memory.MemoryConfig(cell=cell, length=length, steps=LIVE_MEMORY_STEPS, seed=random.randrange(1000))
-            run = memory.train(
-                config,
-                dev,
-                on_step=lambda s, loss, i=i, cell=cell: progress(
-                    (i + s / LIVE_MEMORY_STEPS) / len(cells), f"{cell.upper()} step {s}: loss {loss:.3f}"
-                ),
-            )
+
+            def step(s: int, loss: float, i: int = i, cell: str = cell) -> None:
+                progress((i + s / LIVE_MEMORY_STEPS) / len(cells), f"{cell.upper()} step {s}: loss {loss:.3f}")
+
+            run = memory.train(config, dev, on_step=step)
             acc[cell] = memory.accuracy(run.model, length, 1000, 777, dev)
         return {"length": length, "accuracy": acc, "seconds": time.perf_counter() - t0, "device": device_label()}
 
@@ -216,7 +214,7 @@ def lm_panel(lab: Lab, key: str) -> None:
     hidden = data["hidden"]
     states = unpack_int8(hidden["int8_base64"], (len(hidden["text"]), hidden["units"])) / hidden["scale"]
     interesting = hidden["interesting"]
-    default = interesting["inside parentheses"]["unit"]
+    default = max(interesting.values(), key=lambda v: abs(v["correlation"]))["unit"]
     unit = st.slider("LSTM hidden unit", 0, hidden["units"] - 1, **kept(f"{key}-unit", default))
     st.plotly_chart(_text_heatmap(hidden["text"], states[:, unit]), key=f"{key}-hidden", config=FIG)
     st.caption(
@@ -354,7 +352,7 @@ def attention_panel(lab: Lab, key: str) -> None:
         fig.add_scatter(
             x=lengths, y=s["sequence_accuracy"], name=names[kind], mode="lines+markers", line={"color": COLOURS[kind]}
         )
-        if s["peak_on_source"][0] is not None:
+        if s["peak_on_source"][0] is not None and kind != "transformer-start":
             fig.add_scatter(
                 x=lengths,
                 y=s["peak_on_source"],
@@ -370,7 +368,9 @@ def attention_panel(lab: Lab, key: str) -> None:
     st.caption(
         f"Solid: share of {data['held_out_per_length']} fresh sequences per length reversed without a single wrong "
         "letter (greedy decoding). Dotted: share of output steps whose attention peak sits on the source letter "
-        "they should copy. Lengths beyond 24 were never seen in training."
+        "they should copy. Lengths beyond 24 were never seen in training. The Transformer numbers source "
+        "positions from the end marker; numbered from the first letter (pale), the letter to copy moves with the "
+        "length and it did not learn the task in the same steps."
     )
     examples = {ex["source"]: ex for ex in data["examples"]}
     c1, c2 = st.columns([2, 3], vertical_alignment="bottom")

@@ -18,6 +18,7 @@ COLOURS = {
     "gru": "#29335C",
     "lstm": "#17BEBB",
     "transformer": "#A23B72",
+    "transformer-start": "#D4A5C4",
     "seq2seq": "#E4572E",
     "attention": "#17BEBB",
     "pca": "#7F7F7F",
@@ -66,9 +67,13 @@ def live(key: str, what: str, job: Callable[[Callable[[float, str], None]], T]) 
     stop = st.empty()
     stop.button("Stop", key=f"{key}-stop", icon=":material/stop:")
     bar = st.progress(0.0, text=f"Starting {what}…")
+
+    def progress(fraction: float, text: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=text)
+
     try:
         with training_slot(what):
-            return job(lambda f, text: bar.progress(min(max(f, 0.0), 1.0), text=text))
+            return job(progress)
     finally:
         bar.empty()
         stop.empty()

@@ -26,10 +26,11 @@ SPECS = (
         "close to the prior.",
     ),
     ClaimSpec(
-        "elbo-terms-move-apart",
-        ("variational-inference-elbo",),
-        "During the VAE's training (latent size 8) the reconstruction term falls from the first epoch to the last "
-        "while the KL term rises: the encoder spends nats on information about the digit.",
+        "elbo-terms-pull-apart",
+        ("variational-inference-elbo", "variational-autoencoder"),
+        "The ELBO's two terms pull against each other (VAE, latent size 8): the KL term first drops (epoch 1 to "
+        "2, codes pulled onto the prior), then climbs back by at least 5 nats by the last epoch, while the "
+        "reconstruction term falls to less than half its first-epoch value: the encoder pays KL nats for detail.",
     ),
 )
 
@@ -71,12 +72,13 @@ def measure(ctx: Context) -> dict[str, Outcome]:
             **{f"autoencoder_k{k}": a for k, (_, a) in vae_vs_ae.items()},
             **{f"kl_nats_k{k}": v for k, v in kl_final.items()},
         ),
-        "elbo-terms-move-apart": outcome(
-            h8[-1]["recon"] < h8[0]["recon"] and h8[-1]["kl"] > h8[0]["kl"],
-            recon_first_epoch=h8[0]["recon"],
-            recon_last_epoch=h8[-1]["recon"],
-            kl_first_epoch=h8[0]["kl"],
+        "elbo-terms-pull-apart": outcome(
+            h8[1]["kl"] < h8[0]["kl"] and h8[-1]["kl"] >= h8[1]["kl"] + 5 and h8[-1]["recon"] < h8[0]["recon"] / 2,
+            kl_epoch_1=h8[0]["kl"],
+            kl_epoch_2=h8[1]["kl"],
             kl_last_epoch=h8[-1]["kl"],
-            source="the training record of checkpoints/autoencoders.json",
+            recon_epoch_1=h8[0]["recon"],
+            recon_last_epoch=h8[-1]["recon"],
+            source="the training record in checkpoints/autoencoders.json",
         ),
     }
