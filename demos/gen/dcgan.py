@@ -38,13 +38,11 @@ class Generator(nn.Module):
         self.up1 = nn.Sequential(nn.ConvTranspose2d(width, width // 2, 4, 2, 1), nn.BatchNorm2d(width // 2), nn.ReLU())
         self.up2 = nn.ConvTranspose2d(width // 2, 1, 4, 2, 1)
 
-    def forward(self, z: torch.Tensor, stages: bool = False) -> torch.Tensor | tuple[torch.Tensor, ...]:
-        """Images ``(N, 1, 28, 28)`` from ``z (N, Z)``; with ``stages`` also the 7 x 7 and 14 x 14 feature maps
-        (``(N, W, 7, 7)``, ``(N, W/2, 14, 14)``)."""
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Images ``(N, 1, 28, 28)`` from ``z (N, Z)``."""
         h7 = self.project(z).view(len(z), self.width, 7, 7)  # (N, W, 7, 7)
         h14 = self.up1(h7)  # (N, W/2, 14, 14)
-        x = torch.sigmoid(self.up2(h14))  # (N, 1, 28, 28)
-        return (x, h7, h14) if stages else x
+        return torch.sigmoid(self.up2(h14))  # (N, 1, 28, 28)
 
 
 class Discriminator(nn.Module):
@@ -201,6 +199,15 @@ def generator_from_record(rec: dict[str, object], device: torch.device) -> Gener
     g_net, _ = build(config)
     g_net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in rec["generator"].items()})  # type: ignore[attr-defined]
     return g_net.to(device).eval()
+
+
+def pyramid_level(images: torch.Tensor, size: int) -> torch.Tensor:
+    """``images (N, 1, 28, 28)`` seen at ``size`` x ``size`` (average-pooled), blown back up to 28 x 28: the levels
+    of the image pyramid a multiscale GAN such as LAPGAN generates one after the other."""
+    if 28 % size:
+        raise ValueError(f"the pyramid level must divide 28, got {size}")
+    small = F.avg_pool2d(images, 28 // size)  # (N, 1, size, size)
+    return F.interpolate(small, size=28, mode="nearest")  # (N, 1, 28, 28)
 
 
 def grid_image(images: torch.Tensor, columns: int) -> list[list[float]]:

@@ -283,7 +283,7 @@ def train(
                 on_step(step, running / count)
             running, count = 0.0, 0
         if val_text is not None and (step % eval_every == 0 or step == config.steps):
-            run.val_losses.append((step, round(evaluate(model, vocab, val_text, device), 4)))
+            run.val_losses.append((step, round(evaluate(model, vocab, val_text, device, config.context), 4)))
         if should_stop is not None and should_stop():
             run.stopped = True
             break

@@ -42,7 +42,7 @@ def no_errors(page: Page) -> None:
 def test_memory_length_slider(lab_server, page, shoot) -> None:
     open_lab(page, lab_server, "seq-memory", "Memory over time: RNN, GRU, LSTM")
     assert "Backprop through time, length 40" in titles(page)
-    page.locator(".st-key-page-seq-memory-length [role=slider]").focus()
+    page.locator(".st-key-page-seq-memory-length input[type=range]").focus()
     page.keyboard.press("ArrowLeft")
     expect(page.locator(f"{FIGURE} .gtitle", has_text="length 20")).to_be_visible(timeout=30_000)
     shoot(page, "lab_seq_memory")
@@ -53,7 +53,7 @@ def test_language_model_temperature(lab_server, page, shoot) -> None:
     open_lab(page, lab_server, "seq-lm", "A language model of these notes")
     code = page.locator('[data-testid="stCode"]').first
     before = code.text_content()
-    page.locator(".st-key-page-seq-lm-temp [role=slider]").focus()
+    page.locator(".st-key-page-seq-lm-temp input[type=range]").focus()
     page.keyboard.press("ArrowRight")
     expect(code).not_to_have_text(before or "", timeout=30_000)
     expect(page.get_by_text("at temperature 1.0").first).to_be_visible()

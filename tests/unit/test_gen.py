@@ -53,7 +53,7 @@ def test_vae_kl_term_is_the_closed_form_kl_to_the_prior() -> None:
     mu, logvar = model.encode(x)
     assert logvar is not None
     oracle = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).sum(1).mean()
-    assert float(kl) == pytest.approx(float(oracle), rel=1e-5)
+    assert kl.item() == pytest.approx(oracle.item(), rel=1e-5)
 
 
 @pytest.mark.parametrize("kind", ae.KINDS)
@@ -160,16 +160,18 @@ def test_gan2d_tiny_run_keeps_snapshots_and_the_discriminator_learns() -> None:
 # ------------------------------------------------------------------------------------------------ DCGAN
 
 
-def test_dcgan_shapes_stages_and_the_discriminator_loss_falls(small: tuple[torch.Tensor, torch.Tensor]) -> None:
+def test_dcgan_shapes_pyramid_and_the_discriminator_loss_falls(small: tuple[torch.Tensor, torch.Tensor]) -> None:
     config = dcgan.DCGANConfig(steps=40, batch=16, g_width=8, d_width=4, lr=1e-3)
     run = dcgan.train_dcgan(small[0].view(-1, 1, 28, 28), config, CPU, log_every=10)
     assert [s for s, _, _ in run.losses] == [10, 20, 30, 40]
     assert run.losses[-1][1] < run.losses[0][1]  # the discriminator's loss falls as it learns to tell them apart
     x = dcgan.sample(run.generator, 3, 0)
     assert x.shape == (3, 1, 28, 28) and float(x.min()) >= 0 and float(x.max()) <= 1
-    with torch.no_grad():
-        _, h7, h14 = run.generator(torch.zeros(2, dcgan.NOISE), stages=True)  # type: ignore[misc]
-    assert h7.shape == (2, 8, 7, 7) and h14.shape == (2, 4, 14, 14)
+    coarse = dcgan.pyramid_level(x, 7)
+    assert coarse.shape == x.shape and torch.allclose(coarse[:, :, :4, :4].mean(), x[:, :, :4, :4].mean())
+    assert torch.equal(dcgan.pyramid_level(x, 28), x)
+    with pytest.raises(ValueError, match="must divide 28"):
+        dcgan.pyramid_level(x, 5)
     line = dcgan.interpolate(run.generator, 1, 2, 4)
     assert torch.allclose(line[0], dcgan.sample(run.generator, 1, 1)[0], atol=1e-6)
     assert len(dcgan.grid_image(x, 2)) == 56
@@ -182,3 +184,12 @@ def test_quality_of_real_digits_by_the_shipped_classifier() -> None:
     q = dcgan.quality(classifier(CPU), test.x[:500])
     assert q.classes_covered == 10 and q.mean_confidence > 0.9 and q.class_entropy_bits > 3.2
     assert sum(q.class_shares) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_gpu_check_runs_on_the_cpu_with_tiny_sizes() -> None:
+    from demos.gen.gpu import gpu_check
+
+    out = gpu_check(CPU, steps=2)
+    assert {"vae_one_epoch_1000_digits_s", "gan2d_20_steps_s", "dcgan_2_steps_s"} <= set(out)
+    assert out["vae8_test_error_device"] == out["vae8_test_error_cpu"] < 0.03
+    assert out["dcgan_mean_confidence_device"] == out["dcgan_mean_confidence_cpu"] > 0.7

@@ -249,11 +249,25 @@ def test_space_neighbours_analogy_and_rank() -> None:
 
 
 def test_skipgram_tiny_run_learns_and_minilm_vectors_have_the_table_width() -> None:
-    text = " ".join(["red apple sweet fruit", "blue sky wide air"] * 60)
-    run = wordvec.train_skipgram(text, wordvec.SkipGramConfig(dim=8, window=2, epochs=6, batch=64, min_count=2))
+    import random
+
+    rng = random.Random(0)
+    topics = (["red", "apple", "sweet", "fruit", "juice"], ["blue", "sky", "wide", "air", "cloud"])
+    text = " ".join(" ".join(rng.sample(words, 5)) for words in topics for _ in range(80))  # 80 of one, then 80
+    config = wordvec.SkipGramConfig(dim=8, window=2, epochs=6, batch=64, min_count=2, subsample=1.0)
+    run = wordvec.train_skipgram(text, config)
     assert run.vectors.shape == (len(run.vocab), 8)
     assert run.losses[-1] < run.losses[0]
     space = wordvec.Space.of("sg", run.vocab, run.vectors)
     assert space.rank("apple", "fruit") < space.rank("apple", "sky")
     mini, counts = wordvec.minilm_vectors(["image", "lstm"])
     assert mini.shape == (2, 384) and counts == [1, 3]
+
+
+def test_gpu_check_runs_on_the_cpu_with_tiny_sizes() -> None:
+    from demos.seq.gpu import gpu_check
+
+    out = gpu_check(CPU, steps=2)
+    assert {"memory_lstm_2_steps_s", "lm_transformer_2_steps_s", "attention_transformer_2_steps_s"} <= set(out)
+    assert out["memory_lstm_40_accuracy_device"] == out["memory_lstm_40_accuracy_cpu"] >= 0.9
+    assert out["lm_lstm_val_nats_device"] == out["lm_lstm_val_nats_cpu"] < 2.0

@@ -80,8 +80,9 @@ def memory_panel(lab: Lab, key: str) -> None:
     gfig.update_xaxes(title="time step t (the symbol to recall is at t = 0)")
     right.plotly_chart(small_layout(gfig, f"Backprop through time, length {length}"), key=f"{key}-grad", config=FIG)
     right.caption(
-        "How much of the loss's gradient reaches each step's input, relative to the last step. Where the curve "
-        "falls to 10⁻⁸ at t = 0, the error at the end cannot tell the cell what to keep from the start."
+        "How much of the loss's gradient reaches each step's input, relative to the last step (256 held-out "
+        "sequences). Where a curve falls by orders of magnitude towards t = 0, the error at the end can no longer "
+        "tell the cell what to keep from the start."
     )
     st.caption(
         "The LSTM and GRU start with their keep-gates open (forget bias +3, input bias −3; GRU update bias +3), "
@@ -194,14 +195,14 @@ def lm_panel(lab: Lab, key: str) -> None:
         f"{corpus['characters']:,} characters, sha256 {corpus['sha256'][:12]}…. Parameters: {sizes}."
     )
     with right:
-        c1, c2 = st.columns([3, 2])
         kind = (
-            c1.segmented_control("Model", kinds, format_func=lambda k: models[k]["name"], **kept(f"{key}-kind", "lstm"))
+            st.segmented_control("Model", kinds, format_func=lambda k: models[k]["name"], **kept(f"{key}-kind", "lstm"))
             or "lstm"
         )
-        temperature = c2.select_slider("Temperature", options=data["temperatures"], **kept(f"{key}-temp", 0.8))
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        temperature = c1.select_slider("Temperature", options=data["temperatures"], **kept(f"{key}-temp", 0.8))
         seed = recall(f"{key}-seed")
-        if st.button("Sample again", key=f"{key}-resample", icon=":material/casino:"):
+        if c2.button("Sample again", key=f"{key}-resample", icon=":material/casino:"):
             seed = random.SystemRandom().randrange(1_000_000)
             remember(f"{key}-seed", seed)
         text = data["samples"][kind][str(temperature)] if seed is None else _sample(kind, temperature, seed)
@@ -313,16 +314,20 @@ def _translate(text: str) -> dict[str, Any]:
 
 
 def _attention_map(source: str, output: str, weights: list[list[float]], title: str) -> go.Figure:
+    """Output letters (rows) against source letters and the end marker (columns), on numeric axes labelled with
+    the letters (a letter can occur twice)."""
+    cols, rows = [*source, "end"], list(output)
     fig = go.Figure(
         go.Heatmap(
             z=weights,
-            x=[*source, "⏹"],
-            y=list(output),
+            x=list(range(len(cols))),
+            y=list(range(len(rows))),
+            customdata=[[[r, c] for c in cols] for r in rows],
             colorscale="Blues",
             zmin=0,
             zmax=1,
             showscale=False,
-            hovertemplate="output %{y} looks at %{x}: %{z:.2f}<extra></extra>",
+            hovertemplate="output %{customdata[0]} looks at %{customdata[1]}: %{z:.2f}<extra></extra>",
         )
     )
     n = len(output)
@@ -334,8 +339,11 @@ def _attention_map(source: str, output: str, weights: list[list[float]], title: 
         hoverinfo="skip",
         marker={"symbol": "circle-open", "size": 9, "color": "#E4572E"},
     )
-    fig.update_xaxes(title="source", type="category", side="top", tickfont={"family": "monospace"})
-    fig.update_yaxes(title="output", type="category", autorange="reversed", tickfont={"family": "monospace"})
+    mono = {"family": "monospace"}
+    fig.update_xaxes(side="top", tickvals=list(range(len(cols))), ticktext=cols, tickfont=mono)
+    fig.update_yaxes(
+        title="output", autorange="reversed", tickvals=list(range(n)), ticktext=rows, tickfont=mono, scaleanchor="x"
+    )
     return small_layout(fig, title, height=340)
 
 
@@ -346,7 +354,11 @@ def attention_panel(lab: Lab, key: str) -> None:
     fig = go.Figure()
     lo, hi = data["train_lengths"]
     fig.add_vrect(
-        x0=lo, x1=hi, fillcolor="#F2F2F2", line_width=0, annotation_text="trained on", annotation_position="top left"
+        x0=lo,
+        x1=hi,
+        fillcolor="#F2F2F2",
+        line_width=0,
+        layer="below",
     )
     for kind, s in data["scores"].items():
         fig.add_scatter(
@@ -368,7 +380,7 @@ def attention_panel(lab: Lab, key: str) -> None:
     st.caption(
         f"Solid: share of {data['held_out_per_length']} fresh sequences per length reversed without a single wrong "
         "letter (greedy decoding). Dotted: share of output steps whose attention peak sits on the source letter "
-        "they should copy. Lengths beyond 24 were never seen in training. The Transformer numbers source "
+        "they should copy. Grey band: the lengths trained on (4 to 24). The Transformer numbers source "
         "positions from the end marker; numbered from the first letter (pale), the letter to copy moves with the "
         "length and it did not learn the task in the same steps."
     )
@@ -401,9 +413,10 @@ def attention_panel(lab: Lab, key: str) -> None:
         )
     plain = got["seq2seq"]["output"]
     st.caption(
-        f"Attention weights of each output letter over the source ({where}); circles mark the letter it should "
-        f"copy. The Transformer's map is its last decoder layer's cross-attention, averaged over heads. Without "
-        f"attention the GRU wrote `{plain}` for `{source[::-1]}`."
+        f"Attention weights of each output letter (rows) over the source letters and the end marker (columns) "
+        f"({where}); circles mark the letter it should copy. The Transformer's map is its last decoder layer's "
+        f"cross-attention, averaged over heads. Without attention the GRU wrote `{plain}` (right: "
+        f"`{source[::-1]}`)."
     )
 
 
@@ -461,9 +474,9 @@ def wordvec_panel(lab: Lab, key: str) -> None:
         pieces, where = wordvec.word_pieces(word, piece_of), "computed (numpy, no torch)"
     left, right = st.columns(2)
     left.markdown(f"**MiniLM** · `{word}` → {' '.join(f'`{p}`' for p in pieces)}")
-    left.dataframe(_neighbour_table(near["minilm"]), hide_index=True, key=f"{key}-ml", height=250)
+    left.dataframe(_neighbour_table(near["minilm"]), hide_index=True, key=f"{key}-ml", height=388)
     right.markdown("**Skip-gram on the notes**")
-    right.dataframe(_neighbour_table(near["skipgram"]), hide_index=True, key=f"{key}-sg", height=250)
+    right.dataframe(_neighbour_table(near["skipgram"]), hide_index=True, key=f"{key}-sg", height=388)
     st.caption(
         f"The 10 nearest words by cosine similarity ({where}). MiniLM's table, learned from general text, groups "
         "forms and spellings of a word; skip-gram, learned from 22,000 words of these notes, groups the words "

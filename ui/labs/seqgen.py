@@ -141,7 +141,7 @@ def small_layout(fig: go.Figure, title: str | None = None, height: int = 300, **
         title={"text": title, "font": {"size": 14}} if title else None,
         height=height,
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top", "x": 0},
         plot_bgcolor="white",
         **kwargs,
     )
