@@ -21,8 +21,8 @@ SPECS = (
     ClaimSpec(
         "gan-drops-digits",
         ("generative-adversarial-network",),
-        "The DCGAN spreads its samples over the ten digits less evenly than the VAE (lower class entropy), and at "
-        "least one digit gets under 2 % of its samples while the VAE gives every digit at least 2 %: the GAN drops "
+        "The DCGAN spreads its samples over the ten digits less evenly than the VAE (lower class entropy), and its "
+        "rarest digit gets under 3 % of its samples while the VAE gives every digit at least 4 %: the GAN drops "
         "modes, the VAE, trained to reconstruct every digit, does not.",
     ),
 )
@@ -55,8 +55,8 @@ def measure(ctx: Context) -> dict[str, Outcome]:
         ),
         "gan-drops-digits": outcome(
             gan.class_entropy_bits < vae.class_entropy_bits
-            and min(gan.class_shares) < 0.02
-            and min(vae.class_shares) >= 0.02,
+            and min(gan.class_shares) < 0.03
+            and min(vae.class_shares) >= 0.04,
             dcgan_class_entropy_bits=gan.class_entropy_bits,
             vae_class_entropy_bits=vae.class_entropy_bits,
             dcgan_rarest_digit=gan.class_shares.index(min(gan.class_shares)),

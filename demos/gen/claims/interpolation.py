@@ -28,7 +28,7 @@ SPECS = (
     ClaimSpec(
         "endpoints-need-room",
         ("latent-space-interpolation", "autoencoder"),
-        "Both ends of a path are recognised as the chosen digits for at least 70 % of the pairs with 8 latent "
+        "Both ends of a path are recognised as the chosen digits for at least 60 % of the pairs with 8 latent "
         "numbers, and for fewer than 40 % with 2: two numbers cannot keep ten digits apart.",
     ),
 )
@@ -62,7 +62,7 @@ def measure(ctx: Context) -> dict[str, Outcome]:
             pixel > max(s.values()), cross_fade=round(pixel, 4), best_latent_path=max(r.values()), pairs=len(pairs)
         ),
         "endpoints-need-room": outcome(
-            min(ends["vae-8"], ends["mlp-8"]) >= 0.7 and max(ends["vae-2"], ends["mlp-2"]) < 0.4,
+            min(ends["vae-8"], ends["mlp-8"]) >= 0.6 and max(ends["vae-2"], ends["mlp-2"]) < 0.4,
             **{f"both_ends_right_{k.replace('-', '_')}": round(v, 4) for k, v in ends.items()},
             pairs=len(pairs),
         ),
