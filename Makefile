@@ -63,8 +63,9 @@ test-e2e: setup chromium
 # throwaway cluster from Debian's packages (installed if missing) on a free local port, removed afterwards
 # even on failure (tests/with_postgres.sh).
 PG_TESTS := tests/unit/test_sync.py tests/unit/test_migrations.py tests/unit/test_quiz.py tests/unit/test_progress.py \
-	tests/unit/test_search.py tests/unit/test_search_engines.py tests/unit/test_exchange.py tests/integration
-PG_PAGES := quiz or progress or health_sync_now or home
+	tests/unit/test_search.py tests/unit/test_search_engines.py tests/unit/test_exchange.py tests/unit/test_learners.py \
+	tests/hostile tests/integration
+PG_PAGES := quiz or progress or health_sync_now or home or identity
 test-postgres: setup
 	tests/with_postgres.sh sh -c '$(BIN)/python -m pytest -q $(PG_TESTS) && \
 	  $(BIN)/python -m pytest -q tests/pages -k "$(PG_PAGES)"'

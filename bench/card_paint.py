@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kb.cards import load_content
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
 
 
 def load_ms(browser: Browser, url: str, title: str, done_selector: str) -> tuple[float, float]:
@@ -72,8 +72,7 @@ def main() -> int:
                         times[name]["complete"].append(done)
                 browser.close()
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop_server(proc)
     report: dict[str, object] = {name: {k: summary(v) for k, v in t.items()} for name, t in times.items()}
     ratio = statistics.median(times["with_lab"]["title"]) / statistics.median(times["without_lab"]["title"])
     report["title_paint_ratio"] = round(ratio, 2)

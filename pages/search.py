@@ -8,6 +8,7 @@ from kb.search import MODES, QueryError, highlight, search
 from ui.boot import ensure_router
 from ui.data import content, embedder, semantic_index, session
 from ui.state import from_url, kept, remember
+from ui.text import md_escape
 from ui.widgets import CARD_PAGE, post_label, tag_badges
 
 ensure_router()
@@ -116,7 +117,7 @@ def show(hits: list) -> None:  # type: ignore[type-arg]
 
 if result.weak or not result.hits:
     st.warning(
-        f"Nothing in the notes matches “{result.query[:80]}” closely. Check the spelling, ask about a "
+        f"Nothing in the notes matches “{md_escape(result.query[:80])}” closely. Check the spelling, ask about a "
         "deep-learning idea in other words, or browse by topic.",
         icon=":material/help:",
     )
