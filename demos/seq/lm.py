@@ -286,6 +286,8 @@ def train(
             run.val_losses.append((step, round(evaluate(model, vocab, val_text, device, config.context), 4)))
         if should_stop is not None and should_stop():
             run.stopped = True
+            if count:  # the steps since the last entry
+                run.losses.append((step, round(running / count, 4)))
             break
     model.eval()
     run.seconds = time.perf_counter() - t0

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from tests.pages.conftest import texts
 
 PAGE = "pages/lab.py"
+
+
+def finish_live(at, key: str, timeout_s: float = 120) -> None:
+    """Wait for the panel's background run (ui.compute.start) to end, then rerun the page as the browser's
+    watcher does; the run must have finished, not stopped or failed."""
+    deadline = time.monotonic() + timeout_s
+    job = at.session_state[f"{key}-job"]
+    while job.active:
+        assert time.monotonic() < deadline, f"the live run {job.what!r} did not end in {timeout_s} s"
+        time.sleep(0.05)
+    assert job.state == "done", (job.state, job.error)
+    at.run()
 
 
 def figure(at, key: str) -> dict:
@@ -28,12 +41,18 @@ def test_memory_panel_redraws_by_length_and_trains_live(app, monkeypatch: pytest
     assert "At sequence length 40 the LSTM and the GRU name the first symbol" in body
     at.select_slider(key="page-seq-memory-length").set_value(10).run()
     assert "Backprop through time, length 10" in json.dumps([c.proto.spec for c in at.get("plotly_chart")])
-    at.button(key="page-seq-memory-train").click().run(timeout=180)
+    at.button(key="page-seq-memory-train").click().run()
     assert not at.exception
+    finish_live(at, "page-seq-memory")
     assert "Your run at length 10 (5 steps" in texts(at)
 
 
-def test_language_model_panel_shows_perplexity_samples_and_a_unit_then_samples_again(app) -> None:
+def test_language_model_panel_shows_perplexity_samples_and_a_unit_then_samples_again_and_trains_live(
+    app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.labs.seq
+
+    monkeypatch.setattr(ui.labs.seq, "LIVE_LM_SECONDS", 0.5)
     at = app(PAGE, name="seq-lm")
     assert not at.exception
     shipped = at.code[0].value
@@ -44,6 +63,12 @@ def test_language_model_panel_shows_perplexity_samples_and_a_unit_then_samples_a
     at.button(key="page-seq-lm-resample").click().run(timeout=180)
     assert not at.exception
     assert "New sample, computed on CPU" in texts(at)
+    at.button(key="page-seq-lm-train").click().run()
+    finish_live(at, "page-seq-lm")
+    assert not at.exception
+    assert "A 64-unit LSTM, " in texts(at) and "Your live run" in json.dumps(
+        [c.proto.spec for c in at.get("plotly_chart")]
+    )
 
 
 def test_attention_panel_translates_typed_letters(app) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from demos.registry import Lab
+from ui.compute import Progress
 from ui.labs.seqgen import (
     COLOURS,
     DIGIT_COLOURS,
@@ -22,10 +24,10 @@ from ui.labs.seqgen import (
     device,
     device_label,
     digits_figure,
-    live,
+    live_result,
     shipped,
     small_layout,
-    stopped_note,
+    start_live,
     unpack_images,
 )
 from ui.state import kept, recall, remember
@@ -119,14 +121,13 @@ LIVE_VAE_EPOCHS = 8
 
 
 def _vae_live(key: str, latent: int) -> None:
-    stopped_note(key)
     if st.button(
         f"Train a VAE live (latent size {latent}, {LIVE_VAE_EPOCHS} epochs)",
         key=f"{key}-train",
         icon=":material/play_arrow:",
     ):
-        remember(f"{key}-vae", _train_vae_live(key, latent))
-    result = recall(f"{key}-vae")
+        start_live(key, "a VAE", _vae_job(latent))
+    result = live_result(key)
     if result:
         fig = go.Figure()
         epochs = list(range(1, len(result["history"]) + 1))
@@ -149,16 +150,17 @@ def _vae_live(key: str, latent: int) -> None:
         )
 
 
-def _train_vae_live(key: str, latent: int) -> dict[str, Any]:
+def _vae_job(latent: int) -> Callable[[Progress], dict[str, Any]]:
+    """The live run: a VAE for :data:`LIVE_VAE_EPOCHS` epochs (digits and device read here)."""
     from demos.gen import autoencoders as ae
     from demos.gen.data import mnist_split
 
-    dev = device()
+    dev, where = device(), device_label()
     train, test = mnist_split()
     config = ae.AEConfig(kind="vae", latent=latent, epochs=LIVE_VAE_EPOCHS, seed=random.randrange(1000))
-    t0 = time.perf_counter()
 
-    def job(progress: Any) -> dict[str, Any]:
+    def job(progress: Progress) -> dict[str, Any]:
+        t0 = time.perf_counter()
         run = ae.train_autoencoder(
             train.flat,
             config,
@@ -170,10 +172,10 @@ def _train_vae_live(key: str, latent: int) -> dict[str, Any]:
             "history": run.history,
             "error": ae.reconstruction_error(run.model, test.flat),
             "seconds": time.perf_counter() - t0,
-            "device": device_label(),
+            "device": where,
         }
 
-    return live(key, "a VAE", job)
+    return job
 
 
 # ------------------------------------------------------------------------------------------------ interpolation
@@ -353,9 +355,11 @@ def gan2d_panel(lab: Lab, key: str) -> None:
         )
         or "ring"
     )
-    stopped_note(key)
     if c2.button("Train live with a new seed", key=f"{key}-train", icon=":material/play_arrow:"):
-        remember(f"{key}-run-{target}", _train_gan2d_live(key, target))
+        start_live(key, f"a 2-D GAN on the {target}", _gan2d_job(target))
+    done = live_result(key)
+    if done is not None:
+        remember(f"{key}-run-{done['target']}", done)
     mine = recall(f"{key}-run-{target}")
     frames = mine["frames"] if mine else data["targets"][target]["frames"]
     st.plotly_chart(
@@ -382,18 +386,19 @@ def gan2d_panel(lab: Lab, key: str) -> None:
     )
 
 
-def _train_gan2d_live(key: str, target: str) -> dict[str, Any]:
+def _gan2d_job(target: str) -> Callable[[Progress], dict[str, Any]]:
+    """The live run: a 2-D GAN on ``target`` with a new seed (device read here)."""
     from dataclasses import asdict, replace
 
     from demos.gen import gan2d
     from demos.gen.panels import GAN2D
 
-    dev = device()
+    dev, where = device(), device_label()
     seed = random.SystemRandom().randrange(1000)
     config = replace(GAN2D, target=target, seed=seed)  # type: ignore[arg-type]
-    t0 = time.perf_counter()
 
-    def job(progress: Any) -> dict[str, Any]:
+    def job(progress: Progress) -> dict[str, Any]:
+        t0 = time.perf_counter()
         run = gan2d.train_gan2d(
             config,
             dev,
@@ -401,12 +406,13 @@ def _train_gan2d_live(key: str, target: str) -> dict[str, Any]:
         )
         return {
             "frames": [asdict(s) for s in run.snapshots],
+            "target": target,
             "seed": seed,
             "seconds": time.perf_counter() - t0,
-            "device": device_label(),
+            "device": where,
         }
 
-    return live(key, "a 2-D GAN", job)
+    return job
 
 
 # ------------------------------------------------------------------------------------------------ DCGAN

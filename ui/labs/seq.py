@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,18 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from demos.registry import Lab
-from ui.labs.seqgen import COLOURS, FIG, device, device_label, live, shipped, small_layout, stopped_note, unpack_int8
+from ui.compute import Progress
+from ui.labs.seqgen import (
+    COLOURS,
+    FIG,
+    device,
+    device_label,
+    live_result,
+    shipped,
+    small_layout,
+    start_live,
+    unpack_int8,
+)
 from ui.state import kept, recall, remember
 
 # ------------------------------------------------------------------------------------------------ memory
@@ -29,14 +41,16 @@ def memory_panel(lab: Lab, key: str) -> None:
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     length = c1.select_slider("Sequence length", options=lengths, **kept(f"{key}-length", 40))
     live_runs: dict[str, dict[str, Any]] = recall(f"{key}-live", {})
-    stopped_note(key)
     if c2.button(
         f"Train all three live at length {length}",
         key=f"{key}-train",
         icon=":material/play_arrow:",
         help=f"{LIVE_MEMORY_STEPS} steps each, fewer than the shipped runs' 1,000",
     ):
-        live_runs[str(length)] = _train_memory_live(key, length)
+        start_live(key, f"the recall task at length {length}", _memory_job(length))
+    done = live_result(key)
+    if done is not None:
+        live_runs[str(done["length"])] = done
         remember(f"{key}-live", live_runs)
     left, right = st.columns(2)
     fig = go.Figure()
@@ -99,14 +113,15 @@ def memory_panel(lab: Lab, key: str) -> None:
         )
 
 
-def _train_memory_live(key: str, length: int) -> dict[str, Any]:
+def _memory_job(length: int) -> Callable[[Progress], dict[str, Any]]:
+    """The live run: all three cells at ``length`` (the device is read here, the training runs in the background)."""
     from demos.seq import memory
 
-    dev = device()
+    dev, where = device(), device_label()
     cells = memory.CELLS
-    t0 = time.perf_counter()
 
-    def job(progress: Any) -> dict[str, Any]:
+    def job(progress: Progress) -> dict[str, Any]:
+        t0 = time.perf_counter()
         acc = {}
         for i, cell in enumerate(cells):
             config = memory.MemoryConfig(cell=cell, length=length, steps=LIVE_MEMORY_STEPS, seed=random.randrange(1000))
@@ -116,9 +131,9 @@ def _train_memory_live(key: str, length: int) -> dict[str, Any]:
 
             run = memory.train(config, dev, on_step=step)
             acc[cell] = memory.accuracy(run.model, length, 1000, 777, dev)
-        return {"length": length, "accuracy": acc, "seconds": time.perf_counter() - t0, "device": device_label()}
+        return {"length": length, "accuracy": acc, "seconds": time.perf_counter() - t0, "device": where}
 
-    return live(key, f"the recall task at length {length}", job)
+    return job
 
 
 # ------------------------------------------------------------------------------------------------ language model
@@ -233,13 +248,11 @@ LIVE_LM_SECONDS = 20.0
 
 
 def _lm_live(key: str) -> None:
-    stopped_note(key)
-    result = recall(f"{key}-lmlive")
     if st.button(
         f"Train a small LSTM live for {LIVE_LM_SECONDS:.0f} s", key=f"{key}-train", icon=":material/play_arrow:"
     ):
-        result = _train_lm_live(key)
-        remember(f"{key}-lmlive", result)
+        start_live(key, "a small language model", _lm_job())
+    result = live_result(key)
     if result:
         fig = go.Figure(
             go.Scatter(x=[s for s, _ in result["losses"]], y=[v for _, v in result["losses"]], mode="lines")
@@ -255,20 +268,21 @@ def _lm_live(key: str) -> None:
         )
 
 
-def _train_lm_live(key: str) -> dict[str, Any]:
+def _lm_job() -> Callable[[Progress], dict[str, Any]]:
+    """The live run: a 64-unit LSTM for :data:`LIVE_LM_SECONDS` (corpus and device read here)."""
     import math
 
     from demos.common import generator
     from demos.seq import lm
 
-    dev = device()
+    dev, where = device(), device_label()
     text = lm.load_corpus()
     train_text, val_text = lm.split(text)
     vocab = lm.Vocab.of(text)
     config = lm.LMConfig(kind="lstm", hidden=64, context=64, batch=32, steps=400, lr=0.01, seed=random.randrange(1000))
-    t0 = time.perf_counter()
 
-    def job(progress: Any) -> dict[str, Any]:
+    def job(progress: Progress) -> dict[str, Any]:
+        t0 = time.perf_counter()
         run = lm.train(
             config,
             train_text,
@@ -287,10 +301,10 @@ def _train_lm_live(key: str) -> dict[str, Any]:
             "seconds": time.perf_counter() - t0,
             "perplexity": math.exp(nats),
             "sample": "The " + sample,
-            "device": device_label(),
+            "device": where,
         }
 
-    return live(key, "a small language model", job)
+    return job
 
 
 # ------------------------------------------------------------------------------------------------ attention

@@ -1,18 +1,18 @@
 """What the sequence and generative lab panels share: their shipped results, the device, live runs that queue
-fairly and can be stopped, and digit images as plotly figures."""
+fairly, run in the background and can be stopped, and digit images as plotly figures."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from demos.records import Store
-from ui.compute import training_slot
+from ui import compute
+from ui.compute import Progress
 
-T = TypeVar("T")
 COLOURS = {
     "rnn": "#E4572E",
     "gru": "#29335C",
@@ -54,29 +54,18 @@ def device_label() -> str:
     return str(label(device()))
 
 
-def stopped_note(key: str) -> None:
-    """After the learner pressed Stop, say so (the run was interrupted by the rerun the click started)."""
-    if st.session_state.get(f"{key}-stop"):
-        st.info("Stopped. Nothing from the interrupted run was kept.", icon=":material/stop_circle:")
+def start_live(key: str, what: str, fn: Callable[[Progress], Any]) -> None:
+    """Start the panel's live run: ``fn(progress)`` goes to a background thread once a training slot is free
+    (:func:`ui.compute.start`); ``progress(fraction, text)`` moves its bar and ends it at the next call after a
+    Stop. ``fn`` must not call Streamlit (read the device and data before starting it)."""
+    compute.start(f"{key}-job", what, fn)
 
 
-def live(key: str, what: str, job: Callable[[Callable[[float, str], None]], T]) -> T:
-    """Run ``job(progress)`` inside a fair training slot with a progress bar and a Stop button; ``progress(f,
-    text)`` moves the bar to fraction ``f``. Pressing Stop reruns the panel, which interrupts the job at its next
-    progress call (the slot is handed back on the way out)."""
-    stop = st.empty()
-    stop.button("Stop", key=f"{key}-stop", icon=":material/stop:")
-    bar = st.progress(0.0, text=f"Starting {what}…")
-
-    def progress(fraction: float, text: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=text)
-
-    try:
-        with training_slot(what):
-            return job(progress)
-    finally:
-        bar.empty()
-        stop.empty()
+def live_result(key: str) -> Any | None:
+    """Draw the panel's live run here (place in line, progress bar, Stop: :func:`ui.compute.watch`) and return
+    its result once it has finished; None before that, and after a Stop or a failure (which it reports)."""
+    run = compute.watch(f"{key}-job")
+    return run.result if run is not None and run.state == "done" else None
 
 
 def digits_figure(
