@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_limits
 from torch.nn import functional as F
 
 from demos.common import generator
 from demos.seq import attention, lm, memory, wordvec
 
 CPU = torch.device("cpu")
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread() -> Iterator[None]:
+    """numpy's BLAS on one thread for each test, as torch is (tests/conftest.py): on the busy 2-core machine two
+    threads made scikit-learn's PCA of 300 digits take 13 s instead of 0.2 s."""
+    with threadpool_limits(1):
+        yield
 
 
 def falls(losses: list[float], factor: float = 0.8) -> bool:
