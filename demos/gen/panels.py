@@ -127,11 +127,14 @@ def examples(judge: clf.DigitCNN, models: dict[str, ae.AutoEncoder]) -> list[int
     return [int(torch.where(test.y == d, probs[:, d], torch.tensor(-1.0)).argmax()) for d in range(10)]
 
 
-def paths_for(a: int, b: int, models: dict[str, ae.AutoEncoder], judge: clf.DigitCNN) -> dict[str, Any]:
+def paths_for(
+    a: int, b: int, models: dict[str, ae.AutoEncoder], judge: clf.DigitCNN, pick: list[int] | None = None
+) -> dict[str, Any]:
     """The images, codes and classifier scores along the AE, VAE and pixel paths between the typical held-out
-    images of digits ``a`` and ``b``, for each latent size of ``INTERPOLATION_LATENTS``."""
+    images of digits ``a`` and ``b`` (``pick``: :func:`examples`, computed when not given), for each latent size
+    of ``INTERPOLATION_LATENTS``."""
     _, test = mnist_split()
-    pick = examples(judge, models)
+    pick = pick if pick is not None else examples(judge, models)
     i, j = pick[a], pick[b]
     out: dict[str, Any] = {"digits": [a, b], "indices": [i, j]}
     for latent in INTERPOLATION_LATENTS:

@@ -54,6 +54,24 @@ def _latent_map(points: list[list[float]], labels: list[int], title: str) -> go.
     return small_layout(fig, title, height=230, showlegend=False)
 
 
+@st.cache_resource(show_spinner=False)
+def _latent_maps() -> dict[str, go.Figure]:
+    """The shipped 2-D maps of every method, built once per server (they do not change with the latent size)."""
+    data = shipped("gen", "autoencoders")
+    return {m: _latent_map(data["maps"][m], data["map_labels"], data["names"][m]) for m in data["methods"]}
+
+
+@st.cache_resource(show_spinner=False)
+def _reconstructions(latent: int) -> go.Figure:
+    """Held-out digits and every method's shipped reconstructions at ``latent``, built once per server."""
+    data = shipped("gen", "autoencoders")
+    names, methods, n = data["names"], data["methods"], data["shown"]
+    originals = unpack_images(data["originals"], n)
+    recon = unpack_images(data["reconstructions"][str(latent)], n * len(methods))
+    rows = [list(originals)] + [list(recon[i * n : (i + 1) * n]) for i in range(len(methods))]
+    return digits_figure(rows, ["original"] + [names[m] for m in methods], height=260)
+
+
 def autoencoders_panel(lab: Lab, key: str) -> None:
     data = shipped("gen", "autoencoders")
     names: dict[str, str] = data["names"]
@@ -94,21 +112,16 @@ def autoencoders_panel(lab: Lab, key: str) -> None:
         small_layout(efig, f"The VAE's ELBO, latent size {latent}", height=300), key=f"{key}-elbo", config=FIG
     )
     right.caption("Negative ELBO = reconstruction + KL, per image, averaged over each training epoch.")
-    n = data["shown"]
-    originals = unpack_images(data["originals"], n)
-    recon = unpack_images(data["reconstructions"][str(latent)], n * len(methods))
-    rows = [list(originals)] + [list(recon[i * n : (i + 1) * n]) for i in range(len(methods))]
     pic, text = st.columns([3, 2], vertical_alignment="center")
-    pic.plotly_chart(
-        digits_figure(rows, ["original"] + [names[m] for m in methods], height=260), key=f"{key}-rec", config=FIG
-    )
+    pic.plotly_chart(_reconstructions(latent), key=f"{key}-rec", config=FIG)
     text.caption(
         f"Held-out digits and their reconstructions from a code of {latent} numbers. PCA and the linear "
         "autoencoder blur alike; the non-linear models keep more of each stroke."
     )
     cols = st.columns(4)
+    maps = _latent_maps()
     for col, m in zip(cols, methods, strict=True):
-        col.plotly_chart(_latent_map(data["maps"][m], data["map_labels"], names[m]), key=f"{key}-map-{m}", config=FIG)
+        col.plotly_chart(maps[m], key=f"{key}-map-{m}", config=FIG)
     st.caption(
         f"The 2-D codes of {len(data['map_labels'])} held-out digits, coloured by digit (never shown to the "
         "models). PCA and the linear autoencoder give the same map up to rotation and scale; the VAE packs its "
@@ -188,12 +201,21 @@ def _interp_models() -> Any:
     return autoencoders(device()), classifier(device())
 
 
+@st.cache_resource(show_spinner=False)
+def _typical_digits() -> list[int]:
+    """The held-out image each path starts or ends on, per digit (found once per server)."""
+    from demos.gen.panels import examples
+
+    models, judge = _interp_models()
+    return examples(judge, models)
+
+
 @st.cache_data(max_entries=100, show_spinner=False)
 def _paths(a: int, b: int) -> dict[str, Any]:
     from demos.gen.panels import paths_for
 
     models, judge = _interp_models()
-    return paths_for(a, b, models, judge)
+    return paths_for(a, b, models, judge, _typical_digits())
 
 
 def interpolation_panel(lab: Lab, key: str) -> None:
@@ -343,6 +365,13 @@ def _gan_figure(target: dict[str, Any], frames: list[dict[str, Any]], extent: fl
     return fig
 
 
+@st.cache_resource(show_spinner=False)
+def _shipped_gan_figure(target: str) -> go.Figure:
+    """The shipped run's replay on ``target``, built once per server."""
+    data = shipped("gen", "gan2d")
+    return _gan_figure(data["targets"][target], data["targets"][target]["frames"], data["extent"], data["std"])
+
+
 def gan2d_panel(lab: Lab, key: str) -> None:
     data = shipped("gen", "gan2d")
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
@@ -361,10 +390,12 @@ def gan2d_panel(lab: Lab, key: str) -> None:
     if done is not None:
         remember(f"{key}-run-{done['target']}", done)
     mine = recall(f"{key}-run-{target}")
-    frames = mine["frames"] if mine else data["targets"][target]["frames"]
-    st.plotly_chart(
-        _gan_figure(data["targets"][target], frames, data["extent"], data["std"]), key=f"{key}-fig-{target}", config=FIG
+    fig = (
+        _gan_figure(data["targets"][target], mine["frames"], data["extent"], data["std"])
+        if mine
+        else _shipped_gan_figure(target)
     )
+    st.plotly_chart(fig, key=f"{key}-fig-{target}", config=FIG)
     where = (
         f"your run, seed {mine['seed']}, {mine['seconds']:.0f} s on {mine['device']}"
         if mine
@@ -433,8 +464,8 @@ def _dcgan_samples(seed: int) -> dict[str, Any]:
     from demos.gen.panels import pack
 
     g_net, judge = _dcgan_models()
-    images = dcgan.sample(g_net, 40, seed)
-    return {"samples": pack(images), "quality": asdict(dcgan.quality(judge, dcgan.sample(g_net, 500, seed)))}
+    images = dcgan.sample(g_net, 500, seed)  # (500, 1, 28, 28): the first 40 are shown, all 500 judged
+    return {"samples": pack(images[:40]), "quality": asdict(dcgan.quality(judge, images))}
 
 
 def _grid_rows(images: np.ndarray, columns: int) -> list[list[Any]]:
