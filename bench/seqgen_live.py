@@ -44,7 +44,7 @@ def main() -> None:
     from demos.gen import autoencoders as ae
     from demos.gen import dcgan, gan2d
     from demos.gen.data import mnist_split
-    from demos.gen.panels import GAN2D, autoencoders, classifier, dcgan_generator, paths_for
+    from demos.gen.panels import GAN2D, autoencoders, classifier, dcgan_generator, examples, paths_for
     from demos.seq import attention, lm, memory
     from demos.seq.panels import attention_models, lm_models
     from ui.labs.gen import LIVE_VAE_EPOCHS
@@ -90,7 +90,8 @@ def main() -> None:
         lambda: [attention.translate(m, "abcdefghijklmnopqrstabcd", cpu) for m in translators.values()], repeat=3
     )
     aes, judge = autoencoders(cpu), classifier(cpu)
-    out["interpolation_paths_new_pair"] = timed(lambda: paths_for(0, 3, aes, judge), repeat=3)
+    typical = examples(judge, aes)  # found once per server by the panel
+    out["interpolation_paths_new_pair"] = timed(lambda: paths_for(0, 3, aes, judge, typical), repeat=3)
     g = dcgan_generator(cpu)
     out["dcgan_new_samples"] = timed(lambda: dcgan.quality(judge, dcgan.sample(g, 500, 3)), repeat=3)
     out["load_average_1min_after"] = round(os.getloadavg()[0], 2)
