@@ -74,6 +74,7 @@ LABS: tuple[Lab, ...] = (
         ),
         summary="ImageNet MobileNetV2 features against the same network trained from scratch, at 1 to 400 labels.",
         panel="ui.labs.transfer:panel",
+        claims="demos.transfer.claims",
         page="pages/demo_transfer.py",
         gpu_check="demos.transfer.gpu:gpu_check",
         code=("demos.transfer.models:TransferNet", "demos.transfer.models:param_groups"),
