@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_eval_command(sub)
     s = sub.add_parser("panel", help="the card panel's shipped digit at every rotation angle, every model")
     add_common_args(s)
-    s.add_argument("--index", type=int, default=7, help="which test digit (0..999)")
+    s.add_argument("--index", type=int, default=0, help="which test digit (0..999; 0 is a 4)")
     s.add_argument("--samples", type=int, default=30, help=f"T: passes per prediction (1..{MAX_SAMPLES})")
     s.add_argument("--save", action="store_true", help="write demos/bayesian/results/panel_digit.json")
     args = parser.parse_args(words)

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from demos.bayesian.data import add_noise, rotate
+from demos.bayesian.data import Split, add_noise, rotate
 from demos.bayesian.evaluate import scores
 from demos.bayesian.models import Model, sample_probs
 from demos.common import generator, sync
@@ -75,7 +75,8 @@ def angle_report(
 ) -> dict[str, Any]:
     """Every model's answer for one ``(1, 28, 28)`` digit turned by ``degrees``: predicted class, its mean
     probability, predictive entropy split into expected entropy (aleatoric) and mutual information (epistemic),
-    as JSON-able numbers; ``ms`` is the wall time of all the models together."""
+    as JSON-able numbers, with the rotated image the models saw (``(28, 28)`` uint8 values); ``ms`` is the wall
+    time of all the models together."""
     x = rotate(image[None], float(degrees)).to(device)  # (1, 1, 28, 28)
     t0 = time.perf_counter()
     out: dict[str, Any] = {}
@@ -92,7 +93,9 @@ def angle_report(
             "passes": probs.shape[0],
         }
     sync(device)
-    return {"degrees": float(degrees), "models": out, "ms": round((time.perf_counter() - t0) * 1000, 1)}
+    ms = round((time.perf_counter() - t0) * 1000, 1)
+    pixels = (x[0, 0].cpu() * 255).round().to(torch.uint8).tolist()  # (28, 28)
+    return {"degrees": float(degrees), "models": out, "image": pixels, "ms": ms}
 
 
 def digit_sweep(
@@ -102,27 +105,37 @@ def digit_sweep(
     return [angle_report(models, image, a, samples, device, seed) for a in angles]
 
 
-def shipped_digit(
-    index: int, angles: Sequence[float], samples: int, device: torch.device, seed: int = 0
+def digit_record(
+    models: dict[str, Model],
+    test: Split,
+    index: int,
+    angles: Sequence[float],
+    samples: int,
+    device: torch.device,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """The panel's record for test digit ``index``: its pixels, true label, and every model at every angle."""
-    from demos.bayesian import checkpoints
-    from demos.bayesian.data import load_mnist
-
-    test = load_mnist().test
     if not 0 <= index < len(test.x):
         raise ValueError(f"test digit index must be between 0 and {len(test.x) - 1}, got {index}")
-    models = checkpoints.load(device)
     image = test.x[index]  # (1, 28, 28)
     return {
         "index": index,
         "label": int(test.y[index]),
-        "image": (image[0] * 255).round().to(torch.uint8).tolist(),  # (28, 28)
         "samples": samples,
         "seed": seed,
         "angles": list(angles),
         "sweep": digit_sweep(models, image, angles, samples, device, seed),
     }
+
+
+def shipped_digit(
+    index: int, angles: Sequence[float], samples: int, device: torch.device, seed: int = 0
+) -> dict[str, Any]:
+    """:func:`digit_record` on the shipped checkpoints and the fixed test split (what ``panel --save`` writes)."""
+    from demos.bayesian import checkpoints
+    from demos.bayesian.data import load_mnist
+
+    return digit_record(checkpoints.load(device), load_mnist().test, index, angles, samples, device, seed)
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,21 @@ class RunResult:
             "curve": [asdict(p) for p in self.curve],
         }
 
+    def record(self) -> dict[str, object]:
+        """:meth:`summary` plus what a page draws, as plain lists: each scored test image's prediction and
+        label, and (when asked for) the PCA projection before and after training."""
+        out = self.summary()
+        out["predictions"] = self.predictions.tolist()
+        out["labels"] = self.test_labels.tolist()
+        if self.projection is not None:
+            out["projection"] = {
+                "before": self.projection.before.tolist(),
+                "after": self.projection.after.tolist(),
+                "variance": [list(v) for v in self.projection.variance],
+                "labels": self.projection.labels.tolist(),
+            }
+        return out
+
 
 def auto_epochs(n_train: int, batch_size: int) -> int:
     """Epochs giving about AUTO_STEPS optimiser steps, clamped to AUTO_EPOCHS (few images: many epochs)."""
