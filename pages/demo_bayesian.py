@@ -54,6 +54,7 @@ def draw_a_digit() -> None:
             height=CANVAS,
             width=CANVAS,
             drawing_mode="freedraw",
+            return_image_data=True,
             key=f"{KEY}-canvas",
         )
         st.caption("Draw one digit, large and centred. The bin icon in the canvas toolbar clears it.")
@@ -96,7 +97,7 @@ def whole_test_set(record: dict[str, Any]) -> None:
         "model's own score (mutual information; softmax entropy for the plain CNN), how often is the turned one "
         "more uncertain?"
     )
-    turned = rel.toggle("Digits turned 30–60°", key=f"{KEY}-turned")
+    turned = rel.toggle("Digits turned 30–60°", **kept(f"{KEY}-turned", False))
     bins = cal["rotated_reliability" if turned else "reliability"]
     rel.plotly_chart(reliability_figure(bins, cal["rotated_ece" if turned else "clean_ece"]))
     rel.caption(
