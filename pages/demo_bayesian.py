@@ -45,8 +45,9 @@ def draw_a_digit() -> None:
     from demos.bayesian.data import preprocess_drawing
     from demos.bayesian.explore import predict, prepare
 
-    left, right = st.columns([1, 2.2], gap="medium")
+    left, right = st.columns([1, 2], gap="medium")
     with left:
+        st.space("medium")  # the canvas's toolbar appears above its top right corner on hover: keep that free
         drawn = st_canvas(
             stroke_width=18,
             stroke_color="#FFFFFF",
@@ -57,7 +58,10 @@ def draw_a_digit() -> None:
             return_image_data=True,
             key=f"{KEY}-canvas",
         )
-        st.caption("Draw one digit, large and centred. The bin icon in the canvas toolbar clears it.")
+        st.caption(
+            "Draw one digit, large and centred. Hover over the canvas for its toolbar (above its top right "
+            "corner): undo, redo, and the bin that clears it."
+        )
         noise = st.slider("Gaussian noise (standard deviation)", 0.0, 1.0, step=0.05, **kept(f"{KEY}-noise", 0.0))
     image = None if drawn.image_data is None else preprocess_drawing(drawn.image_data)
     if image is None:

@@ -40,7 +40,7 @@ def angle_figure(answer: Mapping[str, Any]) -> go.Figure:
     the predicted class and its probability. ``answer`` is :func:`demos.bayesian.explore.angle_report`'s."""
     kinds = [k for k in NAMES if k in answer["models"]]
     models = answer["models"]
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.27, 0.73], horizontal_spacing=0.04)
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.25, 0.75], horizontal_spacing=0.19)
     fig.add_trace(_image(answer["image"]), row=1, col=1)
     names = [NAMES[k] for k in kinds]
     fig.add_bar(
@@ -153,14 +153,14 @@ def summary_rows(record: Mapping[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "model": NAMES[kind],
-                "test accuracy": f"{acc['accuracy'][kind]:.1%}",
+                "accuracy": f"{acc['accuracy'][kind]:.1%}",
                 "NLL": acc["nll"][kind],
-                "ECE (clean)": cal["clean_ece"][kind],
-                "ECE (rotated 30–60°)": cal["rotated_ece"][kind],
-                "OOD AUROC, mutual information": mi["mean_auroc_by_mutual_information"].get(kind),
-                "OOD AUROC, predictive entropy": ent["mean_auroc_by_predictive_entropy"].get(kind, base),
-                "ms / prediction (T = 30)": cost["ms_per_prediction"][kind],
-                "parameters": f"{cost['parameters'][kind]:,}",
+                "ECE": cal["clean_ece"][kind],
+                "ECE turned": cal["rotated_ece"][kind],
+                "OOD AUROC by MI": mi["mean_auroc_by_mutual_information"].get(kind),
+                "by entropy": ent["mean_auroc_by_predictive_entropy"].get(kind, base),
+                "ms (T = 30)": cost["ms_per_prediction"][kind],
+                "weights": f"{cost['parameters'][kind]:,}",
             }
         )
     return rows

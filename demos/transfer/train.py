@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -106,12 +106,15 @@ class CurvePoint:
 
 @dataclass(frozen=True)
 class Progress:
-    """Sent to ``on_progress`` after feature extraction (epoch 0) and after every epoch."""
+    """Where a run is: :func:`steps` yields one after feature extraction (epoch 0, step 0) and after every
+    optimiser step; ``point`` is set on the last step of an epoch. :func:`run` passes the epoch ones on."""
 
     strategy: str
     epoch: int
     epochs: int
     point: CurvePoint | None
+    step: int = 0  # optimiser steps done
+    total_steps: int = 0  # optimiser steps in the whole run
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,22 @@ def _batched(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, batch:
     return torch.cat([fn(x[i : i + batch]).cpu() for i in range(0, x.shape[0], batch)]) if len(x) else x
 
 
+class _Clock:
+    """Seconds a generator spent running, leaving out the pauses between its yields."""
+
+    def __init__(self) -> None:
+        self.spent, self.since = 0.0, time.perf_counter()
+
+    def pause(self) -> None:
+        self.spent += time.perf_counter() - self.since
+
+    def resume(self) -> None:
+        self.since = time.perf_counter()
+
+    def seconds(self) -> float:
+        return self.spent + time.perf_counter() - self.since
+
+
 def build_seeded(strategy: str, num_classes: int, seed: int, device: torch.device) -> tuple[nn.Module, torch.Generator]:
     """The strategy's model on ``device``, its random parts drawn from ``seed``, and the generator its dropout
     masks come from (the tiny CNN's; MobileNetV2's features have no dropout).
@@ -305,15 +324,37 @@ def run(
     projection_size: int = 0,
     split: Split | None = None,
 ) -> RunResult:
-    """Train ``config.strategy`` and score it on the test split. ``projection_size`` > 0 also returns a 2-D PCA
-    of the pooled features of that many test images before and after training. ``split`` overrides the
-    dataset's real split (tests pass tiny ones).
+    """Train ``config.strategy`` and score it on the test split: :func:`steps` run to the end, with
+    ``on_progress`` called after feature extraction and after every epoch."""
+    run_steps = steps(config, device, store=store, projection_size=projection_size, split=split)
+    while True:
+        try:
+            progress = next(run_steps)
+        except StopIteration as finished:
+            result: RunResult = finished.value
+            return result
+        if on_progress and (progress.point is not None or progress.step == 0):
+            on_progress(progress)
 
-    Seeded and private: every random draw (labelled images, initial weights, batch order, augmentation, dropout)
-    comes from ``config.seed`` through generators of this run, so the result does not depend on what other
-    sessions do meanwhile. ``on_progress`` is called after feature extraction and after every epoch; an
-    exception it raises (a learner pressing Stop) ends the run there."""
-    t_start = time.perf_counter()
+
+def steps(
+    config: RunConfig,
+    device: torch.device,
+    *,
+    store: FeatureStore | None = None,
+    projection_size: int = 0,
+    split: Split | None = None,
+) -> Generator[Progress, None, RunResult]:
+    """One run as a generator: it yields a :class:`Progress` after feature extraction and after every optimiser
+    step, and returns the :class:`RunResult` (``StopIteration.value``). Whoever drives it may pause between
+    steps (a page draws, or lets another learner's run go first) or drop it (Stop): nothing runs in between.
+
+    ``projection_size`` > 0 also returns a 2-D PCA of the pooled features of that many test images before and
+    after training. ``split`` overrides the dataset's real split (tests pass tiny ones). Seeded and private:
+    every random draw (labelled images, initial weights, batch order, augmentation, dropout) comes from
+    ``config.seed`` through generators of this run, so the result does not depend on what other sessions do
+    meanwhile, nor on how long the driver pauses."""
+    clock = _Clock()
     store = default_store() if store is None else store
     split = cached_split(config.dataset) if split is None else split
     strategy = config.strategy
@@ -338,8 +379,12 @@ def run(
     extract_seconds = time.perf_counter() - t0 if stem is not None else 0.0
 
     before = _embed(model, stem, inputs, test_images, proj_n) if proj_n else None
-    if on_progress:
-        on_progress(Progress(strategy, 0, epochs, None))
+    n = len(train_idx)
+    per_epoch = math.ceil(n / config.batch_size)
+    total, done = epochs * per_epoch, 0
+    clock.pause()
+    yield Progress(strategy, 0, epochs, None, 0, total)
+    clock.resume()
 
     optimiser = torch.optim.AdamW(
         param_groups(model, strategy, config.lr, config.backbone_lr_factor), weight_decay=config.weight_decay
@@ -352,8 +397,7 @@ def run(
         curve_at = _curve_epochs(epochs, config.eval_points)
     curve_n = min(CURVE_TEST, n_test)
     curve: list[CurvePoint] = []
-    t0 = time.perf_counter()
-    n = len(train_idx)
+    train_start = clock.seconds()
     for epoch in range(1, epochs + 1):
         set_training(model, strategy)
         order = torch.randperm(n, generator=g)
@@ -372,15 +416,21 @@ def run(
             loss.backward()
             optimiser.step()
             losses.append(loss.item())
+            done += 1
+            if done % per_epoch:
+                clock.pause()
+                yield Progress(strategy, epoch, epochs, None, done, total)
+                clock.resume()
         acc = None
         if epoch in curve_at:
             acc = (_predict(model, stem, inputs, test_images, curve_n) == test_labels[:curve_n]).float().mean().item()
         point = CurvePoint(epoch, statistics.fmean(losses), acc)
         curve.append(point)
-        if on_progress:
-            on_progress(Progress(strategy, epoch, epochs, point))
+        clock.pause()
+        yield Progress(strategy, epoch, epochs, point, done, total)
+        clock.resume()
     sync(device)
-    train_seconds = time.perf_counter() - t0
+    train_seconds = clock.seconds() - train_start
 
     predictions = _predict(model, stem, inputs, test_images, n_test)
     accuracy = (predictions == test_labels).float().mean().item()
@@ -396,7 +446,7 @@ def run(
     return RunResult(
         config=config,
         accuracy=accuracy,
-        seconds=time.perf_counter() - t_start,
+        seconds=clock.seconds(),
         extract_seconds=extract_seconds,
         train_seconds=train_seconds,
         device=label(device),

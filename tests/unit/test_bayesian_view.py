@@ -58,8 +58,8 @@ def test_the_summary_table_reads_the_record(record: dict[str, Any]) -> None:
     rows = summary_rows(record)
     acc = measured(record, "accuracy")["accuracy"]
     assert [r["model"] for r in rows] == list(NAMES.values())
-    assert rows[0]["test accuracy"] == f"{acc['baseline']:.1%}"
-    assert rows[0]["OOD AUROC, mutual information"] is None  # the plain CNN has one pass: no disagreement
+    assert rows[0]["accuracy"] == f"{acc['baseline']:.1%}"
+    assert rows[0]["OOD AUROC by MI"] is None  # the plain CNN has one pass: no disagreement
     table = auroc_rows(record)
     assert len(table) == len(measured(record, "mutual-information-no-better")["sets"])
 
