@@ -109,7 +109,7 @@ def whole_test_set(record: dict[str, Any]) -> None:
         "of the digits it calls 90% sure, 90% are right. ECE is the average gap, weighted by the digits per bin."
     )
     sets = mi["sets"]
-    pick = ood.segmented_control("OOD set", sets, format_func=SET_NAMES.get, **kept(f"{KEY}-set", sets[0]))
+    pick = ood.segmented_control("OOD set", sets, format_func=SET_NAMES.__getitem__, **kept(f"{KEY}-set", sets[0]))
     ood.plotly_chart(roc_figure(mi["roc"], mi["auroc_by_set"], pick or sets[0]))
     ood.dataframe(auroc_rows(record), hide_index=True, width="stretch")
     ood.caption("AUROC: 1.0 when every OOD image is more uncertain than every test digit, 0.5 a coin toss.")

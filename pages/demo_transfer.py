@@ -53,7 +53,7 @@ def show_results(records: list[dict[str, Any]]) -> None:
     pick = st.radio(
         "Features of",
         [r["strategy"] for r in records],
-        format_func=STRATEGY_LABELS.get,
+        format_func=STRATEGY_LABELS.__getitem__,
         horizontal=True,
         key=f"{KEY}-pick",
     )
@@ -97,7 +97,10 @@ def trainer() -> None:
     epochs = c3.select_slider("Epochs", ["auto", 5, 10, 20, 40, 60], **kept(f"{KEY}-epochs", "auto"))
     c4, c5 = st.columns([2.5, 1])
     strategies = c4.multiselect(
-        "Strategies", list(STRATEGY_LABELS), format_func=STRATEGY_LABELS.get, **kept(f"{KEY}-strategies", ["frozen"])
+        "Strategies",
+        list(STRATEGY_LABELS),
+        format_func=STRATEGY_LABELS.__getitem__,
+        **kept(f"{KEY}-strategies", ["frozen"]),
     )
     augment = c5.toggle(
         "Augmentation",

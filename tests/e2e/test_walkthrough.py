@@ -142,6 +142,20 @@ def use_lab(page: Page, base: str) -> None:
     expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=60_000)
 
 
+def use_transfer(page: Page, base: str) -> None:
+    expect(page.get_by_text("MNIST digits: test accuracy of five strategies")).to_be_visible(timeout=90_000)
+    page.locator('[data-testid="stButtonGroup"] button', has_text="Fashion-MNIST").first.click()
+    expect(page.get_by_text("Fashion-MNIST clothes: test accuracy of five strategies")).to_be_visible(timeout=30_000)
+
+
+def use_bayesian(page: Page, base: str) -> None:
+    expect(page.get_by_text("(shipped result)")).to_be_visible(timeout=90_000)
+    slider = page.get_by_role("slider", name="Turn the digit").first
+    slider.focus()
+    slider.press("ArrowRight")  # the four models run on the digit turned 5 degrees further
+    expect(page.get_by_text("computed on CPU in")).to_be_visible(timeout=90_000)
+
+
 def use_generic(page: Page, base: str) -> None:
     main = page.locator(MAIN)
     primary = main.locator('button[kind="primary"], button[data-testid="stBaseButton-primary"]')
@@ -174,6 +188,8 @@ ACTIONS: dict[str, tuple[str, Callable[[Page, str], None]]] = {
     "pages/health.py": ("", use_health),
     "pages/labs.py": ("", use_labs),
     "pages/lab.py": ("?name=nms", use_lab),
+    "pages/demo_transfer.py": ("", use_transfer),
+    "pages/demo_bayesian.py": ("", use_bayesian),
 }
 ORDER = list(ACTIONS)  # the progress page needs the answer the quiz page gives
 

@@ -154,7 +154,9 @@ def panel(lab: Lab, key: str) -> None:
     data = sweep_record()
     datasets = [d for d in DATASET_LABELS if any(r["dataset"] == d for r in data["rows"])]
     c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
-    dataset = c1.segmented_control("Dataset", datasets, format_func=SHORT.get, **kept(f"{key}-dataset", datasets[0]))
+    dataset = c1.segmented_control(
+        "Dataset", datasets, format_func=SHORT.__getitem__, **kept(f"{key}-dataset", datasets[0])
+    )
     dataset = dataset or datasets[0]
     labels = c2.select_slider("Labelled images per class", PANEL_LABELS, **kept(f"{key}-labels", 10))
     figure, words = st.empty(), st.empty()
