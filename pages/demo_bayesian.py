@@ -145,7 +145,7 @@ render_panel(by_name()["bayesian"], key="page", full=True)
 st.header("Draw a digit", divider="gray")
 draw_a_digit()
 st.header("Across the whole test set", divider="gray")
-if st.button("Re-run the evaluation here (fast protocol, seconds)", key=f"{KEY}-rerun", icon=":material/replay:"):
+if st.button("Re-run the evaluation here (fast protocol)", key=f"{KEY}-rerun", icon=":material/replay:"):
     remember(f"{KEY}-record", rerun())
 record = recall(f"{KEY}-record") or shipped("bayesian")
 if record is None:

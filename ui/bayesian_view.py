@@ -137,7 +137,7 @@ def pass_figure(passes: Mapping[str, Sequence[Sequence[float]]], means: Mapping[
             col=col,
         )
     fig.update_yaxes(range=[-0.02, 1.02], title_text="probability", row=1, col=1)
-    fig.update_xaxes(title_text="class", type="category", tickfont_size=10)
+    fig.update_xaxes(title_text="class", type="category", tickfont_size=10, tickvals=[str(d) for d in range(10)])
     fig.update_layout(height=290, margin={"t": 40, "b": 10, "l": 10, "r": 10}, legend={"orientation": "h", "y": -0.3})
     return fig
 

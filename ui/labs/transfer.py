@@ -99,6 +99,8 @@ class LiveJob:
                 box.progress(1.0, text=f"Done: test accuracy {r['accuracy']:.1%} in {r['seconds']:.1f} s")
             elif p is None:
                 box.progress(0.0, text="Loading the data and the ImageNet weights, extracting features…")
+            elif p.step == 0:
+                box.progress(0.0, text=f"Features ready; training {p.epochs} epochs…")
             else:
                 loss = f" · loss {self.points[strategy][-1]['train_loss']:.3f}" if self.points[strategy] else ""
                 box.progress(p.step / max(p.total_steps, 1), text=f"Epoch {p.epoch}/{p.epochs}{loss}")
@@ -159,21 +161,21 @@ def panel(lab: Lab, key: str) -> None:
     )
     dataset = dataset or datasets[0]
     labels = c2.select_slider("Labelled images per class", PANEL_LABELS, **kept(f"{key}-labels", 10))
-    figure, words = st.empty(), st.empty()
+    mine = recall(f"{key}-run")
+    fig = sweep_figure(data["summary"], dataset, live_rows(mine, dataset), height=340)
+    st.plotly_chart(fig, key=f"{key}-sweep", config={"displayModeBar": False})
+    st.caption(
+        f"{DATASET_LABELS[dataset]}: test accuracy of five strategies against the number of labelled training "
+        "images per class (the shipped sweep). Frozen ImageNet features win with a handful of labels; the network "
+        "trained from scratch needs hundreds. " + sweep_caption(data)
+    )
     if st.button("Train frozen vs scratch here", key=f"{key}-train", icon=":material/play_arrow:", type="primary"):
         common = {"dataset": dataset, "labels_per_class": labels, "test_limit": PANEL_TEST, "eval_points": 3}
         start_live(key, [{**common, "strategy": "frozen"}, {**common, "strategy": "scratch"}])
     records = drive_live(key, "frozen vs scratch")
     if records is not None:
         remember(f"{key}-run", {"dataset": records[0]["dataset"], "results": records, "device": device_label()})
-    mine = recall(f"{key}-run")
-    fig = sweep_figure(data["summary"], dataset, live_rows(mine, dataset), height=340)
-    figure.plotly_chart(fig, key=f"{key}-sweep", config={"displayModeBar": False})
-    words.caption(
-        f"{DATASET_LABELS[dataset]}: test accuracy of five strategies against the number of labelled training "
-        "images per class (the shipped sweep). Frozen ImageNet features win with a handful of labels; the network "
-        "trained from scratch needs hundreds. " + sweep_caption(data)
-    )
+        _continue()  # draw the curves again, with the new stars
     if mine:
         frozen, scratch = mine["results"]
         st.caption(
