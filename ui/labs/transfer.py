@@ -26,7 +26,7 @@ SWEEP = Path(__file__).resolve().parents[2] / "demos" / "transfer" / "results" /
 PANEL_LABELS = [1, 5, 10, 50]  # a live run at these takes about 150 optimiser steps per strategy
 PANEL_TEST = 300  # test images the panel's live run scores
 SHORT = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
-SLICE_S = 0.4  # seconds of training per rerun: how long a Stop click or another learner's run waits at most
+SLICE_S = 1.0  # seconds of training per rerun: how long a Stop click or another learner's run waits at most
 
 
 @st.cache_data(show_spinner=False)
