@@ -16,6 +16,13 @@ STRATEGY_LABELS = {
     "scratch": "MobileNetV2 from scratch",
     "tiny-cnn": "Tiny CNN from scratch (baseline)",
 }
+SHORT_LABELS = {
+    "frozen": "frozen features",
+    "last-block": "last block fine-tuned",
+    "full": "all fine-tuned",
+    "scratch": "from scratch",
+    "tiny-cnn": "tiny CNN",
+}
 COLOURS = {"frozen": "#4C6EF5", "last-block": "#15AABF", "full": "#7950F2", "scratch": "#F76707", "tiny-cnn": "#868E96"}
 LABEL_ORDER = ("1", "5", "10", "50", "all")  # the sweep's x axis: labelled images per class
 
@@ -56,7 +63,7 @@ def sweep_figure(
             y=[row["accuracy"]],
             mode="markers",
             marker={"symbol": "star", "size": 15, "color": COLOURS[strategy], "line": {"width": 1, "color": "black"}},
-            name=f"your run: {STRATEGY_LABELS[strategy].split(' (')[0].lower()}",
+            name=f"your run: {SHORT_LABELS[strategy]}",
             legendgroup=strategy,
         )
     fig.update_layout(

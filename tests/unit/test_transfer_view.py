@@ -46,7 +46,7 @@ def test_a_live_run_adds_one_star_per_strategy_on_its_own_dataset_only(sweep: di
     fig = sweep_figure(sweep["summary"], "mnist", live_rows(run, "mnist"))
     star = fig.data[-1]
     assert star.marker.symbol == "star" and list(star.x) == ["5"] and list(star.y) == [0.7]
-    assert star.name.startswith("your run: frozen")
+    assert star.name == "your run: frozen features"
 
 
 def test_missing_runs_lists_exactly_the_absent_rows(sweep: dict[str, Any]) -> None:

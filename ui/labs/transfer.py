@@ -179,8 +179,9 @@ def panel(lab: Lab, key: str) -> None:
     if mine:
         frozen, scratch = mine["results"]
         st.caption(
-            f"Your run (stars), {DATASET_LABELS[mine['dataset']]} with {frozen['labels_per_class']} labels per "
-            f"class, scored on the first {frozen['n_test']} test images: frozen features **{frozen['accuracy']:.1%}** "
+            f"Your run (stars), {DATASET_LABELS[mine['dataset']]} with {frozen['n_train']} labelled images "
+            f"({frozen['labels_per_class']} per class), scored on the first {frozen['n_test']} test images: frozen "
+            f"features **{frozen['accuracy']:.1%}** "
             f"({frozen['seconds']:.1f} s), from scratch **{scratch['accuracy']:.1%}** ({scratch['seconds']:.1f} s), "
             f"computed on {mine['device']}."
         )
