@@ -142,9 +142,6 @@ def evaluate_model(
     }
 
 
-SUMMARY_KEYS = ("accuracy", "nll", "ece", "ood_auroc", "ood_auroc_entropy", "score", "passes", "ms_per_prediction")
-
-
 def evaluate_all(
     models: dict[str, Model],
     test: Split,
@@ -159,8 +156,3 @@ def evaluate_all(
         kind: evaluate_model(kind, model, test, ood, config, device, generator(seed, device))
         for kind, model in models.items()
     }
-
-
-def summary(results: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
-    """The headline figures of each model (no curves)."""
-    return {kind: {k: r[k] for k in SUMMARY_KEYS} for kind, r in results.items()}

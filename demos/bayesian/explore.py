@@ -136,23 +136,3 @@ def shipped_digit(
     from demos.bayesian.data import load_mnist
 
     return digit_record(checkpoints.load(device), load_mnist().test, index, angles, samples, device, seed)
-
-
-@dataclass(frozen=True)
-class Sweep:
-    angles: list[float]  # degrees
-    mean: list[list[float]]  # (A, 10) predictive distribution at each angle
-    entropy: list[float]  # (A,)
-    mutual_information: list[float]  # (A,)
-
-
-@torch.no_grad()
-def rotation_sweep(
-    model: Model, image: Tensor, angles: list[float], samples: int, device: torch.device, seed: int = 0
-) -> Sweep:
-    """The predictive distribution and uncertainty of one ``(1, 28, 28)`` image rotated by each angle (a private
-    generator seeded with ``seed``)."""
-    x = rotate(image[None].expand(len(angles), 1, 28, 28), torch.tensor(angles, dtype=torch.float32))
-    probs = sample_probs(model, x.to(device), samples, generator=generator(seed, device)).cpu()  # (S, A, 10)
-    s = scores(probs)
-    return Sweep(angles, probs.mean(0).tolist(), s.entropy.tolist(), s.mutual_information.tolist())

@@ -5,6 +5,10 @@ reports accuracy on the fixed test split (:mod:`demos.transfer.data`). The froze
 runs once per image through :class:`~demos.transfer.cache.FeatureStore`; with augmentation on, that part sees
 ``views`` fixed augmented copies of each training image (cached too) and each epoch picks one at random,
 while models trained end to end (``scratch``, ``full``, ``tiny-cnn``) get fresh augmentation every batch.
+
+:func:`steps` is a run as a generator, one optimiser step per ``next`` (the lab's live runs advance it a slice at a
+time); :func:`run` drains it. Every random draw comes from the run's seed through generators of its own
+(:func:`build_seeded`), never from torch's global generator while training.
 """
 
 from __future__ import annotations

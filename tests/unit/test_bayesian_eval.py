@@ -16,7 +16,7 @@ from demos.bayesian import checkpoints
 from demos.bayesian.__main__ import PANEL_JSON, main
 from demos.bayesian.claims import outcomes
 from demos.bayesian.data import Split, load_mnist, noise_set, split_mnist
-from demos.bayesian.evaluate import EvalConfig, evaluate_all, summary
+from demos.bayesian.evaluate import EvalConfig, evaluate_all
 from demos.bayesian.explore import angle_report
 from demos.bayesian.gpu import gpu_check
 from demos.bayesian.models import NetConfig, sample_probs
@@ -78,7 +78,6 @@ def test_reduced_training_and_evaluation(trained: dict, mnist: tuple[Split, Spli
     assert results["baseline"]["score"] == "entropy" and results["bbb"]["score"] == "mutual_information"
     assert results["baseline"]["rotation"]["mutual_information"] == [0.0, 0.0, 0.0]
     assert max(results["bbb"]["rotation"]["mutual_information"]) > 0
-    assert set(summary(results)["bbb"]) >= {"accuracy", "nll", "ece", "ood_auroc"}
     json.dumps(results)  # plain JSON values only
 
 
