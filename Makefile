@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 
 FASHION := /usr/share/datasets/fashion-mnist
 
-.PHONY: setup datasets db run check lint test test-unit test-pages test-e2e test-postgres chromium bench bench-load gpu-check clean
+.PHONY: setup datasets db run check lint test test-unit test-pages test-e2e test-postgres chromium bench bench-load gpu-check claims clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@test -x $(CHROMIUM) || { echo "chromium is missing: run 'apt-get install chromium' as root"; exit 1; }
 
-test: db chromium
+test: setup chromium
 	$(BIN)/python -m kb check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -63,8 +63,9 @@ test-e2e: setup chromium
 # throwaway cluster from Debian's packages (installed if missing) on a free local port, removed afterwards
 # even on failure (tests/with_postgres.sh).
 PG_TESTS := tests/unit/test_sync.py tests/unit/test_migrations.py tests/unit/test_quiz.py tests/unit/test_progress.py \
-	tests/unit/test_search.py tests/unit/test_search_engines.py tests/unit/test_exchange.py tests/integration
-PG_PAGES := quiz or progress or health_sync_now or home
+	tests/unit/test_search.py tests/unit/test_search_engines.py tests/unit/test_exchange.py tests/unit/test_learners.py \
+	tests/hostile tests/integration
+PG_PAGES := quiz or progress or health_sync_now or home or identity
 test-postgres: setup
 	tests/with_postgres.sh sh -c '$(BIN)/python -m pytest -q $(PG_TESTS) && \
 	  $(BIN)/python -m pytest -q tests/pages -k "$(PG_PAGES)"'
@@ -81,7 +82,11 @@ bench-load: setup
 	$(BIN)/python bench/load.py
 	PG_DURABLE=1 tests/with_postgres.sh sh -c '$(BIN)/python bench/load.py --url "$$DATABASE_URL"'
 
-# Each demo's GPU path once, with timings (needs CUDA; see demos/gpu_check.py).
+# Every lab's claims, measured again (fast mode; CLAIMS_FLAGS=--full for the full protocol); exit 1 if one fails.
+claims: setup
+	$(BIN)/python -m demos claims --json $(CLAIMS_FLAGS)
+
+# Each lab family's GPU path once, with timings (needs CUDA; see demos/gpu_check.py).
 gpu-check: setup
 	$(BIN)/python -m demos.gpu_check
 

@@ -1,10 +1,12 @@
 """Load: N simulated learners answer quiz items at once against one database, then every answer is checked.
 
-Each learner is a thread with its own database session (as each browser tab is in a Streamlit server). In a
-loop until the time is up it asks the quiz for its next item (``due_queue``, as the quiz page does), answers it
-with a random rating, and stores the answer with ``record_review``: one committed transaction, timed. Each
-learner keeps its own clock that moves on 1 to 20 simulated minutes per answer, so items come due again and
-schedules grow past the first review.
+Each learner is a thread with its own database session (as each browser tab is in a Streamlit server). By
+default the learners are signed-in identities, and before each answer a learner's sign-in subject is resolved
+to its learner and its imported items are read, as every page run does with sign-in on (``--profiles``: named
+profiles, as on one machine without sign-in). In a loop until the time is up it asks the quiz for its next
+item (``due_queue``, as the quiz page does), answers it with a random rating, and stores the answer with
+``record_review``: one committed transaction, timed. Each learner keeps its own clock that moves on 1 to 20
+simulated minutes per answer, so items come due again and schedules grow past the first review.
 
 Afterwards the database is checked against what the learners saw committed:
 
@@ -49,6 +51,8 @@ from db.engine import make_engine, normalise_url, where
 from db.models import ItemStateRow, QuizItemRow, ReviewRow
 from db.sync import sync_content
 from kb.cards import load_content
+from kb.exchange import learner_items
+from kb.learners import learner_for_subject
 from kb.quiz import Learner, due_queue, get_or_create_learner, new_card, record_review, scheduler, update_settings
 
 RATING_WEIGHTS = {fsrs.Rating.Again: 0.15, fsrs.Rating.Hard: 0.15, fsrs.Rating.Good: 0.55, fsrs.Rating.Easy: 0.15}
@@ -57,6 +61,7 @@ RATING_WEIGHTS = {fsrs.Rating.Again: 0.15, fsrs.Rating.Hard: 0.15, fsrs.Rating.G
 @dataclass
 class LearnerLog:
     learner: Learner
+    subject: str | None = None  # the sign-in subject, when learners sign in (the default)
     answers: list[tuple[str, int, dt.datetime]] = field(default_factory=list)  # committed: item, rating, when
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -93,6 +98,11 @@ def learn(engine: Engine, log: LearnerLog, items: list[str], stop: float, seed: 
     with Session(engine) as session:
         while time.monotonic() < stop:
             try:
+                if log.subject is not None:  # as every page run does when sign-in is on: who is this?
+                    who = learner_for_subject(log.subject, log.learner.name, session=session)
+                    if who.id != log.learner.id:
+                        raise RuntimeError(f"identity {log.subject} resolved to learner {who.id}, not {log.learner.id}")
+                    learner_items(who.id, session=session)  # and read their imports (the quiz item set)
                 queue = due_queue(log.learner, items, now, session=session)
                 if not queue:
                     now += dt.timedelta(days=1)
@@ -159,23 +169,24 @@ def verify(engine: Engine, logs: list[LearnerLog]) -> dict[str, int]:
     }
 
 
-def run(url: str | None, learners: int, seconds: float, seed: int, think_s: float) -> dict[str, object]:
+def run(
+    url: str | None, learners: int, seconds: float, seed: int, think_s: float, sign_in: bool = True
+) -> dict[str, object]:
     with database(url) as db_url:
         engine = make_engine(db_url, pool_size=learners + 2, max_overflow=0)
         with Session(engine) as session:
             sync_content(load_content(), session=session)
             items = list(session.exec(select(QuizItemRow.id).order_by(QuizItemRow.id)))
-            logs = [
-                LearnerLog(
-                    update_settings(
-                        get_or_create_learner(f"load-{n:02d}", session=session).id,
-                        desired_retention=0.9,
-                        new_per_day=500,
-                        session=session,
-                    )
+            logs = []
+            for n in range(learners):
+                subject = f"https://provider.example load-{n:02d}" if sign_in else None
+                learner = (
+                    learner_for_subject(subject, f"Load {n:02d}", session=session)
+                    if subject
+                    else get_or_create_learner(f"load-{n:02d}", session=session)
                 )
-                for n in range(learners)
-            ]
+                settings = update_settings(learner.id, desired_retention=0.9, new_per_day=500, session=session)
+                logs.append(LearnerLog(settings, subject))
         stop = time.monotonic() + seconds
         threads = [
             threading.Thread(target=learn, args=(engine, log, items, stop, seed + n, think_s))
@@ -197,6 +208,7 @@ def run(url: str | None, learners: int, seconds: float, seed: int, think_s: floa
         "database": engine.dialect.name,
         "where": where(db_url).split("?")[0],
         "learners": learners,
+        "identity": "sign-in" if sign_in else "profile",
         "seconds": round(elapsed, 1),
         "answers": answers,
         "answers_per_s": round(answers / elapsed, 1),
@@ -217,10 +229,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long they answer")
     parser.add_argument("--think-ms", type=float, default=0.0, help="pause after each answer (0: flat out)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--profiles",
+        action="store_true",
+        help="name-picked profiles instead of signed-in identities (which resolve the identity on every answer)",
+    )
     args = parser.parse_args()
     if args.learners < 1 or args.seconds <= 0:
         parser.error("--learners must be at least 1 and --seconds positive")
-    report = run(args.url, args.learners, args.seconds, args.seed, args.think_ms / 1000)
+    report = run(args.url, args.learners, args.seconds, args.seed, args.think_ms / 1000, sign_in=not args.profiles)
     print(json.dumps(report))
     bad = report["errors"] or report["lost"] or report["duplicated"] or report["inconsistent_schedules"]
     return 1 if bad or report["out_of_order"] else 0

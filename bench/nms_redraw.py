@@ -1,15 +1,21 @@
-"""How long the NMS page's box figure takes to redraw after a move of its IoU slider, with every one of the
-1,024 raw boxes in play.
+"""How long the NMS lab's controls take to redraw, with every one of the 1,024 raw boxes in play.
 
-Starts the app, opens the NMS demo in headless Chromium, sets the score threshold to 0 (all 1,024 grid-cell
-boxes are candidates), then clicks the figure's IoU slider at every other threshold in turn (each value new, so
-no cache helps). A MutationObserver on the figure records when the browser last changed it; the latency is the
-mouse press -> that last change. The kept count in the figure's title is read back after every move so a move
-that drew nothing cannot pass as fast. Prints JSON. Usage: python bench/nms_redraw.py
+Starts the app and drives headless Chromium:
+
+* the lab page (/demo_nms) with the score threshold at 0 (all 1,024 grid-cell boxes compete): the one IoU
+  threshold slider (arrow keys, each press a new threshold), the step-through's step slider, the "Show suppressed
+  boxes" toggle, and the method (a method's first choice computes NMS at all 19 thresholds; later ones are cached);
+* the card panel (/lab?name=nms): the figure's own IoU slider, which swaps precomputed states in the browser.
+
+A MutationObserver on the page's main area records when the browser last changed it; a control's latency is the
+key or mouse press -> that last change (the server's rerun and the browser's redraw both included). Every move is
+checked to have changed what it should (the figure's title or a caption), so a move that drew nothing cannot pass
+as fast. Prints JSON. Usage: python bench/nms_redraw.py [--repeat N]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -17,98 +23,151 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, settle, start_server
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, settle, start_server, stop_server
 
 FIGURE = '[data-testid="stPlotlyChart"]'
 OBSERVE = """() => {
   window.__muts = [];
   window.__down = null;
-  const figure = document.querySelector('[data-testid="stPlotlyChart"]');  // the box figure comes first
+  const main = document.querySelector('[data-testid="stMain"]');
   new MutationObserver(() => window.__muts.push(performance.now()))
-    .observe(figure, {subtree: true, childList: true, attributes: true, characterData: true});
-  document.addEventListener('mousedown', (e) => { window.__down = performance.now(); }, true);
+    .observe(main, {subtree: true, childList: true, attributes: true, characterData: true});
+  for (const kind of ['mousedown', 'keydown']) {
+    document.addEventListener(kind, () => { if (window.__down === null) window.__down = performance.now(); }, true);
+  }
 }"""
 
 
-def metric(page: Page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]').filter(has_text=label)
-    return box.locator('[data-testid="stMetricValue"]').inner_text()
-
-
-def figure_title(page: Page) -> str:
+def title(page: Page) -> str:
     return page.locator(FIGURE).first.locator(".gtitle").text_content() or ""
 
 
-def tick_centres(page: Page) -> list[tuple[float, float]]:
-    """Screen position of every step of the figure's slider, in step order."""
-    ticks = page.locator(FIGURE).first.locator(".slider-tick-rect")
-    out = []
-    for i in range(ticks.count()):
-        box = ticks.nth(i).bounding_box()
-        assert box is not None
-        out.append((box["x"] + box["width"] / 2, box["y"] - 4))  # just above the tick: on the rail
+def slider(page: Page, label: str):  # type: ignore[no-untyped-def]
+    return page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+
+
+def timed(page: Page, act: Callable[[], None], quiet_s: float = 0.8, limit_s: float = 30) -> float:
+    """Milliseconds from the press ``act`` makes to the main area's last change, once it has been quiet."""
+    page.evaluate("() => { window.__muts = []; window.__down = null; }")
+    act()
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        muts, now = page.evaluate("() => [window.__muts, performance.now()]")
+        busy = page.locator('[data-testid="stStatusWidget"]').count()
+        if muts and not busy and now - max(muts) > quiet_s * 1000:
+            break
+    muts, down = page.evaluate("() => [window.__muts, window.__down]")
+    if not muts or down is None:
+        raise RuntimeError("the control changed nothing on the page")
+    return max(muts) - down
+
+
+def summary(ms: list[float]) -> dict[str, float | int]:
+    ordered = sorted(ms)
+    return {
+        "moves": len(ms),
+        "median_ms": round(statistics.median(ordered), 1),
+        "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
+def page_controls(page: Page, url: str, repeat: int) -> dict[str, object]:
+    page.goto(f"{url}/demo_nms")
+    page.locator('[data-testid="stMetric"]').filter(has_text="Raw boxes").wait_for(timeout=180_000)
+    settle(page, 120)
+    score = slider(page, "Score threshold")
+    score.focus()
+    score.press("Home")  # every raw box competes
+    deadline = time.monotonic() + 60
+    while "1024" not in page.locator('[data-testid="stMetric"]').first.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    settle(page, 60)
+    page.evaluate(OBSERVE)
+    out: dict[str, object] = {}
+
+    iou, titles = [], []
+    for i in range(2 * repeat):
+        key = "ArrowLeft" if i < repeat else "ArrowRight"  # 0.50 down, then back up: each value new at its turn
+        iou.append(timed(page, lambda key=key: (slider(page, "IoU threshold").focus(), page.keyboard.press(key))))
+        titles.append(title(page))
+    if len(set(titles)) < 3:
+        raise RuntimeError(f"the IoU threshold did not change the figure: {titles}")
+    out["iou_threshold"] = summary(iou) | {"kept": sorted({int(t.split(" kept")[0]) for t in titles})}
+
+    step = []
+    for _ in range(repeat):
+        step.append(timed(page, lambda: (slider(page, "Step").focus(), page.keyboard.press("ArrowRight"))))
+    out["step_slider"] = summary(step)
+
+    toggle = page.locator('[data-testid="stCheckbox"]').filter(has_text="Show suppressed boxes")
+    flips = [timed(page, lambda: toggle.locator("label").click()) for _ in range(repeat)]
+    out["show_suppressed_toggle"] = summary(flips)
+
+    method = page.locator('[data-testid="stSelectbox"]').filter(has_text="Method").get_by_role("combobox")
+
+    def choose(name: str) -> None:
+        method.click()
+        page.get_by_role("option", name=name).click()
+
+    first = timed(page, lambda: choose("Greedy, class-aware (batched)"))
+    back = timed(page, lambda: choose("Greedy NMS (class-blind)"))
+    again = timed(page, lambda: choose("Greedy, class-aware (batched)"))
+    out["method"] = {"first_choice_ms": round(first, 1), "cached_ms": [round(back, 1), round(again, 1)]}
     return out
 
 
+def panel_slider(page: Page, url: str) -> dict[str, object]:
+    page.goto(f"{url}/lab?name=nms")
+    page.locator(FIGURE).first.locator(".slider-tick-rect").first.wait_for(timeout=180_000)
+    settle(page, 120)
+    figure = page.locator(FIGURE).first
+    figure.locator(".slider-container").scroll_into_view_if_needed()
+    ticks = figure.locator(".slider-tick-rect")
+    centres = []
+    for i in range(ticks.count()):
+        box = ticks.nth(i).bounding_box()
+        assert box is not None
+        centres.append((box["x"] + box["width"] / 2, box["y"] - 4))  # just above the tick: on the rail
+    page.evaluate(OBSERVE)
+    start = 9  # the slider starts at 0.50
+    ms, titles = [], []
+    for i in [*range(start - 1, -1, -1), *range(start + 1, len(centres))]:
+        time.sleep(0.4)
+        ms.append(timed(page, lambda i=i: page.mouse.click(*centres[i]), quiet_s=0.6))
+        titles.append(title(page))
+    if len(set(titles)) < 3:
+        raise RuntimeError(f"the panel's slider did not change the figure: {titles}")
+    return summary(ms)
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="moves per page control (default 5)")
+    args = parser.parse_args()
     db = Path(tempfile.mkdtemp()) / "bench.db"
     proc, url = start_server(db)
-    latencies: list[float] = []
-    titles: list[str] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            page.goto(f"{url}/demo_nms")
-            page.locator('[data-testid="stMetric"]').filter(has_text="Raw boxes").wait_for(timeout=180_000)
-            settle(page, 120)
-            score = page.locator('[data-testid="stSlider"]').filter(has_text="Score threshold").get_by_role("slider")
-            score.focus()
-            score.press("Home")
-            deadline = time.monotonic() + 60
-            while metric(page, "Raw boxes") != "1024" and time.monotonic() < deadline:
-                time.sleep(0.2)
-            settle(page, 60)
-            page.locator(FIGURE).first.locator(".slider-container").scroll_into_view_if_needed()
-            ticks = tick_centres(page)
-            start = 9  # the slider starts at 0.50
-            order = [*range(start - 1, -1, -1), *range(start + 1, len(ticks))]  # every other value, once each
-            page.evaluate(OBSERVE)
-            for i in order:
-                time.sleep(0.6)
-                page.evaluate("() => { window.__muts = []; window.__down = null; }")
-                page.mouse.click(*ticks[i])
-                time.sleep(1.2)  # generous: wait for the whole redraw
-                muts, down = page.evaluate("() => [window.__muts, window.__down]")
-                if muts and down is not None:
-                    latencies.append(max(muts) - down)
-                titles.append(figure_title(page))
+            report: dict[str, object] = {"page": page_controls(page, url, args.repeat)}
+            report["card_panel_figure_slider"] = panel_slider(page, url)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-    kept = [int(t.split(" kept")[0]) for t in titles]
-    if len(latencies) < len(titles) or len(set(kept)) < 3:
-        print(json.dumps({"error": "the figure did not redraw on every move", "titles": titles}))
-        return 1
-    per_move = [{"kept": k, "ms": round(ms, 1)} for k, ms in zip(kept, latencies, strict=True)]
-    latencies.sort()
-    report = {
-        "raw_boxes": 1024,
-        "moves": len(latencies),
-        "kept_range": [min(kept), max(kept)],
-        "median_ms": round(statistics.median(latencies), 1),
-        "p90_ms": round(latencies[int(0.9 * (len(latencies) - 1))], 1),
-        "max_ms": round(latencies[-1], 1),
-        "per_move": per_move,
-        "hardware": f"{os.cpu_count()}-core {platform.machine()} CPU, headless Chromium on the same machine",
-    }
+        stop_server(proc)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    report["raw_boxes"] = 1024
+    report["hardware"] = f"{os.cpu_count()}-core {platform.machine()} CPU, headless Chromium on the same machine"
+    report["load_average_1min_after"] = load
     print(json.dumps(report, indent=2))
     return 0
 

@@ -25,7 +25,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
 
 TITLE = "Deep-learning study notes"
 
@@ -55,8 +55,7 @@ def measure(script: Path | None, db: Path, runs: int) -> dict[str, object]:
             warm = [first_paint_ms(browser, url) for _ in range(runs)]
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_server(proc)
     return {
         "server_ready_ms": round(server_ready_ms),
         "first_load_after_start_ms": round(cold),

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from db import migrate
-from db.engine import database_url, make_engine, where
-from db.sync import sync_content
+from db.engine import database_url, make_engine, redact, where
+from db.sync import MAX_REMOVALS, SyncRefused, sync_content
 from kb.cards import content_dir_default, load_content
 
 
@@ -45,10 +46,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     sync = sub.add_parser("sync", help="create the database if needed and sync it from content/")
     sync.add_argument("--content", default=str(content_dir_default()))
     sync.add_argument("--no-embed", action="store_true", help="skip the search index (no model is loaded)")
+    sync.add_argument(
+        "--force",
+        action="store_true",
+        help=f"allow removing more than {MAX_REMOVALS} cards (or all of them) from the database",
+    )
     sub.add_parser("migrate", help="upgrade the database schema to the newest migration (sync does this too)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return _run(args)
+    except (SyncRefused, migrate.MigrationError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(
+            f"the database at {where(database_url())} failed: {redact(str(exc).splitlines()[0])} "
+            f"({type(exc).__name__}); nothing was changed",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "migrate":
         engine = make_engine(migrate_schema=False)
         before = migrate.upgrade(engine)
@@ -57,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     loaded = load_content(Path(args.content))
     engine = make_engine()
     with Session(engine) as session:
-        report = sync_content(loaded, session=session)
+        report = sync_content(loaded, session=session, force=args.force)
     print(f"{where(database_url())}: {report.summary()}")
     if not args.no_embed:
         print(_update_search_index(engine))

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import create_engine
+from sqlmodel import Session, create_engine
 
 from db import (
     migrate,
@@ -41,8 +42,45 @@ def normalise_url(url: str) -> str:
 
 
 def where(url: str) -> str:
-    """``url`` without user and password, for messages."""
-    return url.split("@")[-1] if "@" in url else url
+    """``url`` fit for a message anyone may read: engine, host, port and database only. The user, the password
+    and the query string (which may carry ``?password=``, ``sslpassword``, keys) are left out."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return "(DATABASE_URL is not a database URL)"
+    if parsed.drivername.startswith("sqlite"):
+        return f"sqlite:///{parsed.database or ':memory:'}"
+    host = f"{parsed.host or ''}{f':{parsed.port}' if parsed.port else ''}"
+    return f"{parsed.drivername.split('+')[0]}://{host}/{parsed.database or ''}"
+
+
+def redact(text: str, url: str | None = None) -> str:
+    """``text`` (say, a driver's error message) with every secret of ``url`` (default: DATABASE_URL) blanked:
+    the whole URL, its password and the values of its query string."""
+    raw = url if url is not None else os.environ.get("DATABASE_URL") or ""
+    secrets = {raw, normalise_url(raw)} if raw else set()
+    try:
+        parsed = make_url(normalise_url(raw)) if raw else None
+    except (ArgumentError, ValueError):
+        parsed = None
+    if parsed is not None:
+        secrets.add(parsed.password or "")
+        for value in parsed.query.values():
+            secrets.update([value] if isinstance(value, str) else value)
+    for secret in sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def begin_write(session: Session) -> None:
+    """Start ``session``'s transaction as a writer now. On SQLite that is BEGIN IMMEDIATE: a transaction that
+    read first and wrote later could find that another writer committed in between and fail at once
+    (SQLITE_BUSY, which the busy timeout does not retry); taking the write lock first makes it wait its turn
+    instead. PostgreSQL needs nothing here."""
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

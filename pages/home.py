@@ -5,7 +5,7 @@ import streamlit as st
 from demos.registry import LABS, cards_with_labs
 from kb.browse import tag_counts
 from ui.boot import ensure_router
-from ui.data import content, startup_problem
+from ui.data import content, item_set, startup_problem
 from ui.widgets import BROWSE_PAGE, LABS_PAGE, post_label, tag_badges
 
 ensure_router()
@@ -23,12 +23,18 @@ with st.container(key="hero"):
         st.page_link("pages/quiz.py", label="Quiz yourself with spaced repetition", icon=":material/quiz:")
         st.page_link(LABS_PAGE, label="Run the labs: every concept measured", icon=":material/science:")
 
-quiz_items = sum(len(c.quiz) for c in cards)
+items = item_set()
+kinds = items.counts()
 with_lab = len(cards_with_labs() & {c.id for c in cards})
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("Cards", len(cards))
 m2.metric("Posts", len(posts))
-m3.metric("Quiz questions", quiz_items)
+m3.metric(
+    "Quiz questions",
+    len(items),
+    help=f"{kinds['authored']} written on the cards, {kinds['generated']} multiple-choice versions of them and "
+    f"{kinds['computed']} computed questions with fresh numbers each time (blog trivia not counted)",
+)
 m4.metric("Tags", len(tag_counts(cards)))
 m5.metric("Labs", len(LABS))
 m5.page_link(BROWSE_PAGE, label=f"{with_lab} cards with a lab", query_params={"lab": "1"}, icon=":material/science:")

@@ -42,7 +42,7 @@ for family in families():
             claims = shipped_claims(lab)
             if claims:
                 st.caption(f"{sum(c['holds'] for c in claims)} of {len(specs(lab))} claims hold")
-            with st.container(horizontal=True, gap="small"):
+            with st.container(horizontal=True, gap="small", key=f"labcards-{lab.name}"):
                 for card_id in lab.cards:
                     if card_id in by_id:
                         st.page_link(

@@ -5,10 +5,13 @@ import datetime as dt
 import plotly.graph_objects as go
 import streamlit as st
 
-from kb.progress import due_forecast, load_history, mastery, retention_by_week, reviews_per_day, streak
-from kb.quiz import list_learners
+from kb.progress import due_forecast, load_history, mastery, retention_by_week, reviews_per_day, started, streak
 from ui.boot import ensure_router
-from ui.data import content, session
+from ui.class_view import class_view
+from ui.data import content, item_set, session
+from ui.identity import is_teacher, profile_bar
+from ui.quiz_view import retention_chart
+from ui.text import md_escape
 from ui.widgets import post_label
 
 ensure_router()
@@ -17,23 +20,17 @@ posts, cards = content()
 labels = {p.slug: post_label(p, short=True) for p in posts}
 
 st.title("Progress")
-with session() as db:
-    learners = list_learners(session=db)
-if not learners:
-    st.info(
-        "No profile has answered anything yet. Create a profile on the Quiz page and answer a few questions.",
-        icon=":material/person:",
-    )
-    st.page_link("pages/quiz.py", label="Go to the quiz", icon=":material/quiz:")
+if is_teacher():
+    class_view(cards, labels)
+learner = profile_bar()  # only the signed-in learner's, or the profile picked in this session
+if learner is None:
     st.stop()
-names = [lr.name for lr in learners]
-active = st.session_state.get("active_learner")
-name = st.selectbox("Profile", names, index=names.index(active) if active in names else 0)
-learner = learners[names.index(name)]
+pool = item_set(learner.id)  # the quiz's items with this learner's imports, as the quiz counts them
+items = pool.pool()  # mastery and "items started" count this one set
 with session() as db:
     reviews, states = load_history(learner.id, session=db)
 if not reviews:
-    st.info(f"{name} has not answered any question yet.", icon=":material/hourglass_empty:")
+    st.info(f"{md_escape(learner.name)} has not answered any question yet.", icon=":material/hourglass_empty:")
     st.page_link("pages/quiz.py", label="Start a quiz", icon=":material/quiz:")
     st.stop()
 
@@ -43,7 +40,7 @@ per_day = reviews_per_day(reviews)
 weeks = retention_by_week(reviews)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Reviews", len(reviews))
-m2.metric("Items started", len(states))
+m2.metric("Items started", started(items, states), help=f"of {len(pool)} quiz items")
 m3.metric("Streak", f"{streak(reviews, today)} d")
 m4.metric("Due now", sum(1 for s in states if s.due <= now))
 
@@ -79,23 +76,14 @@ left, right = st.columns(2)
 with left:
     st.subheader("Retention over time")
     if weeks:
-        fig = go.Figure(
-            go.Scatter(
-                x=[w for w, _, _ in weeks],
-                y=[r for _, r, _ in weeks],
-                mode="lines+markers",
-                text=[f"{n} reviews" for _, _, n in weeks],
-                line={"color": "#4338CA"},
-            )
+        st.plotly_chart(retention_chart(weeks, learner.desired_retention), width="stretch")
+        st.caption(
+            "Each bar: the share of scheduled reviews of items you had already learnt that you did not rate Again, "
+            "that week, with the number of such reviews. New items, cram answers and same-day retries (a relearning "
+            "step minutes after seeing the answer) are left out."
         )
-        fig.add_hline(y=learner.desired_retention, line_dash="dot", annotation_text="desired retention")
-        fig.update_layout(
-            height=300, yaxis={"range": [0, 1.05], "tickformat": ".0%"}, margin={"l": 10, "r": 10, "t": 10, "b": 10}
-        )
-        st.plotly_chart(fig, width="stretch")
-        st.caption("Share of scheduled reviews of already-learnt items not rated Again, by week.")
     else:
-        st.caption("Appears once items you have learnt come back for review.")
+        st.caption("Appears once items you have learnt come back for review on a later day.")
 with right:
     st.subheader("Due in the next 30 days")
     forecast = due_forecast(states, now)
@@ -105,7 +93,7 @@ with right:
 
 st.subheader("Mastery")
 group = st.segmented_control("By", ["post", "tag"], default="post", required=True, key="mastery_group")
-rows = mastery(cards, states, group)
+rows = mastery(items, states, group)
 names_shown = [labels.get(k, k) if group == "post" else k for k, *_ in rows]
 fig = go.Figure()
 fig.add_bar(name="mastered (stability ≥ 21 d)", x=names_shown, y=[m for *_, m in rows], marker_color="#4338CA")

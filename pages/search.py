@@ -7,6 +7,8 @@ from kb.browse import filter_cards, tag_counts
 from kb.search import MODES, QueryError, highlight, search
 from ui.boot import ensure_router
 from ui.data import content, embedder, semantic_index, session
+from ui.state import from_url, kept, remember
+from ui.text import md_escape
 from ui.widgets import CARD_PAGE, post_label, tag_badges
 
 ensure_router()
@@ -25,14 +27,17 @@ labels = {p.slug: post_label(p) for p in posts}
 counts = tag_counts(cards)
 by_id = {c.id: c for c in cards}
 
-if "sq" not in st.session_state:
-    st.session_state.sq = st.query_params.get("q", "")[:1000]
-if "mode" not in st.session_state:
-    st.session_state.mode = st.query_params.get("mode", "hybrid") if st.query_params.get("mode") in MODES else "hybrid"
+# Everything the learner chose lives in the URL (?q=...&mode=...&post=...&tag=...), so a reload or a shared link
+# shows the same results; coming back without them (Back, the sidebar) restores this session's last search.
+from_url("sq", st.query_params.get("q", "")[:1000], "")
+from_url("mode", st.query_params.get("mode") if st.query_params.get("mode") in MODES else None, "hybrid")
+from_url("s_post", [s for s in st.query_params.get_all("post") if s in labels], [])
+from_url("s_tag", [t for t in st.query_params.get_all("tag") if t in counts], [])
 
 
 def use_example(text: str) -> None:
     st.session_state.sq = text
+    remember("sq", text)
 
 
 st.title("Search")
@@ -42,22 +47,23 @@ st.caption(
 )
 query = st.text_input(
     "Question or term",
-    key="sq",
+    **kept("sq", ""),
     placeholder="e.g. why does my training loss stop going down?",
     label_visibility="collapsed",
 )
 mode_col, post_col, tag_col = st.columns(3, vertical_alignment="bottom")
 with mode_col:
-    mode = st.segmented_control("Ranking", options=list(MODES), format_func=MODE_LABELS.get, key="mode", required=True)
+    mode = st.segmented_control(
+        "Ranking", options=list(MODES), format_func=MODE_LABELS.get, required=True, **kept("mode", "hybrid")
+    )
 with post_col:
     chosen_posts = st.multiselect(
-        "Posts", options=[p.slug for p in posts], format_func=labels.get, placeholder="All posts"
+        "Posts", options=[p.slug for p in posts], format_func=labels.get, placeholder="All posts", **kept("s_post", [])
     )
 with tag_col:
-    chosen_tags = st.multiselect("Tags", options=sorted(counts), placeholder="Any tag")
-st.query_params.from_dict(
-    {k: v for k, v in {"q": query.strip(), "mode": mode if mode != "hybrid" else ""}.items() if v}
-)
+    chosen_tags = st.multiselect("Tags", options=sorted(counts), placeholder="Any tag", **kept("s_tag", []))
+params = {"q": query.strip(), "mode": mode if mode != "hybrid" else "", "post": chosen_posts, "tag": chosen_tags}
+st.query_params.from_dict({k: v for k, v in params.items() if v})
 
 if not query.strip():
     st.info("Type a question in your own words, or a term like *im2col*. Try one of these:", icon=":material/search:")
@@ -111,7 +117,7 @@ def show(hits: list) -> None:  # type: ignore[type-arg]
 
 if result.weak or not result.hits:
     st.warning(
-        f"Nothing in the notes matches “{result.query[:80]}” closely. Check the spelling, ask about a "
+        f"Nothing in the notes matches “{md_escape(result.query[:80])}” closely. Check the spelling, ask about a "
         "deep-learning idea in other words, or browse by topic.",
         icon=":material/help:",
     )

@@ -32,6 +32,19 @@ needs_postgres = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _torch_on_one_thread() -> Iterator[None]:
+    """Tests run torch on one CPU thread. Their tensors are tiny, and on a 2-core machine that is busy (CI beside
+    other jobs) two threads made a 6-step training 20 times slower. Restored after the session; the app itself
+    never changes it (only a command's main() may)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _admin_engine():  # type: ignore[no-untyped-def]
     from sqlalchemy import create_engine
 
@@ -107,13 +120,13 @@ def card_text(
     quiz = (
         quiz
         if quiz is not None
-        else textwrap.dedent("""\
+        else textwrap.dedent(f"""\
         quiz:
           - type: qa
-            question: What is it?
+            question: {card_id.title()}?
             answer: It is a thing.
           - type: cloze
-            text: "A {{c1::thing}} is here."
+            text: "{card_id.title()}: {{{{c1::thing}}}}."
         """)
     )
     explained = explained if explained is not None else "First sentence here. Second sentence here."

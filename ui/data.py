@@ -9,20 +9,23 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session
 
-from db.engine import database_url, make_engine
+from db.engine import database_url, make_engine, redact, where
 from db.queries import content_version, list_cards, list_posts
-from db.sync import sync_content
+from db.sync import SyncRefused, sync_content
 from kb.cards import Card, LoadResult, Post, QuizItem, load_content
 from kb.embed import Embedder, load_minilm
-from kb.quiz_gen import cloze_from_notes, mcq_from_qa
+from kb.exchange import ImportedItem, learner_items
+from kb.items import NEIGHBOURS, ItemSet, build_items, matching_cards, with_imported
 from kb.search import SemanticIndex, missing_chunks, stored_model, update_index
+from kb.similar import Ranker, cosine_from
+from ui.text import md_escape
 
 log = logging.getLogger(__name__)
 
 
 def _where() -> str:
-    url = database_url()
-    return url.split("@")[-1] if "@" in url else url
+    """The database for messages: never its user, password or query string (see db.engine.where)."""
+    return where(database_url())
 
 
 @st.cache_resource(show_spinner=False)
@@ -32,13 +35,15 @@ def _boot() -> tuple[Engine | None, str | None]:
         eng = make_engine()
     except (ArgumentError, SQLAlchemyError, ValueError) as exc:
         return None, (
-            f"Cannot open the database at `{_where()}`: {exc}. Check DATABASE_URL, or unset it to use "
-            "the SQLite file db/study.db."
+            f"Cannot open the database at `{_where()}`: {redact(str(exc))}. Check DATABASE_URL, or unset it "
+            "to use the SQLite file db/study.db."
         )
     try:
         with Session(eng) as session:
             report = sync_content(load_content(), session=session)
         log.info("content sync at start-up: %s", report.summary())
+    except SyncRefused as exc:
+        return eng, f"content/ was not synced: {exc}. Showing what the database already holds."
     except SQLAlchemyError as exc:
         return eng, (
             f"Could not sync content/ into the database at `{_where()}` ({type(exc).__name__}); showing "
@@ -88,6 +93,8 @@ def resync() -> str:
     try:
         with Session(eng) as session:
             return sync_content(load_content(), session=session).summary()
+    except SyncRefused as exc:
+        raise RuntimeError(str(exc)) from exc
     except SQLAlchemyError as exc:
         raise RuntimeError(
             f"The database is busy or locked ({type(exc).__name__}); nothing was changed. Try again in a moment."
@@ -136,43 +143,89 @@ def _stored_index(version: str) -> SemanticIndex | None:
         return SemanticIndex.load(model, session=session) if model else None
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _ranker(version: str) -> Ranker:
+    cards = cards_by_id()
+    return Ranker(cards, cosine_from(_stored_index(version), len(cards)))
+
+
 def similar_cards(card_id: str, k: int = 5) -> list[tuple[str, float]]:
-    """Nearest cards by meaning, from the vectors already in the database (no model load)."""
+    """The most similar cards by meaning (the vectors already in the database; no model load), tags and curated
+    links (kb.similar), best first."""
     eng = _boot()[0]
     if eng is None:
         return []
     with Session(eng) as session:
         version = content_version(session=session)
+    return _ranker(version).similar(card_id, k)
+
+
+@st.cache_data(show_spinner="Searching the cards…", max_entries=32)
+def _matching(words: str, version: str) -> list[str]:
+    eng = _boot()[0]
+    assert eng is not None
     index = _stored_index(version)
-    return index.similar(card_id, k) if index is not None else []
+    model = embedder() if index is not None and len(index) else None  # keywords alone until there is an index
+    with Session(eng) as db:
+        return matching_cards(words, cards=cards_by_id(), session=db, index=index, embedder=model)
+
+
+def matching(words: str) -> list[str]:
+    """Card ids a quiz scope of ``words`` covers, found by the search engine (kb.items.matching_cards)."""
+    eng = _boot()[0]
+    if eng is None or not words.strip():
+        return []
+    with Session(eng) as db:
+        version = content_version(session=db)
+    return _matching(" ".join(words.split()).lower(), version)
 
 
 def session() -> Session:
+    """A database session; when the database cannot be opened, the page shows why and stops there."""
     eng = _boot()[0]
     if eng is None:
-        raise RuntimeError(startup_problem() or "the database is not available")
+        st.error(startup_problem() or "The database is not available.", icon=":material/database:")
+        st.stop()
     return Session(eng)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _quiz_items(version: str) -> dict[str, tuple[Card, QuizItem]]:
-    del version
+def _item_set(version: str) -> ItemSet:
+    del version  # only the cache key
     _, cards = content()
-    by_id = {c.id: c for c in cards}
-    out: dict[str, tuple[Card, QuizItem]] = {}
-    for card in cards:
-        neighbours = [by_id[i] for i, _ in similar_cards(card.id, 12) if i in by_id]
-        for item in (*card.quiz, *cloze_from_notes(card), *mcq_from_qa(card, neighbours)):
-            out.setdefault(f"{card.id}:{item.key}", (card, item))
-    return out
+    return build_items(cards, neighbours=lambda card_id: [i for i, _ in similar_cards(card_id, NEIGHBOURS)])
 
 
-def quiz_items() -> dict[str, tuple[Card, QuizItem]]:
-    """Every quiz item by id: the cards' own, plus cloze items from key terms and multiple-choice versions of
-    question/answer items whose distractors come from the most similar cards (when the search index exists)."""
+def item_set(learner_id: int | None = None) -> ItemSet:
+    """The quiz's items (kb.items) for ``learner_id``: the cards' own, multiple-choice versions of question/answer
+    items whose distractors come from the most similar cards (when the search index exists), the computed
+    questions, and the learner's imported items with the shared ones (read fresh on every call, so an import
+    reaches the quiz at once; shown escaped; parked ones, whose card is missing, left out). Home, the quiz,
+    Progress and the export all count this one set."""
     eng = _boot()[0]
     if eng is None:
-        return {}
+        return ItemSet({})
     with Session(eng) as session:
         version = content_version(session=session)
-    return _quiz_items(version)
+        imported = learner_items(learner_id, session=session)
+    return with_imported(_item_set(version), [(imp.item_id, imp.card_id, shown_item(imp)) for imp in imported])
+
+
+def quiz_items(learner_id: int | None = None) -> dict[str, tuple[Card, QuizItem]]:
+    """{item id: (card, item)} of :func:`item_set`, for pages that only need the prompts."""
+    return {e.id: (e.card, e.item) for e in item_set(learner_id)}
+
+
+def shown_item(imp: ImportedItem) -> QuizItem:
+    """An imported item as pages show it: its text escaped, so Markdown in it (an image, a link, a heading)
+    shows as the characters typed and the browser fetches nothing."""
+    return QuizItem(kind="qa", prompt=md_escape(imp.prompt), answer=md_escape(imp.answer))
+
+
+def imported_items(learner_id: int | None) -> list[ImportedItem]:
+    """The imports ``learner_id`` sees (their own and the shared ones), parked ones included, as plain text."""
+    eng = _boot()[0]
+    if eng is None:
+        return []
+    with Session(eng) as session:
+        return learner_items(learner_id, session=session)

@@ -1,9 +1,9 @@
-"""Plotly figures for the NMS demo page. Takes numpy arrays; imports neither torch nor the demo package."""
+"""Plotly figures of the NMS lab (its card panel and its page). Takes numpy arrays and the JSON-able runs of
+``demos.nms.panel``; imports no torch."""
 
 from __future__ import annotations
 
-import base64
-import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,15 +15,9 @@ SHAPE_COLOURS = ("#0F172A", "#0891B2", "#C026D3", "#4D7C0F")
 ONE_CLASS_COLOUR = "#22D3EE"
 SUPPRESSED = "rgba(220, 38, 38, 0.55)"
 RAW = "rgba(100, 116, 139, 0.45)"
-
-
-def png_source(image: np.ndarray) -> str:
-    """(H, W, 3) uint8 -> PNG data URI (far smaller in the browser than a plotly pixel array)."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="PNG", optimize=False)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+TITLE_PX = 34  # the counts above the image
+LEGEND_PX = 60  # the legend under the image (two rows at most)
+SLIDER_PX = 150  # the legend plus the figure's own IoU slider and its labels
 
 
 def box_path(boxes: np.ndarray) -> str:
@@ -120,13 +114,9 @@ class ThresholdView:
     meta: dict[str, object]  # the same figures as numbers, for tests and the benchmark
 
 
-def threshold_figure(
-    source: str, width: int, height: int, views: list[ThresholdView], active: int, display_width: int = 560
-) -> go.Figure:
-    """The image with the boxes of ``views[active]`` and a plotly slider over all views. Moving that slider
-    swaps the precomputed shapes, markers and title in the browser, with no round trip to the server."""
-    view = views[active]
-    markers = go.Scatter(
+def _markers(view: ThresholdView) -> go.Scatter:
+    """Hover markers at the top-left corners of the best-scoring kept boxes."""
+    return go.Scatter(
         x=view.markers["x"],
         y=view.markers["y"],
         mode="markers",
@@ -135,7 +125,15 @@ def threshold_figure(
         hovertemplate="%{text}<extra></extra>",
         showlegend=False,
     )
-    fig = image_figure(source, width, height, view.layers, [markers], display_width=display_width)
+
+
+def threshold_figure(
+    source: str, width: int, height: int, views: list[ThresholdView], active: int, display_width: int = 560
+) -> go.Figure:
+    """The image with the boxes of ``views[active]`` and a plotly slider over all views. Moving that slider
+    swaps the precomputed shapes, markers and title in the browser, with no round trip to the server."""
+    view = views[active]
+    fig = image_figure(source, width, height, view.layers, [_markers(view)], display_width=display_width)
     steps = [
         {
             "method": "update",
@@ -156,8 +154,8 @@ def threshold_figure(
     fig.update_layout(
         title={"text": view.title, "x": 0, "xanchor": "left", "y": 0.995, "yanchor": "top", "font": {"size": 14}},
         meta=view.meta,
-        margin={"l": 0, "r": 0, "t": 34, "b": 150},
-        height=round(display_width * height / width) + 184,
+        margin={"l": 0, "r": 0, "t": TITLE_PX, "b": SLIDER_PX},
+        height=round(display_width * height / width) + TITLE_PX + SLIDER_PX,
         legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
         sliders=[
             {
@@ -179,8 +177,9 @@ def threshold_figure(
 
 
 def sweep_figure(
-    thresholds: list[float], series: dict[str, list[float]], y_title: str, marker: float | None
+    thresholds: Sequence[float], series: Mapping[str, Sequence[float]], y_title: str, marker: float | None
 ) -> go.Figure:
+    """One line per series against the NMS IoU threshold, with a dotted marker at the learner's threshold."""
     fig = go.Figure([go.Scatter(x=thresholds, y=ys, mode="lines+markers", name=name) for name, ys in series.items()])
     if marker is not None:
         fig.add_vline(x=marker, line_dash="dot", line_color="#64748B", annotation_text="your threshold")
@@ -230,26 +229,96 @@ def iou_bar_figure(ious: np.ndarray, suppressed: np.ndarray, threshold: float) -
     return fig
 
 
-def scene_views(data: dict[str, Any], show_suppressed: bool = True, show_truth: bool = True) -> list[ThresholdView]:
-    """The figure's states, one per IoU threshold, from :func:`demos.nms.panel.scene_runs`' JSON."""
+def run_views(
+    runs: Sequence[Mapping[str, Any]],
+    classes: Sequence[str],
+    truth: np.ndarray | None,
+    show_suppressed: bool = True,
+    show_truth: bool = True,
+) -> list[ThresholdView]:
+    """The box figure's states, one per IoU threshold, from ``demos.nms.panel.suppress_all``'s runs: suppressed
+    boxes (if shown), the dotted truth (if there is one and it is shown), kept boxes per class, and a title with
+    the counts (and precision, recall and AP@0.5 when there is a truth)."""
     views = []
-    truth = np.asarray(data["gt_boxes"], dtype=np.float64).reshape(-1, 4)
-    for run in data["runs"]:
+    for run in runs:
         kept_boxes = np.asarray(run["kept_boxes"], dtype=np.float64).reshape(-1, 4)
         suppressed = np.asarray(run["suppressed_boxes"], dtype=np.float64).reshape(-1, 4)
         layers = []
         if show_suppressed and len(suppressed):
             layers.append(box_layer(suppressed, f"suppressed ({len(suppressed)})", SUPPRESSED, 1))
-        if show_truth:
+        if show_truth and truth is not None:
             layers.append(box_layer(truth, "ground truth", "#111827", 1.5, dash="dot"))
         kept, markers = kept_layers(
-            kept_boxes, np.asarray(run["kept_scores"]), np.asarray(run["kept_labels"]), list(data["classes"])
+            kept_boxes, np.asarray(run["kept_scores"]), np.asarray(run["kept_labels"], dtype=np.int64), list(classes)
         )
         n_kept = len(kept_boxes)
-        meta = {"iou": run["iou"], "kept": n_kept, "suppressed": run["candidates"] - n_kept, "ap": run["ap"]}
-        title = (
-            f"<b>{n_kept}</b> kept · {run['candidates'] - n_kept} suppressed · precision {run['precision']:.2f}"
-            f" · recall {run['recall']:.2f} · AP@0.5 {run['ap']:.2f}"
-        )
+        meta: dict[str, object] = {"iou": run["iou"], "kept": n_kept, "suppressed": run["candidates"] - n_kept}
+        title = f"<b>{n_kept}</b> kept · {run['candidates'] - n_kept} suppressed"
+        if run.get("ap") is not None:
+            meta.update(precision=run["precision"], recall=run["recall"], ap=run["ap"])
+            title += f" · precision {run['precision']:.2f} · recall {run['recall']:.2f} · AP@0.5 {run['ap']:.2f}"
         views.append(ThresholdView(run["iou"], layers + kept, markers, title, meta))
     return views
+
+
+def scene_views(data: Mapping[str, Any], show_suppressed: bool = True, show_truth: bool = True) -> list[ThresholdView]:
+    """The card panel's figure states from :func:`demos.nms.panel.scene_runs`' JSON."""
+    truth = np.asarray(data["gt_boxes"], dtype=np.float64).reshape(-1, 4)
+    return run_views(data["runs"], data["classes"], truth, show_suppressed, show_truth)
+
+
+def view_figure(source: str, width: int, height: int, view: ThresholdView, display_width: int = 560) -> go.Figure:
+    """The image with the boxes of one threshold's view, its counts as the title (the page's figure: the IoU
+    threshold is a widget beside it, shared with the step-through and the charts)."""
+    fig = image_figure(source, width, height, view.layers, [_markers(view)], display_width=display_width)
+    fig.update_layout(
+        title={"text": view.title, "x": 0, "xanchor": "left", "y": 0.995, "yanchor": "top", "font": {"size": 14}},
+        meta=view.meta,
+        margin={"l": 0, "r": 0, "t": TITLE_PX, "b": LEGEND_PX},
+        height=round(display_width * height / width) + TITLE_PX + LEGEND_PX,
+        legend={"orientation": "h", "y": -0.01, "yanchor": "top", "x": 0},
+    )
+    return fig
+
+
+def step_layers(
+    boxes: np.ndarray, candidates: np.ndarray, steps: Sequence[Any], k: int
+) -> tuple[list[dict[str, object]], dict[str, int]]:
+    """Step ``k`` (1-based) of the greedy loop drawn over the raw ``boxes`` (N, 4): the boxes still in play,
+    those this step removes, those kept at earlier steps and the one picked now -> (layers, their counts).
+    ``candidates`` (M,) maps a step's indices into ``boxes``; a step has ``picked``, ``compared`` and
+    ``suppressed`` as in ``demos.nms.evaluate.GreedyStep``."""
+    step = steps[k - 1]
+    kept_before = candidates[[s.picked for s in steps[: k - 1]]]
+    doomed = candidates[step.compared[step.suppressed]]
+    spared = candidates[step.compared[~step.suppressed]]
+    layers = [
+        box_layer(boxes[spared], f"still in play ({len(spared)})", RAW, 1),
+        box_layer(boxes[doomed], f"removed at this step ({len(doomed)})", SUPPRESSED, 1.5),
+        box_layer(boxes[kept_before], f"kept earlier ({len(kept_before)})", "#2563EB", 2),
+        box_layer(boxes[[candidates[step.picked]]], "picked now", "#F59E0B", 4),
+    ]
+    return layers, {"in_play": len(spared), "removed": len(doomed), "kept_before": len(kept_before)}
+
+
+def ap_bar_figure(ap_by_method: Mapping[str, float], labels: Mapping[str, str]) -> go.Figure:
+    """Held-out AP@0.5 per method as horizontal bars, in the order given, each labelled with its value."""
+    names = [labels.get(m, m) for m in ap_by_method]
+    values = list(ap_by_method.values())
+    bars = go.Figure(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            text=[f"{v:.3f}" for v in values],
+            textposition="outside",
+            cliponaxis=False,  # the value labels sit past the bar ends, outside the axis range
+        )
+    )
+    bars.update_layout(
+        height=260,
+        margin={"l": 10, "r": 50, "t": 10, "b": 10},
+        xaxis={"range": [0, 1.0], "title": "AP@0.5"},
+        yaxis={"autorange": "reversed"},
+    )
+    return bars

@@ -36,3 +36,26 @@ def remember(key: str, value: Any) -> None:
 
 def recall(key: str, default: Any = None) -> Any:
     return st.session_state.get(_PREFIX + key, default)
+
+
+def arrived(page: str) -> None:
+    """Note which page this run draws (the router calls it), so a page can tell where the learner came from."""
+    st.session_state["_page_before"] = st.session_state.get("_page_now")
+    st.session_state["_page_now"] = page
+
+
+def came_from() -> str | None:
+    """The page the learner was on before this one (its URL path; "" for Home), or None on the first page."""
+    before: str | None = st.session_state.get("_page_before")
+    return before
+
+
+def from_url(key: str, url_value: Any, default: Any) -> None:
+    """Start a widget from the address bar: the URL's value when it has one (a shared link, a reload), else the
+    value this session last had (the learner came back with the sidebar or the Back button to a URL that lost its
+    parameters), else ``default``. Call before drawing the widget, then draw it with ``**kept(key, default)``."""
+    if key in st.session_state:
+        return
+    if url_value not in (None, "", []):
+        st.session_state[key] = url_value
+        st.session_state[_PREFIX + key] = url_value

@@ -18,9 +18,13 @@ LABS_PAGE = "pages/labs.py"
 
 _CSS = """
 <style>
-[class*="st-key-tile-"] { transition: box-shadow .15s ease, transform .15s ease; }
-[class*="st-key-tile-"]:hover { box-shadow: 0 4px 18px rgba(30, 41, 90, .10); transform: translateY(-1px); }
+[class*="st-key-tile-"], [class*="st-key-labtile-"] { transition: box-shadow .15s ease, transform .15s ease; }
+[class*="st-key-tile-"]:hover, [class*="st-key-labtile-"]:hover {
+  box-shadow: 0 4px 18px rgba(30, 41, 90, .10); transform: translateY(-1px); }
 [class*="st-key-tile-"] [data-testid="stPageLink"] p { font-weight: 600; font-size: 1.02rem; line-height: 1.35; }
+[class*="st-key-labtile-"] > div > [data-testid="stPageLink"] p { font-weight: 600; font-size: 1.05rem; }
+[class*="st-key-labcards-"] [data-testid="stPageLink"] a {
+  border: 1px solid #E3E5F0; border-radius: 999px; padding: 0 .7rem; }
 .st-key-hero h1 { margin-bottom: .2rem; }
 .st-key-topics [data-testid="stPageLink"] a { border: 1px solid #E3E5F0; border-radius: 999px; padding: 0 .7rem; }
 [class*="st-key-notes-"] ul { margin-bottom: 0; }

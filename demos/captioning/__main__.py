@@ -1,8 +1,13 @@
-"""Command line for the captioning demo.
+"""Command line for the captioning lab.
 
-``python -m demos.captioning train`` trains the shipped model (seeded) and writes the checkpoint plus a JSON
-record of the command, seed, seconds, hardware and test metrics next to it.
-``python -m demos.captioning eval --json`` prints the test metrics of a checkpoint as one JSON object.
+``python -m demos.captioning train``          trains a captioner (seeded) into artifacts/captioning/ with a JSON
+                                              record of its command, seed, seconds, hardware and test metrics
+                                              (``--out demos/captioning/checkpoints/captioner.pt`` replaces the
+                                              shipped one; ``--recipe`` picks a named ablation)
+``python -m demos.captioning eval --json``     measures the lab's claims on the shipped checkpoint (``--full``:
+                                              the README's protocol; ``--save`` for the panel and page)
+``python -m demos.captioning metrics --json``  every test metric of any checkpoint (greedy or beam search)
+``python -m demos.captioning scene --save``    the card panel's shipped scene: caption and per-word attention
 """
 
 from __future__ import annotations
@@ -14,13 +19,24 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import torch
+from demos.claims import add_eval_command, run_eval
+from demos.common import LabError, add_common_args, apply_threads, bounded, check_common_args, describe, hardware
 
-from demos.captioning.evaluate import EvalConfig, evaluate
-from demos.captioning.model import Captioner
-from demos.captioning.train import CHECKPOINT, SMALL_MODEL, Progress, TrainConfig, load, save, train
-from demos.common import describe
+if TYPE_CHECKING:
+    import torch
+
+    from demos.captioning.model import Captioner
+    from demos.captioning.train import Progress, TrainConfig
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+SHIPPED = HERE / "checkpoints" / "captioner.pt"
+TRAIN_OUT = HERE.parents[1] / "artifacts" / "captioning" / "captioner.pt"  # git-ignored
+MAX_STEPS = 100_000
+MAX_SCENES = 1_000_000  # a split's size
+MAX_TEST_SCENES = 20_000
 
 
 def record_path(checkpoint: Path) -> Path:
@@ -38,6 +54,10 @@ def make_record(
     hardware_text: str,
 ) -> dict[str, object]:
     """The JSON saved next to a checkpoint: how it was made and its test metrics (evaluated on ``device``)."""
+    import torch
+
+    from demos.captioning.evaluate import EvalConfig, evaluate
+
     metrics = evaluate(model, device, replace(EvalConfig(), max_objects=config.max_objects))
     return {
         "command": command,
@@ -52,117 +72,150 @@ def make_record(
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demos.captioning", description=__doc__.splitlines()[0])
-    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
-    sub = parser.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="train from scratch, save the checkpoint and its JSON record, print it")
-    t.add_argument("--seed", type=int, default=TrainConfig.seed)
-    t.add_argument("--steps", type=int, default=TrainConfig.steps)
-    t.add_argument("--scenes", type=int, default=TrainConfig.train_scenes, help="training scenes")
-    t.add_argument("--max-objects", type=int, default=TrainConfig.max_objects)
-    t.add_argument("--doubly-stochastic", type=float, default=TrainConfig.doubly_stochastic, help="lambda")
-    t.add_argument(
-        "--attention-entropy",
-        type=float,
-        default=TrainConfig.attention_entropy,
-        help="weight of the attention entropy in the loss (pushes each word to look at few cells)",
-    )
-    t.add_argument(
-        "--mid-kernel",
-        type=int,
-        choices=[1, 3],
-        default=SMALL_MODEL.mid_kernel,
-        help="kernel at 1/4 resolution: 1 narrows each grid cell's view from ~20 px to ~12 px",
-    )
-    t.add_argument(
-        "--head-kernel", type=int, choices=[1, 3], default=SMALL_MODEL.head_kernel, help="3 = wide cell view (ablation)"
-    )
-    t.add_argument(
-        "--init",
-        choices=["image", "zeros"],
-        default="image" if SMALL_MODEL.init_from_image else "zeros",
-        help="decoder start state: from the mean grid feature, or zeros (image only through attention)",
-    )
-    t.add_argument(
-        "--attend",
-        choices=["before-word", "after-word"],
-        default="after-word" if SMALL_MODEL.look_after_word else "before-word",
-        help="query attention with the state before or after reading the previous word",
-    )
-    t.add_argument(
-        "--feedback",
-        choices=["context", "where"],
-        default=SMALL_MODEL.feedback,
-        help="what the LSTM reads of its attention: the attended features, or only the attended position",
-    )
-    t.add_argument("--out", type=Path, default=CHECKPOINT)
-    t.add_argument("--note", default="", help="added to the hardware field, e.g. 'shared with other jobs'")
-    e = sub.add_parser("eval", help="test metrics of a checkpoint as one JSON object")
-    e.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
-    e.add_argument("--beam", type=int, default=1, help="beam width (1 = greedy)")
-    e.add_argument("--test-scenes", type=int, default=EvalConfig.test_scenes)
-    e.add_argument("--per-count", type=int, default=EvalConfig.per_count)
-    e.add_argument("--json", action="store_true", help="print JSON (the default output too)")
-    args = parser.parse_args(argv)
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The recipe named by ``--recipe``, with any option given on the command line put over it."""
+    from demos.captioning.train import ABLATIONS
 
-    if args.threads < 0:
-        parser.error("--threads must be 0 (default) or more")
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    if args.device == "cuda" and not torch.cuda.is_available():
-        parser.error("--device cuda: CUDA is not available here; use --device cpu")
-    device = torch.device("cuda" if args.device != "cpu" and torch.cuda.is_available() else "cpu")
+    if args.recipe not in ABLATIONS:
+        raise LabError(f"--recipe must be one of {', '.join(ABLATIONS)}, got {args.recipe!r}")
+    config = replace(ABLATIONS[args.recipe], seed=args.seed)
+    for name, value, low, high in (
+        ("--steps", args.steps, 1, MAX_STEPS),
+        ("--scenes", args.scenes, 64, MAX_SCENES),
+        ("--max-objects", args.max_objects, 1, 6),
+        ("--doubly-stochastic", args.doubly_stochastic, 0, 10),
+        ("--attention-entropy", args.attention_entropy, 0, 10),
+    ):
+        if value is not None:
+            bounded(name, value, low, high)
+    given = {
+        "steps": args.steps,
+        "train_scenes": args.scenes,
+        "max_objects": args.max_objects,
+        "doubly_stochastic": args.doubly_stochastic,
+        "attention_entropy": args.attention_entropy,
+    }
+    config = replace(config, **{k: v for k, v in given.items() if v is not None})
+    switches = {
+        "mid_kernel": args.mid_kernel,
+        "head_kernel": args.head_kernel,
+        "init_from_image": None if args.init is None else args.init == "image",
+        "look_after_word": None if args.attend is None else args.attend == "after-word",
+        "feedback": args.feedback,
+    }
+    return replace(config, model=replace(config.model, **{k: v for k, v in switches.items() if v is not None}))
 
-    if args.command == "train":
-        if args.steps < 1 or args.scenes < 64 or not 1 <= args.max_objects <= 6 or args.doubly_stochastic < 0:
-            parser.error("need --steps >= 1, --scenes >= 64, 1 <= --max-objects <= 6, --doubly-stochastic >= 0")
-        config = TrainConfig(
-            seed=args.seed,
-            steps=args.steps,
-            train_scenes=args.scenes,
-            max_objects=args.max_objects,
-            doubly_stochastic=args.doubly_stochastic,
-            attention_entropy=args.attention_entropy,
-            model=replace(
-                SMALL_MODEL,
-                head_kernel=args.head_kernel,
-                mid_kernel=args.mid_kernel,
-                init_from_image=args.init == "image",
-                look_after_word=args.attend == "after-word",
-                feedback=args.feedback,
-            ),
-        )
-        started = time.perf_counter()
-        model, history = train(config, device)
-        seconds = time.perf_counter() - started
-        save(model, args.out)
-        command = "python -m demos.captioning " + " ".join(sys.argv[1:] if argv is None else argv)
-        note = f", {args.note}" if args.note else ""
-        record = make_record(
-            model, config, history, seconds, args.out, device, command, describe(device, threads=True) + note
-        )
-        record_path(args.out).write_text(json.dumps(record, indent=2) + "\n")
-        print(json.dumps(record, indent=2))
-        return 0
 
-    if args.beam < 1 or args.test_scenes < 1 or args.per_count < 1:
-        parser.error("--beam, --test-scenes and --per-count must be at least 1")
-    try:
-        model = load(args.checkpoint, device)
-    except FileNotFoundError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+def train_command(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any]:
+    from demos.captioning.train import save, train
+
+    device = check_common_args(args)
+    out: Path = args.out
+    if out.suffix != ".pt" or out.is_dir():
+        raise LabError(f"--out must name a .pt file (its record is written next to it as .json), got {out}")
+    config = train_config(args)
+    started = time.perf_counter()
+    model, history = train(config, device)
+    seconds = time.perf_counter() - started
+    save(model, out)
+    command = "python -m demos.captioning " + " ".join(sys.argv[1:] if argv is None else argv)
+    note = f", {args.note}" if args.note else ""
+    record = make_record(model, config, history, seconds, out, device, command, describe(device, threads=True) + note)
+    record_path(out).write_text(json.dumps(record, indent=2) + "\n")
+    return {**record, "checkpoint": str(out)}
+
+
+def metrics_command(args: argparse.Namespace) -> dict[str, Any]:
+    from demos.captioning.evaluate import EvalConfig, evaluate
+    from demos.captioning.train import load
+
+    device = check_common_args(args)
+    bounded("--beam", args.beam, 1, 16)
+    bounded("--test-scenes", args.test_scenes, 1, MAX_TEST_SCENES)
+    bounded("--per-count", args.per_count, 1, MAX_TEST_SCENES)
+    model = load(args.checkpoint, device)
     trained_max = EvalConfig.max_objects
     if record_path(args.checkpoint).exists():
         trained_max = json.loads(record_path(args.checkpoint).read_text())["config"]["max_objects"]
     config = EvalConfig(test_scenes=args.test_scenes, per_count=args.per_count, beam=args.beam, max_objects=trained_max)
     started = time.perf_counter()
     metrics = evaluate(model, device, config)
-    out = {"checkpoint": str(args.checkpoint), "hardware": describe(device, threads=True), **metrics}
+    out = {"checkpoint": str(args.checkpoint), "hardware": hardware(device), **metrics}
     out["eval_seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
+def scene_command(args: argparse.Namespace) -> dict[str, Any]:
+    from demos.captioning.panel import MAX_OBJECTS, caption_scene, shipped_model
+
+    device = check_common_args(args)
+    bounded("--seed", args.seed, 0, 999_999)
+    bounded("--objects", args.objects, 1, MAX_OBJECTS)
+    model, trained_max = shipped_model(device)
+    data = caption_scene(model, {"seed": args.seed, "objects": args.objects}, device, trained_max=trained_max)
+    if args.save:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "panel_scene.json").write_text(json.dumps(data) + "\n")
+    return {k: v for k, v in data.items() if k not in ("image", "attention")}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m demos.captioning", description="The captioning lab's tools.")
+    sub = p.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train a captioner (seeded); write it and its JSON record")
+    add_common_args(t)
+    t.add_argument("--recipe", default="shipped", help="a named config of demos.captioning.train.ABLATIONS")
+    t.add_argument("--steps", type=int, help="optimiser steps (the recipe's: 4,000)")
+    t.add_argument("--scenes", type=int, help="training scenes (8,000)")
+    t.add_argument("--max-objects", type=int, help="most objects per training scene (4)")
+    t.add_argument("--doubly-stochastic", type=float, help="lambda of the coverage penalty (0.002)")
+    t.add_argument("--attention-entropy", type=float, help="weight of each word's attention entropy in the loss")
+    t.add_argument("--mid-kernel", type=int, choices=[1, 3], help="kernel at 1/4 resolution (3)")
+    t.add_argument("--head-kernel", type=int, choices=[1, 3], help="kernel at the grid (1; 3 = wide cell view)")
+    t.add_argument("--init", choices=["image", "zeros"], help="decoder start state (zeros)")
+    t.add_argument("--attend", choices=["before-word", "after-word"], help="when attention is queried (after-word)")
+    t.add_argument("--feedback", choices=["context", "where"], help="what the LSTM reads of its attention (where)")
+    t.add_argument(
+        "--out",
+        type=Path,
+        default=TRAIN_OUT,
+        help=f"checkpoint to write (default {TRAIN_OUT.relative_to(TRAIN_OUT.parents[2])}; the shipped one is "
+        "demos/captioning/checkpoints/captioner.pt, replaced only when named here)",
+    )
+    t.add_argument("--note", default="", help="added to the hardware field, e.g. 'shared with other jobs'")
+    add_eval_command(sub)
+    m = sub.add_parser("metrics", help="every test metric of a checkpoint as one JSON object")
+    add_common_args(m, seed=None)
+    m.add_argument("--checkpoint", type=Path, default=SHIPPED)
+    m.add_argument("--beam", type=int, default=1, help="beam width (1 = greedy)")
+    m.add_argument("--test-scenes", type=int, default=1000)
+    m.add_argument("--per-count", type=int, default=150, help="scenes per object count in the failure analysis")
+    s = sub.add_parser("scene", help="caption one scene with the shipped model; --save writes the panel's scene")
+    add_common_args(s, seed=3)
+    s.add_argument("--objects", type=int, default=3)
+    s.add_argument("--save", action="store_true", help="write demos/captioning/results/panel_scene.json")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    out: dict[str, Any]
+    try:
+        apply_threads(args.threads)
+        if args.command == "train":
+            out = train_command(args, argv)
+        elif args.command == "metrics":
+            out = metrics_command(args)
+        elif args.command == "scene":
+            out = scene_command(args)
+        else:
+            out = run_eval("captioning", args, argv)
+    except (LabError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps(out, indent=2))
+    if args.command == "eval":
+        return 0 if out["summary"]["holding"] == out["summary"]["claims"] else 1
     return 0
 
 

@@ -13,7 +13,6 @@ the other way round ("a large blue square right of a small red circle"). All of 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from demos.scenes import COLOURS, SHAPES, SIZES, Scene, SceneObject
@@ -169,10 +168,6 @@ def relation_holds(scene: Scene, a: Described, name: str, b: Described) -> bool:
         for j, y in enumerate(scene.objects)
         if i != j
     )
-
-
-def object_counts(objects: list[Described] | tuple[Described, ...]) -> Counter[Described]:
-    return Counter(objects)
 
 
 def encode(words: list[str]) -> list[int]:

@@ -114,6 +114,23 @@ def rounded(metrics: dict[str, float | int]) -> dict[str, float | int]:
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
 
 
+def by_objects(model: Captioner, device: torch.device, config: EvalConfig) -> dict[str, dict[str, float | int]]:
+    """The metrics again on ``config.per_count`` scenes with exactly n objects for each n in ``config.counts``
+    (a part of the test split the headline scenes never reach), each marked in or beyond the training range."""
+    by_count: dict[int, list[Rendered]] = defaultdict(list)
+    for n in config.counts:
+        start = COUNT_START + 10_000 * n
+        for r in make_split("test", config.per_count, scene_config(n, n), start=start):
+            by_count[len(r.scene.objects)].append(r)
+    return {
+        str(n): {
+            "in_training": config.min_objects <= n <= config.max_objects,
+            **rounded(score(caption_all(model, scenes, device, config.beam, config.batch), scenes)),
+        }
+        for n, scenes in sorted(by_count.items())
+    }
+
+
 def evaluate(model: Captioner, device: torch.device, config: EvalConfig = EvalConfig()) -> dict[str, object]:
     """Headline metrics on the test split plus the same metrics by number of objects (beyond training too)."""
     test = make_split("test", config.test_scenes, scene_config(config.min_objects, config.max_objects))
@@ -121,18 +138,7 @@ def evaluate(model: Captioner, device: torch.device, config: EvalConfig = EvalCo
     result: dict[str, object] = {"decoding": "greedy" if config.beam <= 1 else f"beam {config.beam}"}
     result.update(rounded(score(decoded, test)))
     result["attention_localization_random_cell"] = round(random_peak_hit_rate(decoded, test), 4)
-    by_count: dict[int, list[Rendered]] = defaultdict(list)
-    for n in config.counts:
-        start = COUNT_START + 10_000 * n
-        for r in make_split("test", config.per_count, scene_config(n, n), start=start):
-            by_count[len(r.scene.objects)].append(r)
-    result["by_objects"] = {
-        str(n): {
-            "in_training": config.min_objects <= n <= config.max_objects,
-            **rounded(score(caption_all(model, scenes, device, config.beam, config.batch), scenes)),
-        }
-        for n, scenes in sorted(by_count.items())
-    }
+    result["by_objects"] = by_objects(model, device, config)
     timing = test[: config.timing_images]
     result["ms_per_image_greedy"] = round(latency_ms(model, timing, device, 1), 2)
     result["ms_per_image_beam3"] = round(latency_ms(model, timing, device, 3), 2)

@@ -12,21 +12,23 @@ import torch
 
 from demos.captioning.data import caption_set, make_split, scene_config
 from demos.captioning.model import beam_search, greedy
-from demos.captioning.train import SMALL_MODEL, TrainConfig, train
+from demos.captioning.train import TrainConfig, train
 from demos.common import sync
 
 
-def gpu_check(device: torch.device) -> dict[str, float | int | str]:
+def gpu_check(device: torch.device, *, tiny: bool = False) -> dict[str, float | int | str]:
     """Train the shipped architecture for 60 steps on 1,024 scenes, then time greedy and beam-3 captioning of
-    single images. The correctness numbers: the loss must fall, and attention rows must sum to 1."""
-    data = caption_set(make_split("train", 1024, scene_config(1, 4)))
-    config = TrainConfig(train_scenes=1024, steps=60, batch=64, warmup=10, model=SMALL_MODEL)
+    single images. The correctness numbers: the loss must fall, and attention rows must sum to 1. ``tiny`` runs
+    the same stages at toy sizes (a CPU unit test)."""
+    scenes, steps, batch, timed = (64, 12, 16, 3) if tiny else (1024, 60, 64, 11)
+    data = caption_set(make_split("train", scenes, scene_config(1, 4)))
+    config = TrainConfig(train_scenes=scenes, steps=steps, batch=batch, warmup=min(10, steps // 3))
     sync(device)
     t0 = time.perf_counter()
     model, history = train(config, device, data=data)
     sync(device)
     train_s = time.perf_counter() - t0
-    images = make_split("test", 11, scene_config(1, 4))
+    images = make_split("test", timed, scene_config(1, 4))
     times: dict[str, list[float]] = {"greedy": [], "beam3": []}
     sums = []
     for i, r in enumerate(images):

@@ -10,6 +10,7 @@ looked when it chose word t.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -17,31 +18,37 @@ from torch import nn
 
 from demos.captioning.captions import END, START, WORD_ID, WORDS, decode
 
+Feedback = Literal["context", "where"]
+
 
 @dataclass(frozen=True)
 class ModelConfig:
+    """The shipped model (its defaults), small enough to train in minutes on two CPU cores. The switches marked
+    (ablation) name the departures from Show, Attend and Tell as published; ``demos.captioning.train.ABLATIONS``
+    holds the named variants the README compares."""
+
     vocab: int = len(WORDS)  # output words, the special tokens included
     image_size: int = 64  # input side in pixels; the grid is image_size / 8 cells a side
-    channels: tuple[int, int, int] = (32, 64, 128)  # encoder widths at 1/2, 1/4 and 1/8 resolution
+    channels: tuple[int, int, int] = (16, 32, 64)  # encoder widths at 1/2, 1/4 and 1/8 resolution
     full_res_stem: bool = False  # first convolution at full resolution (finer shape edges, costs more)
-    mid_kernel: int = 3  # kernel of the convolution at 1/4 resolution: 1 narrows each cell's view to ~12 px
-    head_kernel: int = 1  # kernel of the two convolutions at 1/8 resolution: 1 keeps each cell's view local
-    # (about 20 px), so the model must look at an object to name it; 3 widens every cell's view to ~52 px
-    feature_dim: int = 128  # D: size of each grid cell's feature vector
+    mid_kernel: int = 3  # kernel of the convolution at 1/4 resolution (1 narrows a cell's view to ~12 px)
+    head_kernel: int = 1  # kernel of the two convolutions at 1/8 resolution: 1 keeps a cell's view local (~20 px),
+    # so the model must look at an object to name it; 3 widens every cell's view to ~52 px (ablation)
+    feature_dim: int = 64  # D: size of each grid cell's feature vector
     coords: bool = True  # give every cell its (x, y) position, so the context says where the model looked
-    embed_dim: int = 64  # word embedding size
-    hidden_dim: int = 256  # LSTM state size
-    attention_dim: int = 128  # size of the additive attention's hidden layer
+    embed_dim: int = 32  # word embedding size
+    hidden_dim: int = 128  # LSTM state size
+    attention_dim: int = 64  # size of the additive attention's hidden layer
     gate: bool = True  # Show-Attend-Tell gating scalar on the context
-    init_from_image: bool = True  # start the LSTM from the mean grid feature (Show, Attend and Tell); False
-    # starts it from zeros, so everything the decoder knows about the image arrives through attention
-    look_after_word: bool = False  # False: attend with the state before reading the previous word, feed the
-    # context into the LSTM (Show, Attend and Tell). True: read the previous word first, then attend with the
-    # new state (Luong et al. 2015); the context still reaches the next step's LSTM input ("input feeding")
-    feedback: str = "context"  # what the LSTM reads of where it attended: "context" (the attended features, as
-    # in Show, Attend and Tell) or "where" (only the attended position, sum_l alpha_l (x_l, y_l)): then colour,
-    # size and shape never enter the recurrent state, and every word about how an object looks must be read
-    # through that word's own attention
+    init_from_image: bool = False  # start the LSTM from zeros, so everything the decoder knows about the image
+    # arrives through attention; True starts it from the mean grid feature (Show, Attend and Tell; ablation)
+    look_after_word: bool = True  # read the previous word first, then attend with the new state (Luong et al.
+    # 2015; the context still reaches the next step's LSTM input). False: attend with the state before reading
+    # the previous word and feed the context into the LSTM (Show, Attend and Tell; ablation)
+    feedback: Feedback = "where"  # what the LSTM reads of where it attended: only the attended position,
+    # sum_l alpha_l (x_l, y_l), so colour, size and shape never enter the recurrent state and every word about
+    # how an object looks is read through that word's own attention; "context": the attended features, as in
+    # Show, Attend and Tell (ablation)
     dropout: float = 0.2  # before the output layer, training only
 
     @property
@@ -126,7 +133,6 @@ class Captioner(nn.Module):
         if config.feedback not in ("context", "where"):
             raise ValueError(f"feedback must be 'context' or 'where', got {config.feedback!r}")
         self.lstm = nn.LSTMCell(config.embed_dim + (d if config.feedback == "context" else 2), h)
-        self.drop = nn.Dropout(config.dropout)
         self.out = nn.Linear(h + d, config.vocab)
 
     def start(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, State]:
@@ -141,9 +147,15 @@ class Captioner(nn.Module):
         return features, self.attention.features(features), (h, c, fed)
 
     def step(
-        self, words: torch.Tensor, state: State, features: torch.Tensor, projected: torch.Tensor
+        self,
+        words: torch.Tensor,
+        state: State,
+        features: torch.Tensor,
+        projected: torch.Tensor,
+        masks: torch.Generator | None = None,
     ) -> tuple[torch.Tensor, State, torch.Tensor]:
-        """One word: previous words (B,), state -> logits (B, V) for the next word, new state, alpha (B, L)."""
+        """One word: previous words (B,), state -> logits (B, V) for the next word, new state, alpha (B, L).
+        In training mode the dropout mask is drawn from ``masks`` (torch's global generator if None)."""
         h, c, fed = state
         if self.config.look_after_word:
             h, c = self.lstm(torch.cat([self.embed(words), fed], dim=1), (h, c))  # (B, H) each
@@ -156,8 +168,17 @@ class Captioner(nn.Module):
             if self.gate is not None:
                 context = torch.sigmoid(self.gate(h)) * context  # (B, D)
             h, c = self.lstm(torch.cat([self.embed(words), self._feedback(context, alpha)], dim=1), (h, c))
-        logits = self.out(self.drop(torch.cat([h, context], dim=1)))  # (B, V)
+        logits = self.out(self._dropout(torch.cat([h, context], dim=1), masks))  # (B, V)
         return logits, (h, c, fed), alpha
+
+    def _dropout(self, x: torch.Tensor, masks: torch.Generator | None) -> torch.Tensor:
+        """Inverted dropout while training, the mask drawn from ``masks``: the same numbers ``nn.Dropout`` draws
+        on the CPU from a generator in the same state, without touching torch's global one."""
+        p = self.config.dropout
+        if not self.training or p == 0:
+            return x
+        keep = torch.empty_like(x).bernoulli_(1 - p, generator=masks)  # (B, H + D) of 0 and 1
+        return x * keep.div_(1 - p)
 
     def _feedback(self, context: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
         """What the LSTM reads of this step's attention: the context (B, D) or the attended position (B, 2)."""
@@ -165,13 +186,15 @@ class Captioner(nn.Module):
             return context
         return alpha @ grid_positions(self.config.grid, alpha)  # (B, L) @ (L, 2) -> (B, 2)
 
-    def forward(self, images: torch.Tensor, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, images: torch.Tensor, tokens: torch.Tensor, masks: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher forcing. images (B, 3, S, S), tokens (B, T) from <start> to <end> then padding ->
-        logits (B, T-1, V) predicting tokens[:, 1:], alphas (B, T-1, L)."""
+        logits (B, T-1, V) predicting tokens[:, 1:], alphas (B, T-1, L). Dropout masks come from ``masks``."""
         features, projected, state = self.start(images)
         logits, alphas = [], []
         for t in range(tokens.shape[1] - 1):
-            step_logits, state, alpha = self.step(tokens[:, t], state, features, projected)
+            step_logits, state, alpha = self.step(tokens[:, t], state, features, projected, masks)
             logits.append(step_logits)
             alphas.append(alpha)
         return torch.stack(logits, dim=1), torch.stack(alphas, dim=1)

@@ -12,23 +12,9 @@ import torch
 
 from demos.captioning.data import CaptionSet, caption_set, make_split, scene_config
 from demos.captioning.model import Captioner, ModelConfig, caption_loss
+from demos.common import cudnn_flags, generator, seeded
 
 CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "captioner.pt"
-
-
-# The shipped model: small enough to train in minutes on two CPU cores.
-# The decoder starts from zeros and feeds back only where it looked, so every word about how an object looks is
-# read through that word's own attention (README: the ablation against Show, Attend and Tell as published).
-SMALL_MODEL = ModelConfig(
-    channels=(16, 32, 64),
-    feature_dim=64,
-    hidden_dim=128,
-    embed_dim=32,
-    attention_dim=64,
-    init_from_image=False,
-    look_after_word=True,
-    feedback="where",
-)
 
 
 @dataclass(frozen=True)
@@ -44,11 +30,25 @@ class TrainConfig:
     clip: float = 5.0  # gradient-norm clip
     doubly_stochastic: float = 0.002  # lambda of lambda * sum_l (1 - sum_t alpha_tl)^2
     attention_entropy: float = 0.03  # weight of the mean attention entropy in the loss (0 = off)
-    model: ModelConfig = field(default_factory=lambda: SMALL_MODEL)  # the network
+    model: ModelConfig = field(default_factory=ModelConfig)  # the network (its defaults are the shipped one)
 
 
-# The page's train-live config: a minute or two on a CPU, seconds on a GPU.
-LIVE = TrainConfig(train_scenes=1000, steps=300)
+# The published decoder at the shipped widths: LSTM started from the grid's mean, attention before reading the
+# previous word, the attended features fed back.
+SHOW_ATTEND_TELL = ModelConfig(init_from_image=True, look_after_word=False, feedback="context")
+# The README's ablation, by name: each is `python -m demos.captioning train --recipe NAME --steps 1200`.
+ABLATIONS: dict[str, TrainConfig] = {
+    "shipped": TrainConfig(),
+    "show-attend-tell": TrainConfig(attention_entropy=0.0, model=SHOW_ATTEND_TELL),
+    "show-attend-tell+entropy": TrainConfig(attention_entropy=0.05, model=SHOW_ATTEND_TELL),
+    "zero-start-after-word": TrainConfig(attention_entropy=0.0, model=ModelConfig(feedback="context")),
+    "where-only": TrainConfig(attention_entropy=0.0),
+    "where-only+entropy": TrainConfig(attention_entropy=0.05),
+}
+
+# The page's live training: the shipped architecture on 1,000 scenes, bounded to about 30 s on the 2-core CPU.
+LIVE = TrainConfig(train_scenes=1000, steps=150, warmup=20)
+LIVE_SECONDS = 30.0  # a live run stops by itself after this long
 
 
 @dataclass
@@ -78,43 +78,55 @@ def batch_tokens(data: CaptionSet, rows: torch.Tensor, generator: torch.Generato
 def train(
     config: TrainConfig,
     device: torch.device,
-    on_step: Callable[[Progress], None] | None = None,
+    on_step: Callable[[Progress], bool | None] | None = None,
     data: CaptionSet | None = None,
 ) -> tuple[Captioner, list[Progress]]:
-    """Train a captioner from scratch; the same config and device give the same weights. ``on_step`` is
-    called after every step (a page's progress bar); the returned history holds every step's loss."""
-    torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
+    """Train a captioner from scratch; the same config and device give the same weights, whatever other code
+    does with torch's global generator meanwhile. ``on_step`` is called after every step (a page's progress bar)
+    and may return True to stop early; the returned history holds every step's loss.
+
+    Nothing process-wide changes: the initial weights are drawn under :func:`demos.common.seeded`, and batch
+    order, phrasings and dropout masks come from private generators. On the CPU the dropout generator starts
+    where initialisation left the seeded global one, so a run draws exactly the numbers it drew when it seeded
+    the global generator itself (the shipped checkpoint's recipe)."""
+    with seeded(config.seed):
+        model = Captioner(config.model)
+        masks = torch.Generator().manual_seed(config.seed)
+        masks.set_state(torch.random.get_rng_state())  # continue from where initialisation stopped
+    if device.type != "cpu":  # masks are drawn on the device, from a generator of that device
+        masks = generator(config.seed, device)
+    order_gen = torch.Generator().manual_seed(config.seed)
     if data is None:
         scenes = make_split("train", config.train_scenes, scene_config(config.min_objects, config.max_objects))
         data = caption_set(scenes)
-    model = Captioner(config.model).to(device)
+    model = model.to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     history: list[Progress] = []
     started = time.perf_counter()
     n = data.images.shape[0]
-    order = torch.randperm(n, generator=generator)
+    order = torch.randperm(n, generator=order_gen)
     cursor = 0
     model.train()
-    for step in range(config.steps):
-        if cursor + config.batch > n:
-            order, cursor = torch.randperm(n, generator=generator), 0
-        rows = order[cursor : cursor + config.batch]
-        cursor += config.batch
-        images = data.images[rows].to(device)  # (B, 3, S, S)
-        tokens = batch_tokens(data, rows, generator).to(device)  # (B, T)
-        for group in optimiser.param_groups:
-            group["lr"] = learning_rate(config, step)
-        logits, alphas = model(images, tokens)
-        loss, ce = caption_loss(logits, alphas, tokens, config.doubly_stochastic, config.attention_entropy)
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-        optimiser.step()
-        record = Progress(step + 1, config.steps, loss.item(), ce.item(), time.perf_counter() - started)
-        history.append(record)
-        if on_step is not None:
-            on_step(record)
+    with cudnn_flags(deterministic=True, benchmark=False):
+        for step in range(config.steps):
+            if cursor + config.batch > n:
+                order, cursor = torch.randperm(n, generator=order_gen), 0
+            rows = order[cursor : cursor + config.batch]
+            cursor += config.batch
+            images = data.images[rows].to(device)  # (B, 3, S, S)
+            tokens = batch_tokens(data, rows, order_gen).to(device)  # (B, T)
+            for group in optimiser.param_groups:
+                group["lr"] = learning_rate(config, step)
+            logits, alphas = model(images, tokens, masks)
+            loss, ce = caption_loss(logits, alphas, tokens, config.doubly_stochastic, config.attention_entropy)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+            optimiser.step()
+            record = Progress(step + 1, config.steps, loss.item(), ce.item(), time.perf_counter() - started)
+            history.append(record)
+            if on_step is not None and on_step(record):
+                break
     model.eval()
     return model, history
 

@@ -1,6 +1,7 @@
 """Command line for the NMS lab.
 
-``python -m demos.nms train``        trains the shapes detector (seeded) and writes the shipped checkpoint
+``python -m demos.nms train``        trains the shapes detector (seeded) into artifacts/nms/ (``--out`` elsewhere;
+                                     ``--out demos/nms/checkpoints/shapes_detector.pt`` replaces the shipped one)
 ``python -m demos.nms eval --json``  measures the lab's claims (AP@0.5 per method on held-out crowded scenes,
                                      equality with torchvision); ``--full`` on 200 scenes, ``--save`` for the page
 ``python -m demos.nms bench --json`` own nms vs torchvision.ops.nms at 100, 1,000 and 10,000 boxes
@@ -21,14 +22,18 @@ from demos.claims import add_eval_command, run_eval
 from demos.common import LabError, add_common_args, apply_threads, bounded, check_common_args, describe
 
 RESULTS = Path(__file__).resolve().parent / "results"
+TRAIN_OUT = Path(__file__).resolve().parents[2] / "artifacts" / "nms" / "shapes_detector.pt"  # git-ignored
 
 
 def train_command(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from demos.nms.detector import CHECKPOINT, TrainConfig, save, train
+    from demos.nms.detector import TrainConfig, save, train
 
     device = check_common_args(args)
+    out: Path = args.out
+    if out.suffix != ".pt" or out.is_dir():
+        raise LabError(f"--out must name a .pt file (its record is written next to it as .json), got {out}")
     config = TrainConfig(seed=args.seed)
     if args.epochs is not None:
         bounded("--epochs", args.epochs, 1, 200)
@@ -42,6 +47,8 @@ def train_command(args: argparse.Namespace) -> dict[str, Any]:
     meta = {
         "command": "python -m demos.nms train"
         + (f" --seed {args.seed}" if args.seed else "")
+        + (f" --epochs {args.epochs}" if args.epochs is not None else "")
+        + (f" --scenes {args.scenes}" if args.scenes is not None else "")
         + (f" --device {device.type}" if device.type != "cpu" else ""),
         "train_config": asdict(config),
         "epoch_losses": [round(v, 4) for v in result.losses],
@@ -50,9 +57,9 @@ def train_command(args: argparse.Namespace) -> dict[str, Any]:
         "hardware": describe(device),
         "torch": str(torch.__version__),
     }
-    save(result.model, CHECKPOINT, meta)
-    CHECKPOINT.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
-    return meta
+    save(result.model, out, meta)
+    out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+    return {**meta, "checkpoint": str(out)}
 
 
 def bench_command(args: argparse.Namespace) -> dict[str, Any]:
@@ -87,8 +94,15 @@ def scene_command(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.nms", description="Non-max suppression lab tools.")
     sub = parser.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="train the shapes detector (seeded) and write the shipped checkpoint")
+    t = sub.add_parser("train", help="train the shapes detector (seeded) and write a checkpoint plus its record")
     add_common_args(t)
+    t.add_argument(
+        "--out",
+        type=Path,
+        default=TRAIN_OUT,
+        help=f"checkpoint to write (default {TRAIN_OUT.relative_to(TRAIN_OUT.parents[2])}; the shipped one is "
+        "demos/nms/checkpoints/shapes_detector.pt, replaced only when named here)",
+    )
     t.add_argument("--epochs", type=int, help="override the default number of epochs (1..200)")
     t.add_argument("--scenes", type=int, help="override the number of training scenes (16..50000)")
     add_eval_command(sub)

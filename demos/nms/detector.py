@@ -11,6 +11,7 @@ import math
 import pickle
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from demos.common import cudnn_flags, seeded
 from demos.scenes import SHAPES, Rendered, SceneConfig, make_dataset
 
 CPU = torch.device("cpu")
@@ -191,14 +193,28 @@ def train(
     config: DetectorConfig = DetectorConfig(),
     device: torch.device = CPU,
     scene_config: SceneConfig = CROWDED,
-    on_epoch: object = None,
+    on_epoch: Callable[[int, float], None] | None = None,
 ) -> TrainResult:
-    """Train a detector from scratch on freshly rendered scenes; deterministic for a seed on one device."""
+    """Train a detector from scratch on freshly rendered scenes; deterministic for a seed on one device.
+
+    Touches no process-wide state: the initial weights are drawn under :func:`demos.common.seeded` (torch's
+    global generator seeded, then restored), batch order and flips come from a private ``random.Random``, and
+    cuDNN runs deterministic convolutions for this call only. ``on_epoch(epoch, mean_loss)`` after each epoch."""
+    with cudnn_flags(deterministic=True, benchmark=False):  # reproducible convolutions on the GPU too
+        return _train(train_config, config, device, scene_config, on_epoch)
+
+
+def _train(
+    train_config: TrainConfig,
+    config: DetectorConfig,
+    device: torch.device,
+    scene_config: SceneConfig,
+    on_epoch: Callable[[int, float], None] | None,
+) -> TrainResult:
     t0 = time.perf_counter()
-    torch.manual_seed(train_config.seed)
-    if device.type == "cuda":  # reproducible convolutions on the GPU too (a little slower)
-        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
-    model = ShapesDetector(config).to(device)
+    with seeded(train_config.seed):
+        model = ShapesDetector(config)
+    model = model.to(device)
     scenes = make_dataset(train_config.train_scenes, train_config.scene_seed + train_config.seed, scene_config)
     images, cls_t, ltrb_t = to_batch(scenes, config, device)  # whole set: (N, 3, S, S), (N, P), (N, P, 4)
     opt = torch.optim.AdamW(model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay)
@@ -227,7 +243,7 @@ def train(
             sched.step()
             total += losses["total"].item() * len(idx)
         result.losses.append(total / len(scenes))
-        if callable(on_epoch):
+        if on_epoch is not None:
             on_epoch(epoch, result.losses[-1])
     model.eval()
     result.seconds = time.perf_counter() - t0

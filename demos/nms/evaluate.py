@@ -9,17 +9,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from demos.nms.names import DEFAULT_IOU, METHOD_NAMES, METHODS, SCORE_THRESHOLD, SOFT_SIGMA, SWEEP_THRESHOLDS, Method
 from demos.nms.ops import batched_nms, box_iou, nms, soft_nms
-
-Method = Literal["none", "greedy", "batched", "soft-linear", "soft-gaussian"]
-METHOD_NAMES: tuple[Method, ...] = ("greedy", "batched", "soft-linear", "soft-gaussian", "none")
-METHODS: dict[str, str] = {
-    "greedy": "Greedy NMS",
-    "batched": "Greedy, class-aware (batched)",
-    "soft-linear": "Soft-NMS, linear",
-    "soft-gaussian": "Soft-NMS, Gaussian",
-    "none": "No NMS (raw boxes)",
-}
 
 
 @dataclass(frozen=True)
@@ -175,17 +166,11 @@ def precision_recall(det: Detections, gt_boxes: Tensor, gt_labels: Tensor, iou: 
     return precision, recall
 
 
-EVAL_SEED = 20_000  # held-out scenes: far from the training seeds (1,000 + seed)
-DEFAULT_IOU: dict[str, float] = {"greedy": 0.5, "batched": 0.5, "soft-linear": 0.3, "soft-gaussian": 0.3, "none": 0.5}
-SCORE_THRESHOLD = 0.05  # raw boxes below this score are dropped before any method
-SOFT_SIGMA = 0.5  # Gaussian Soft-NMS decay
-
-
 def ap_report(
     scenes: int,
     seed: int,
     device: torch.device,
-    thresholds: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+    thresholds: tuple[float, ...] = SWEEP_THRESHOLDS,
     sweep_methods: tuple[Method, ...] = ("greedy", "batched", "soft-linear"),
 ) -> dict[str, Any]:
     """AP@0.5 of the shipped detector under each method (at its default IoU threshold) on ``scenes`` held-out

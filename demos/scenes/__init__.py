@@ -19,6 +19,7 @@ from demos.scenes.generate import (
     render,
     sample_scene,
     scene_from_spec,
+    shape_mask,
 )
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "render",
     "sample_scene",
     "scene_from_spec",
+    "shape_mask",
 ]

@@ -176,6 +176,12 @@ def _mask(obj: SceneObject, xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"unknown shape {obj.shape!r}; known shapes: {SHAPES}")
 
 
+def shape_mask(obj: SceneObject, xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
+    """Boolean mask of ``obj`` at points ``xs``, ``ys`` (any equal shapes, coordinates as fractions of the image
+    side). The renderer's own mask, for modules that place shapes themselves (moving clips, say)."""
+    return _mask(obj, xs, ys)
+
+
 def _background(scene: Scene, xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
     tint = torch.tensor(scene.tint).view(3, 1, 1)  # (3, 1, 1)
     if scene.background == "gradient":

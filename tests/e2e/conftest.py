@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -35,30 +35,41 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db_path: Path, script: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Run `streamlit run` (app.py unless ``script`` is given) on a free port; return (process, base URL)."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}"}
+def start_server(
+    db_path: Path,
+    script: Path | None = None,
+    *,
+    port: int | None = None,
+    args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    host: str = "127.0.0.1",
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Run `streamlit run` (app.py unless ``script`` is given) on ``port`` (default: a free one) with extra
+    command-line ``args`` and environment ``env``; return (process, base URL on ``host``)."""
+    port = port or free_port()
+    # torch on one thread in the test server too (see tests/conftest.py); torch reads this when it loads
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "OMP_NUM_THREADS": "1", **(env or {})}
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            str(script or "app.py"),
             "--server.port",
             str(port),
             "--server.headless",
             "true",
             "--server.address",
             "127.0.0.1",
+            *args,
         ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -71,12 +82,21 @@ def start_server(db_path: Path, script: Path | None = None) -> tuple[subprocess.
     raise RuntimeError("streamlit did not become healthy within 60 s")
 
 
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Ask the server to stop; kill it if it has not within 15 s (a loaded machine can be slow to shut down)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     proc, url = start_server(tmp_path / "e2e.db")
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_server(proc)
 
 
 @pytest.fixture
@@ -84,8 +104,7 @@ def indexed_server(indexed_db_copy: Path) -> Iterator[str]:
     """A server on a copy of the database that already holds the real search index."""
     proc, url = start_server(indexed_db_copy)
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_server(proc)
 
 
 @pytest.fixture(scope="session")

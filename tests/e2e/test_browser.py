@@ -88,6 +88,15 @@ def test_search_answers_a_question_in_the_learners_words(indexed_server, page, s
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.console_errors == []
 
+    # open a result, then Back: the question and its results are still there, and so is the URL's query
+    first.get_by_role("link").first.click()
+    expect(page.get_by_text("From the notes")).to_be_visible(timeout=30_000)
+    settle(page)
+    page.go_back()
+    expect(page.locator('[class*="st-key-hit-"]').first).to_be_visible(timeout=60_000)
+    assert box.input_value() == "why does my detector draw several boxes around the same dog?"
+    assert "q=why" in page.url and "id=" not in page.url
+
 
 def test_quiz_create_a_profile_and_answer_one_item(server, page, shoot) -> None:
     page.goto(f"{server}/quiz")

@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from kb.cards import load_content
 from tests.conftest import REAL_CONTENT, ROOT
-from tests.e2e.conftest import settle, start_server
+from tests.e2e.conftest import settle, start_server, stop_server
 from ui.widgets import lab_pages
 
 SHOTS = ROOT / "artifacts" / "walkthrough"
@@ -126,6 +126,14 @@ def use_progress(page: Page, base: str) -> None:
     page.locator('[data-testid="stButtonGroup"]').get_by_text("tag", exact=True).click()
 
 
+def use_my_data(page: Page, base: str) -> None:
+    download = page.get_by_role("button", name="All my answers (CSV)")
+    expect(download).to_be_enabled(timeout=30_000)  # the quiz step's answer is there to take away
+    with page.expect_download() as got:
+        download.click()
+    assert got.value.suggested_filename == "my-reviews.csv"
+
+
 def use_health(page: Page, base: str) -> None:
     page.get_by_role("button", name="Sync now").click()
     expect(page.locator('[data-testid="stAlert"]').filter(has_text="cards:")).to_be_visible(timeout=30_000)
@@ -142,13 +150,37 @@ def use_lab(page: Page, base: str) -> None:
     expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=60_000)
 
 
-def use_transfer(page: Page, base: str) -> None:
+def use_demo_nms(page: Page, base: str) -> None:
+    """Move the one IoU threshold to its lowest step: the box figure keeps fewer boxes."""
+    figure = page.locator('[data-testid="stPlotlyChart"]').first.locator(".gtitle")
+    expect(figure).to_be_attached(timeout=90_000)
+    before = figure.text_content()
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="IoU threshold").get_by_role("slider")
+    slider.focus()
+    slider.press("Home")
+    expect(figure).not_to_have_text(before or "", timeout=30_000)
+    expect(page.get_by_text("boxes survive at IoU 0.05")).to_be_visible(timeout=30_000)
+
+
+def use_demo_captioning(page: Page, base: str) -> None:
+    """Click the first word on the attention figure's slider: the map and its title switch in the browser."""
+    figure = page.locator('[data-testid="stPlotlyChart"]:has(.slider-container)').first
+    expect(figure.locator(".gtitle")).to_be_attached(timeout=90_000)
+    tick = figure.locator(".slider-tick-rect").first
+    tick.scroll_into_view_if_needed()
+    box = tick.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] - 4)
+    expect(figure.locator(".gtitle")).to_contain_text("1. a", timeout=10_000)
+
+
+def use_demo_transfer(page: Page, base: str) -> None:
     expect(page.get_by_text("MNIST digits: test accuracy of five strategies")).to_be_visible(timeout=90_000)
     page.locator('[data-testid="stButtonGroup"] button', has_text="Fashion-MNIST").first.click()
     expect(page.get_by_text("Fashion-MNIST clothes: test accuracy of five strategies")).to_be_visible(timeout=30_000)
 
 
-def use_bayesian(page: Page, base: str) -> None:
+def use_demo_bayesian(page: Page, base: str) -> None:
     expect(page.get_by_text("(shipped result)")).to_be_visible(timeout=90_000)
     slider = page.get_by_role("slider", name="Turn the digit").first
     slider.focus()
@@ -184,12 +216,15 @@ ACTIONS: dict[str, tuple[str, Callable[[Page, str], None]]] = {
     "pages/card.py": ("?id=non-max-suppression", use_card),
     "pages/search.py": ("", use_search),
     "pages/quiz.py": ("", use_quiz),
-    "pages/progress.py": ("", use_progress),
+    "pages/progress.py": ("?learner=Walker", use_progress),  # a new session picks no profile by itself
+    "pages/my_data.py": ("?learner=Walker", use_my_data),
     "pages/health.py": ("", use_health),
     "pages/labs.py": ("", use_labs),
     "pages/lab.py": ("?name=nms", use_lab),
-    "pages/demo_transfer.py": ("", use_transfer),
-    "pages/demo_bayesian.py": ("", use_bayesian),
+    "pages/demo_nms.py": ("", use_demo_nms),
+    "pages/demo_captioning.py": ("", use_demo_captioning),
+    "pages/demo_transfer.py": ("", use_demo_transfer),
+    "pages/demo_bayesian.py": ("", use_demo_bayesian),
 }
 ORDER = list(ACTIONS)  # the progress page needs the answer the quiz page gives
 
@@ -201,8 +236,7 @@ def walk_server(indexed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     shutil.copy(indexed_db, db)
     proc, url = start_server(db)
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_server(proc)
 
 
 def test_the_walk_covers_every_page_the_router_lists() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 from kb.cards import load_content
 from tests.conftest import ENGINE, REAL_CONTENT, ROOT, sqlite_only
 from tests.pages.conftest import texts
+from ui.identity import PICK_KEY
 
 # These pages run on a copy of the SQLite file that holds the real search index; on PostgreSQL the same
 # search is checked by tests/integration/test_search_parity.py.
@@ -74,6 +76,29 @@ def test_browse_with_nothing_matching_says_so(app) -> None:
     assert any("No card matches" in i.value for i in at.info)
 
 
+def test_browse_filters_come_back_after_visiting_a_card(app) -> None:
+    at = app("pages/browse.py")
+    at.multiselect(key="tag").select("detection").run()
+    at.toggle(key="has_lab").set_value(True).run()
+    assert at.query_params["tag"] == "detection" and at.query_params["lab"] == "1"
+    only = page_link_labels(at)
+    assert "Non-max suppression (NMS)" in only and "YOLO" not in only  # YOLO has no lab (yet)
+    at.query_params.clear()
+    at.query_params["id"] = "yolo"
+    at.switch_page("pages/card.py").run()
+    at.query_params.clear()  # the sidebar link back to Browse carries no filters
+    at.switch_page("pages/browse.py").run()
+    assert not at.exception
+    assert page_link_labels(at) == only
+
+
+def test_search_filters_live_in_the_url(app) -> None:
+    at = app("pages/search.py", q="im2col", tag="cnn", mode="keyword")
+    assert not at.exception
+    assert at.text_input(key="sq").value == "im2col" and at.multiselect(key="s_tag").value == ["cnn"]
+    assert at.query_params["tag"] == "cnn" and at.query_params["mode"] == "keyword"
+
+
 def test_browse_opens_filtered_by_query_params(app) -> None:
     at = app("pages/browse.py", post="day-173")
     labels = page_link_labels(at)
@@ -112,7 +137,7 @@ def test_card_page_shows_its_labs_panel_with_claims_and_code_then_computes(app) 
 def test_card_page_with_unknown_id_explains_and_offers_a_picker(app) -> None:
     at = app("pages/card.py", id="no-such-card")
     assert not at.exception
-    assert "no-such-card" in at.warning[0].value
+    assert "no-such-card" in at.warning[0].value.replace("\\", "")  # escaped Markdown: shown as typed
     assert len(at.selectbox) == 1
 
 
@@ -261,7 +286,7 @@ def test_card_page_shows_similar_cards_by_meaning(app, monkeypatch, indexed_db_c
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{indexed_db_copy}")
     at = app("pages/card.py", id="adagrad")
     assert not at.exception
-    assert "**Similar cards** (by meaning)" in [m.value for m in at.markdown]
+    assert "**Similar cards** (by meaning, topic and links)" in [m.value for m in at.markdown]
     assert "RMSProp" in page_link_labels(at) or "AdaDelta" in page_link_labels(at)
 
 
@@ -336,13 +361,18 @@ def test_quiz_page_exports_and_imports(app) -> None:
     at = app("pages/quiz.py")
     next(t for t in at.text_input if t.label == "New profile").input("Ada")
     next(b for b in at.button if b.label == "Create").click().run()
+    assert not at.download_button  # nothing is computed until asked for
+    next(b for b in at.button if b.label == "Prepare the files").click().run()
+    assert not at.exception
     assert [d.proto.label for d in at.download_button] == ["Anki package (.apkg)", "CSV"]
+    assert any("computed questions becomes 3 fixed examples" in c.value for c in at.caption)
+    assert any("/card?id=non-max-suppression" in c.value for c in at.caption)  # where card ids come from
     csv_text = b"card_id,question,answer\nyolo,What does YOLO look at once?,The whole image\nnope,Q?,A\n"
     at.file_uploader[0].upload("mine.csv", csv_text, "text/csv").run()
     next(b for b in at.button if b.label == "Import").click().run()
     assert not at.exception
     assert "1 added, 0 already present, 1 rows skipped" in at.warning[-1].value
-    assert any(c.value.startswith("line 3: no card with id 'nope'") for c in at.caption)
+    assert any(t.value.startswith("line 3: no card with id 'nope'") for t in at.text)
 
 
 def test_progress_page_draws_a_profiles_history(app, tmp_path) -> None:
@@ -355,18 +385,152 @@ def test_progress_page_draws_a_profiles_history(app, tmp_path) -> None:
     from kb.quiz import get_or_create_learner, record_review
 
     at = app("pages/progress.py")
-    assert "No profile has answered anything yet" in at.info[0].value
+    assert "Create a profile" in at.info[0].value  # nothing is preselected
     engine = make_engine(app.db_url)
     now = dt.datetime.now(dt.UTC)
+    yolo, ssd = (
+        f"{card}:{next(c for c in load_content(REAL_CONTENT).cards if c.id == card).quiz[0].key}"
+        for card in ("yolo", "ssd")
+    )
     with Session(engine) as session:
         ada = get_or_create_learner("Ada", session=session)
-        for n, item in enumerate(("yolo:1", "ssd:1", "yolo:1")):
+        for n, item in enumerate((yolo, ssd, yolo, "retired:1")):  # an item no longer in the quiz is not "started"
             record_review(
-                ada, item, item.split(":")[0], fsrs.Rating.Good, now - dt.timedelta(days=2 - n), session=session
+                ada, item, item.split(":")[0], fsrs.Rating.Good, now - dt.timedelta(days=max(0, 2 - n)), session=session
             )
     engine.dispose()
+    at.query_params["learner"] = "Ada"  # a link to Ada's profile picks it
     at.run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Reviews"] == "3" and metrics["Items started"] == "2" and metrics["Streak"] == "3 d"
+    assert metrics["Reviews"] == "4" and metrics["Items started"] == "2" and metrics["Streak"] == "3 d"
     assert len(at.get("plotly_chart")) == 4
+
+
+def create_profile(at, name: str = "Ada") -> None:
+    next(t for t in at.text_input if t.label == "New profile").input(name)
+    next(b for b in at.button if b.label == "Create").click().run()
+    assert not at.exception
+
+
+def reviews_of(db_url: str):  # type: ignore[no-untyped-def]
+    from sqlmodel import Session, select
+
+    from db.engine import make_engine
+    from db.models import ReviewRow
+
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        rows = session.exec(select(ReviewRow).order_by(ReviewRow.id)).all()  # type: ignore[arg-type]
+    engine.dispose()
+    return rows
+
+
+def test_quiz_answers_a_computed_item_right_and_one_wrong(app) -> None:
+    from demos.questions import by_id
+
+    at = app("pages/quiz.py")
+    create_profile(at)
+    at.segmented_control(key="kinds").set_value("Computed").run()
+    assert not at.exception
+    seen = []
+    for typed_right in (True, False):
+        current = at.session_state["quiz_current"]
+        assert current.item_id.startswith("predict:")
+        template = by_id()[current.item_id.removeprefix("predict:")]
+        inst = template.instance(current.seed)
+        assert inst.prompt in [m.value.removeprefix("#### ").replace("\\", "") for m in at.markdown]
+        typed = inst.answer.shown if typed_right else "-123456789"
+        next(t for t in at.text_input if t.label == "Your answer").input(typed)
+        next(b for b in at.button if b.label == "Check").click().run()
+        assert not at.exception
+        if typed_right:
+            assert at.success and at.success[0].value.startswith("Right")
+        else:
+            assert at.error and at.error[0].value.startswith("Not quite")
+        assert any(c.value.startswith("Computed by") for c in at.caption)
+        buttons = {b.label.split(" ·")[0]: b for b in at.button if b.key and b.key.startswith("rate-")}
+        assert buttons["Good"].proto.type == ("primary" if typed_right else "secondary")  # no Good after a miss
+        assert buttons["Again"].proto.type == ("secondary" if typed_right else "primary")
+        assert [buttons[k].proto.shortcut for k in ("Again", "Hard", "Good", "Easy")] == ["1", "2", "3", "4"]
+        seen.append(current.item_id)
+        buttons["Good"].click().run()
+        assert not at.exception
+    reviews = reviews_of(app.db_url)
+    assert [r.item_id for r in reviews] == seen and len(set(seen)) == 2
+
+
+def test_a_question_stays_until_it_is_rated_even_when_another_falls_due(app) -> None:
+    import datetime as dt
+
+    from sqlmodel import Session, select
+
+    from db.engine import make_engine
+    from db.models import ItemStateRow
+
+    at = app("pages/quiz.py")
+    create_profile(at)
+    at.segmented_control(key="kinds").set_value("Written").run()
+    answer_current_question(at)  # rated Good: due again in 10 minutes
+    first = reviews_of(app.db_url)[0].item_id
+    shown = at.session_state["quiz_current"].item_id
+    assert shown != first
+    engine = make_engine(app.db_url)
+    with Session(engine) as session:  # the first item falls due while the second is being answered
+        state = session.exec(select(ItemStateRow).where(ItemStateRow.item_id == first)).one()
+        state.due = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        session.add(state)
+        session.commit()
+    engine.dispose()
+    at.run()
+    assert at.session_state["quiz_current"].item_id == shown
+    kind = answer_current_question(at)  # the answer given is for the question shown, and it is stored for it
+    assert kind and reviews_of(app.db_url)[-1].item_id == shown
+
+
+def test_siblings_apart_space_to_show_and_answers_counted_per_profile(app) -> None:
+    at = app("pages/quiz.py")
+    create_profile(at, "Bob")
+    create_profile(at, "Ada")
+    show = [b for b in at.button if b.label == "Show answer"]
+    if show:
+        assert show[0].proto.shortcut.lower() == "space"
+    for _ in range(5):
+        answer_current_question(at)
+    cards = [r.card_id for r in reviews_of(app.db_url)]
+    assert len(cards) == 5 and all(a != b for a, b in itertools.pairwise(cards))
+    assert "5 answered this session · profile Ada" in " ".join(c.value for c in at.caption)
+    at.selectbox(key=PICK_KEY).set_value("Bob").run()
+    assert "0 answered this session · profile Bob" in " ".join(c.value for c in at.caption)
+
+
+def test_a_wrong_cloze_answer_shows_a_diff(app) -> None:
+    at = app("pages/quiz.py")
+    create_profile(at)
+    at.selectbox(key="scope").set_value("A tag").run()
+    at.selectbox(key="scope_tag").set_value("regularization").run()
+    at.segmented_control(key="kinds").set_value("Written").run()
+    for _ in range(12):
+        if any(t.label == "Your answer" for t in at.text_input):
+            break
+        answer_current_question(at)
+    item = at.session_state["quiz_current"].item_id
+    next(t for t in at.text_input if t.label == "Your answer").input("zzz")
+    next(b for b in at.button if b.label == "Check").click().run()
+    assert not at.exception and item == at.session_state["quiz_current"].item_id
+    assert any(m.value.startswith("Your answer against it:") and ":red[~~zzz~~]" in m.value for m in at.markdown)
+
+
+def test_one_count_of_questions_everywhere(app) -> None:
+    at = app()
+    home = int(next(m.value for m in at.metric if m.label == "Quiz questions").replace(",", ""))
+    at.switch_page("pages/quiz.py")
+    at.run()
+    create_profile(at)
+    export = next(c.value for c in at.caption if "items in the current scope (everything)" in c.value)
+    assert export.startswith(f"{home} items")
+    answer_current_question(at)
+    at.switch_page("pages/progress.py")
+    at.run()
+    started = next(m for m in at.metric if m.label == "Items started")
+    assert started.value == "1" and started.proto.help == f"of {home} quiz items"

@@ -10,8 +10,22 @@ import torch
 from demos.captioning.captions import END, WORD_ID, encode
 from demos.captioning.model import AdditiveAttention, Captioner, ModelConfig, beam_search, caption_loss, greedy
 from demos.captioning.train import load, save
+from tests.unit.torch_threads import one_torch_thread  # noqa: F401  (the fixture)
 
-TINY = ModelConfig(channels=(8, 8, 16), feature_dim=16, hidden_dim=32, embed_dim=8, attention_dim=16)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+# A tiny network with the decoder as published (start from the image, attend before the word, feed the context
+# back); the tests of the shipped decoder's switches build their own.
+TINY = ModelConfig(
+    channels=(8, 8, 16),
+    feature_dim=16,
+    hidden_dim=32,
+    embed_dim=8,
+    attention_dim=16,
+    init_from_image=True,
+    look_after_word=False,
+    feedback="context",
+)
 
 
 def _model(config: ModelConfig = TINY, seed: int = 0) -> Captioner:
@@ -131,4 +145,67 @@ def test_where_feedback_gives_the_lstm_only_the_attended_position(look_after_wor
     _, alphas = model(images, torch.tensor([encode("a small red circle".split())] * 2))
     assert torch.allclose(alphas.sum(-1), torch.ones(2, 5), atol=1e-6)
     with pytest.raises(ValueError, match="feedback"):
-        Captioner(ModelConfig(feedback="what"))
+        Captioner(ModelConfig(feedback="what"))  # type: ignore[arg-type]
+
+
+def test_the_config_defaults_are_the_shipped_model_and_the_ablations_are_named() -> None:
+    """ModelConfig() used to describe the published decoder while the shipped model overrode three switches."""
+    import json
+    from dataclasses import asdict
+
+    from demos.captioning.train import ABLATIONS, CHECKPOINT, SHOW_ATTEND_TELL, TrainConfig
+
+    saved = torch.load(CHECKPOINT, map_location="cpu", weights_only=True)["config"]
+    assert saved == asdict(ModelConfig())
+    recorded = json.loads(CHECKPOINT.with_suffix(".json").read_text())["config"]
+    assert recorded == json.loads(json.dumps(asdict(TrainConfig())))  # the recipe's defaults made the checkpoint
+    assert ABLATIONS["shipped"] == TrainConfig()
+    assert (
+        ABLATIONS["show-attend-tell"].model == SHOW_ATTEND_TELL and ABLATIONS["show-attend-tell"].attention_entropy == 0
+    )
+    assert len({(c.model, c.attention_entropy) for c in ABLATIONS.values()}) == len(ABLATIONS)  # all different
+
+
+def test_dropout_draws_the_masks_nn_dropout_would_from_a_private_generator() -> None:
+    model = _model().train()
+    x = torch.randn(4, 48)
+    torch.manual_seed(3)
+    expected = torch.nn.functional.dropout(x, TINY.dropout, training=True)
+    assert torch.equal(model._dropout(x, torch.Generator().manual_seed(3)), expected)
+    assert torch.equal(model.eval()._dropout(x, None), x)  # no dropout at inference
+
+
+def test_training_is_seeded_and_another_sessions_seeded_work_does_not_change_it() -> None:
+    """Two sessions share torch's global generator: a seeded training must neither read nor move it, and other
+    code drawing from it under demos.common.seeded (as every lab builds its models) must not change the result."""
+    import threading
+
+    from demos.captioning.data import caption_set, make_split, scene_config
+    from demos.captioning.train import TrainConfig, train
+    from demos.common import seeded
+
+    data = caption_set(make_split("train", 32, scene_config(1, 2)))
+    config = TrainConfig(train_scenes=32, max_objects=2, steps=6, batch=8, warmup=2, model=TINY)
+    before = torch.get_rng_state()
+    alone, _ = train(config, torch.device("cpu"), data=data)
+    assert torch.equal(torch.get_rng_state(), before)
+    stop = threading.Event()
+
+    def other_session() -> None:
+        k = 0
+        while not stop.is_set():
+            with seeded(k):
+                torch.nn.Linear(64, 64)  # another lab building its model
+            k += 1
+            stop.wait(0.002)  # a session does other work between models
+
+    thread = threading.Thread(target=other_session)
+    thread.start()
+    try:
+        side_by_side, _ = train(config, torch.device("cpu"), data=data)
+    finally:
+        stop.set()
+        thread.join()
+    assert all(
+        torch.equal(a, b) for a, b in zip(alone.state_dict().values(), side_by_side.state_dict().values(), strict=True)
+    )

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from kb.cards import Problem, count_sentences, load_content
+from kb.cards import (
+    MCQ_LONGEST_SHARE,
+    Problem,
+    count_sentences,
+    item_problems,
+    load_content,
+    mcq_longest_share,
+    near_duplicates,
+)
 from tests.conftest import REAL_CONTENT, ROOT, card_text
 
 
@@ -61,8 +70,8 @@ def test_a_valid_card_loads(content) -> None:
 def test_a_cloze_question_shows_a_blank_not_the_answer(content) -> None:
     content("alpha")
     [card] = load_content(content.root).cards
-    assert card.quiz[1].question == r"A \_\_\_\_\_ is here."
-    assert card.quiz[0].question == card.quiz[0].prompt == "What is it?"
+    assert card.quiz[1].question == r"Alpha: \_\_\_\_\_."
+    assert card.quiz[0].question == card.quiz[0].prompt == "Alpha?"
 
 
 def test_missing_front_matter(content) -> None:
@@ -237,3 +246,118 @@ def test_cli_check_fails_with_file_field_and_line(content) -> None:
     done = run_cli("check", "--content", str(content.root))
     assert done.returncode == 1
     assert "day-1/alpha.md:11: colour: unknown field" in done.stdout
+
+
+# ------------------------------------------------------------------------------------------- item quality
+
+
+def quiz_block(*items: str) -> str:
+    return "quiz:\n" + "".join(textwrap.indent(textwrap.dedent(item), "  ") for item in items)
+
+
+QA = """\
+- type: qa
+  question: What does a pooling layer learn?
+  answer: Nothing.
+"""
+
+
+@pytest.mark.parametrize(
+    ("title", "section", "cloze", "where"),
+    [
+        ("Slow fusion", "Basics", '"{{c1::Slow fusion}} merges frames gradually."', "card title"),
+        ("Fusion", "Basics", '"Slow fusion lets the {{c1::higher}} layers see more frames."', None),
+        (
+            "Alpha",
+            "Basics",
+            '"Stacked 3 × 3 layers add {{c1::non-linearity}}: one non-linearity per layer."',
+            "own sentence",
+        ),
+        ("Alpha", "Basics", '"Local motion is caught by {{c1::3D conv}}."\n  accept: [alpha]', "card title"),
+        (
+            "Fully connected (dense) layers",
+            "Basics",
+            '"A {{c1::fully connected layer}} has many weights."',
+            "card title",
+        ),
+        ("Alpha", "Basics", '"YOLO treats detection as {{c1::regression}}, one regression of boxes."', "own sentence"),
+    ],
+)
+def test_a_cloze_answerable_from_its_title_section_or_sentence_is_rejected(
+    content, title, section, cloze, where
+) -> None:
+    content("alpha", title=title, section=section, quiz=quiz_block(QA, f"- type: cloze\n  text: {cloze}\n"))
+    problems = load_content(content.root).problems
+    if where is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and where in problems[0].message and problems[0].field == "quiz[1].text"
+
+
+def test_a_cloze_whose_answer_is_the_section_heading_is_rejected(content) -> None:
+    content("alpha", section="More", quiz=quiz_block(QA, '- type: cloze\n  text: "The {{c1::more}} the better."\n'))
+    [problem] = load_content(content.root).problems
+    assert "section heading" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("question", "flagged"),
+    [
+        ("Why is the stride in the list not a layer?", "the list"),
+        ("What does the note say about Nervana?", "the note"),
+        ("In program 3, what is classified?", "program 3"),
+        ("What was surprising when these fusion models were compared?", "these fusion models"),
+        ("Why can features be cached in this setting?", "this setting"),
+        ("A network has two stages. What does this network do first?", None),  # named before: fine
+        ("Which of these methods needs no labels?", None),  # the options that follow
+        ("Is this high bias or high variance?", None),
+    ],
+)
+def test_a_prompt_that_only_makes_sense_next_to_its_card_is_rejected(content, question, flagged) -> None:
+    qa = f"- type: qa\n  question: {question}\n  answer: An answer.\n"
+    content("alpha", quiz=quiz_block(qa, '- type: cloze\n  text: "Beta is a {{c1::thing}}."\n'))
+    problems = load_content(content.root).problems
+    if flagged is None:
+        assert problems == []
+    else:
+        [problem] = problems
+        assert flagged in problem.message.lower() and problem.field == "quiz[0].question"
+
+
+def test_blog_trivia_belongs_on_a_trivia_card(content) -> None:
+    qa = "- type: qa\n  question: Which spot did the blog reach in the ranking?\n  answer: 59.\n"
+    cloze = '- type: cloze\n  text: "The ranking lists {{c1::100}} blogs."\n'
+    content("alpha", quiz=quiz_block(qa, cloze))
+    assert {p.message.split(" is blog trivia")[0] for p in load_content(content.root).problems} >= {"'blog'"}
+    content("alpha", tags="[blog, trivia]", quiz=quiz_block(qa, cloze))
+    assert load_content(content.root).problems == []
+
+
+def test_an_mcq_whose_right_option_stands_out_by_length_is_rejected(content) -> None:
+    def mcq(right: str) -> str:
+        return (
+            "- type: mcq\n  question: Why?\n  options:\n"
+            f"    - {right}\n    - A wrong option\n    - Another wrong one\n    - A third wrong\n  answer: {right}\n"
+        )
+
+    content("alpha", quiz=quiz_block(QA, mcq("Because the right option is much longer than all the others")))
+    [problem] = load_content(content.root).problems
+    assert problem.field == "quiz[1].options" and "about as long" in problem.message
+    content("alpha", quiz=quiz_block(QA, mcq("A right option")))
+    assert load_content(content.root).problems == []
+
+
+def test_two_cards_asking_the_same_question_are_flagged(content) -> None:
+    same = "- type: qa\n  question: What receptive field do three stacked 3 × 3 convolutions have?\n  answer: 7 × 7.\n"
+    content("alpha", quiz=quiz_block(same, '- type: cloze\n  text: "Alpha has {{c1::one}} idea."\n'))
+    content("beta", quiz=quiz_block(same.replace("What", "Which"), '- type: cloze\n  text: "Beta is {{c1::two}}."\n'))
+    [problem] = load_content(content.root).problems
+    assert problem.file == "day-1/beta.md" and "asks what day-1/alpha.md quiz[0] asks" in problem.message
+
+
+def test_the_real_cards_meet_the_quality_bar() -> None:
+    cards = load_content(REAL_CONTENT).cards
+    assert all(item_problems(c) == [] for c in cards)
+    assert near_duplicates(cards) == []
+    longest, mcqs = mcq_longest_share(cards)
+    assert mcqs >= 100 and longest <= MCQ_LONGEST_SHARE * mcqs

@@ -17,12 +17,12 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, func, select
 
-from db import fts, migrate
+from db import fts, migrate, sync
 from db.engine import make_engine
 from db.models import CardRow, ItemStateRow, LearnerRow, ReviewRow
 from db.sync import sync_content
 from kb.cards import load_content
-from kb.quiz import get_or_create_learner, record_review
+from kb.quiz import Learner, record_review
 from tests.conftest import ENGINE, REAL_CONTENT, ROOT
 
 LOADED = load_content(REAL_CONTENT)
@@ -44,11 +44,18 @@ def tables(engine: Engine) -> set[str]:
 
 
 def add_history(engine: Engine) -> list[tuple]:
-    """Sync the real content, answer a few items as two learners; return every review row as a tuple."""
+    """Sync the real content, answer a few items as two learners; return every review row as a tuple. Works on
+    the schema of every revision: learners are added with the columns revision 0001 had."""
     with Session(engine) as session:
         sync_content(LOADED, session=session)
         for name in ("Ada", "Bob"):
-            learner = get_or_create_learner(name, session=session)
+            session.execute(
+                text("INSERT INTO learner (name, desired_retention, new_per_day, created_at) VALUES (:n, 0.9, 20, :t)"),
+                {"n": name, "t": T0},
+            )
+            session.commit()
+            row_id = session.execute(text("SELECT id FROM learner WHERE name = :n"), {"n": name}).scalar_one()
+            learner = Learner(row_id, name, 0.9, 20)
             for n, card in enumerate(LOADED.cards[:5]):
                 record_review(
                     learner, f"{card.id}:q1", card.id, fsrs.Rating.Good, T0 + dt.timedelta(minutes=n), session=session
@@ -106,6 +113,7 @@ def test_upgrading_from_the_previous_revision_keeps_every_row(db_url, monkeypatc
     migrate.upgrade(engine, "0001")
     with monkeypatch.context() as at_0001:
         at_0001.setattr(fts, "ENGINES", ("sqlite",))  # revision 0001 had no PostgreSQL keyword index
+        at_0001.setattr(sync, "parked_imports", lambda session: 0)  # nor imported_item (0004)
         before = add_history(engine)
     migrate.upgrade(engine)
     with engine.connect() as conn:
@@ -180,3 +188,29 @@ def test_a_database_from_a_newer_version_is_refused_with_a_reason(db_url) -> Non
     engine.dispose()
     with pytest.raises(migrate.MigrationError, match=r"revision 9999.*newer version"):
         make_engine(db_url)
+
+
+def test_0004_moves_the_old_global_imports_to_shared_imported_items_and_back(db_url, monkeypatch) -> None:
+    engine = make_engine(db_url, migrate_schema=False)
+    migrate.upgrade(engine, "0003")
+    with monkeypatch.context() as at_0003:
+        at_0003.setattr(sync, "parked_imports", lambda session: 0)
+        before = add_history(engine)
+    with engine.begin() as conn:  # an item imported the old way: a quiz_item row every learner saw
+        conn.execute(
+            text(
+                "INSERT INTO quiz_item (id, card_id, position, kind, prompt, answer, options_json, accept_json, "
+                "origin) VALUES ('yolo:abc', 'yolo', 1002, 'qa', 'Mine?', 'Yes', '[]', '[]', 'import')"
+            )
+        )
+    migrate.upgrade(engine)
+    assert review_rows(engine) == before
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM quiz_item WHERE origin = 'import'")).scalar_one() == 0
+        moved = conn.execute(text("SELECT learner_id, item_id, card_id, prompt, answer FROM imported_item")).all()
+    assert [tuple(r) for r in moved] == [(None, "yolo:abc", "yolo", "Mine?", "Yes")]
+    migrate.downgrade(engine, "0003")  # the shared item goes back where the old version looks for it
+    with engine.connect() as conn:
+        back = conn.execute(text("SELECT id, origin FROM quiz_item WHERE origin = 'import'")).all()
+    assert [tuple(r) for r in back] == [("yolo:abc", "import")]
+    engine.dispose()

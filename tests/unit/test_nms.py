@@ -9,6 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from demos.nms import batched_nms, box_iou, nms, soft_nms
+from tests.unit.torch_threads import one_torch_thread  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def random_boxes(n: int, seed: int, size: float = 100.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -90,30 +93,27 @@ def test_soft_nms_decays_instead_of_deleting() -> None:
         soft_nms(boxes, scores, method="cubic")  # type: ignore[arg-type]
 
 
-def test_bench_cli_prints_timings_and_checks_agreement() -> None:
+def test_bench_cli_prints_timings_and_checks_agreement(capsys: pytest.CaptureFixture[str]) -> None:
     import json
-    import subprocess
-    import sys
 
-    from tests.conftest import ROOT
+    from demos.nms.__main__ import main
 
-    done = subprocess.run(
-        [sys.executable, "-m", "demos.nms", "bench", "--sizes", "50", "200", "--repeat", "2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    assert main(["bench", "--sizes", "50", "200", "--repeat", "2"]) == 0
+    report = json.loads(capsys.readouterr().out)
     rows = report["results"]["cpu"]
     assert [r["boxes"] for r in rows] == [50, 200] and all(r["same_result"] for r in rows)
     assert all(r["own_ms"] > 0 and r["torchvision_ms"] > 0 for r in rows)
-    bad = subprocess.run(
-        [sys.executable, "-m", "demos.nms", "bench", "--sizes", "0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert bad.returncode == 2 and "--sizes" in bad.stderr
+    assert main(["bench", "--sizes", "0"]) == 2
+    assert "--sizes must be between 1 and 50000, got 0" in capsys.readouterr().err
+
+
+def test_the_gpu_check_runs_on_the_cpu_at_toy_sizes() -> None:
+    """``python -m demos.gpu_check --only nms`` runs this on a GPU; here every stage runs, tiny, on the CPU."""
+    from demos.nms.gpu import gpu_check
+
+    found = gpu_check(torch.device("cpu"), tiny=True)
+    assert [r["boxes"] for r in found["nms_vs_torchvision"]] == [50, 200]  # type: ignore[index]
+    assert all(r["same_result"] for r in found["nms_vs_torchvision"])  # type: ignore[union-attr]
+    losses = found["detector_train_losses"]
+    assert isinstance(losses, list) and len(losses) == 2 and losses[1] < losses[0]
+    assert 0.5 < float(found["shipped_detector_ap50_greedy_4_scenes"]) <= 1.0  # type: ignore[arg-type]

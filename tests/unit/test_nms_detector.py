@@ -27,6 +27,9 @@ from demos.nms.detector import (
 from demos.nms.evaluate import apply_method, mean_ap
 from demos.nms.ops import box_iou
 from demos.scenes import SHAPES, make_dataset, render, scene_from_spec
+from tests.unit.torch_threads import one_torch_thread  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 CFG = DetectorConfig()
 
@@ -77,15 +80,46 @@ def test_flipping_targets_equals_targets_of_the_flipped_scene() -> None:
     assert (f_ltrb[both] - ltrb2[both]).abs().max() <= 1.0
 
 
-def test_training_on_a_tiny_config_lowers_the_loss_and_is_seeded() -> None:
-    tiny = TrainConfig(train_scenes=24, epochs=4, batch_size=8, lr=5e-3)
+def test_training_on_a_tiny_config_lowers_the_loss_is_seeded_and_leaves_global_state_alone() -> None:
+    tiny = TrainConfig(train_scenes=16, epochs=3, batch_size=8, lr=5e-3)
     small = DetectorConfig(width=16)
-    first = train(tiny, small)
+    rng_before = torch.get_rng_state()
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = False, True
+    try:
+        first = train(tiny, small)
+        # Another learner's session shares torch's global generator: training must neither read nor reseed it.
+        assert torch.equal(torch.get_rng_state(), rng_before)
+        assert (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark) == (False, True)
+    finally:
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = False, False
+    torch.rand(100)  # move the global generator: the seeded run must not care
     again = train(tiny, small)
     assert first.losses[-1] < first.losses[0]
     assert first.losses == again.losses
+    weights, weights_again = first.model.state_dict(), again.model.state_dict()
+    assert all(torch.equal(weights[name], weights_again[name]) for name in weights)
     other = train(replace(tiny, seed=1), small)
     assert other.losses != first.losses
+
+
+def test_train_writes_where_out_says_and_never_the_shipped_checkpoint_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from demos.nms.__main__ import TRAIN_OUT, main
+
+    assert TRAIN_OUT.resolve() != CHECKPOINT.resolve()
+    shipped = CHECKPOINT.read_bytes()
+    out = tmp_path / "mine.pt"
+    assert main(["train", "--epochs", "1", "--scenes", "16", "--threads", "1", "--out", str(out)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["checkpoint"] == str(out) and record["command"].endswith("--epochs 1 --scenes 16")
+    assert json.loads(out.with_suffix(".json").read_text())["train_config"]["train_scenes"] == 16
+    assert load(out).config == DetectorConfig()
+    assert CHECKPOINT.read_bytes() == shipped
+    assert main(["train", "--out", str(tmp_path / "mine.txt")]) == 2
+    assert "--out must name a .pt file" in capsys.readouterr().err
 
 
 def test_raw_detections_cover_every_cell_inside_the_image(tmp_path: Path) -> None:

@@ -80,7 +80,8 @@ def _png(size: tuple[int, int] = (32, 24), fmt: str = "PNG") -> bytes:
 
 
 def test_uploads_are_checked_with_messages_that_say_what_to_do() -> None:
-    assert decode_upload(_png()).shape == (24, 32, 3)
+    photo = decode_upload(_png())
+    assert photo.image.shape == (24, 32, 3) and photo.note is None
     with pytest.raises(ValueError, match="empty"):
         decode_upload(b"")
     with pytest.raises(ValueError, match="not an image"):
@@ -88,9 +89,31 @@ def test_uploads_are_checked_with_messages_that_say_what_to_do() -> None:
     with pytest.raises(ValueError, match="GIF file"):
         decode_upload(_png(fmt="GIF"), "anim.gif")
     with pytest.raises(ValueError, match="limit is 4000"):
-        decode_upload(_png((4100, 10)), "wide.png")
+        decode_upload(_png((4100, 30)), "wide.png")
     with pytest.raises(ValueError, match="MB"):
         decode_upload(b"\x89PNG" + b"0" * (9 * 1024 * 1024), "huge.png")
+
+
+def test_a_one_pixel_strip_is_refused_with_a_message_not_an_opencv_error() -> None:
+    """A 4000x1 upload used to crash in cv2.resize (reliability.md 3.4)."""
+    with pytest.raises(ValueError, match="both sides must be at least 24 px"):
+        decode_upload(_png((4000, 1)), "line.png")
+    with pytest.raises(ValueError, match="crop it to at most 20:1"):
+        decode_upload(_png((2000, 50)), "strip.png")
+    with pytest.raises(ValueError, match="crop it to at most 20:1"):
+        detect_windows(np.zeros((1, 4000, 3), dtype=np.uint8))  # the compute refuses it too
+
+
+def test_a_16_bit_png_is_scaled_to_8_bits_not_whitened() -> None:
+    """A 16-bit greyscale PNG used to be clipped to 99.6 % white (reliability.md 3.3)."""
+    ramp = (np.arange(48 * 64).reshape(48, 64) * 20).astype(np.uint16)  # values up to 61,420
+    buf = io.BytesIO()
+    Image.fromarray(ramp).save(buf, format="PNG")
+    photo = decode_upload(buf.getvalue(), "deep.png")
+    assert photo.image.dtype == np.uint8 and photo.image.shape == (48, 64, 3)
+    assert (photo.image == 255).mean() < 0.01  # one pixel at the top of the range, not 99 %
+    assert np.all(np.diff(photo.image[:, :, 0].astype(int).ravel()) >= 0)  # the ramp stays a ramp
+    assert photo.note is not None and "16-bit" in photo.note and "0..61420" in photo.note
 
 
 def test_haar_keeps_every_raw_window_that_grouping_would_merge() -> None:

@@ -1,12 +1,27 @@
-"""The NMS page's figures: every box set is one path shape (not one SVG element per box), and the IoU profile."""
+"""The NMS lab's figures: every box set is one path shape (not one SVG element per box), the figure states per
+threshold, a greedy step, the IoU profile and the held-out AP bars."""
 
 from __future__ import annotations
 
 import re
 
 import numpy as np
+import torch
 
-from ui.nms_view import MAX_MARKERS, box_layer, box_path, iou_bar_figure, kept_layers
+from demos.nms.evaluate import greedy_trace
+from ui.nms_view import (
+    LEGEND_PX,
+    MAX_MARKERS,
+    TITLE_PX,
+    ap_bar_figure,
+    box_layer,
+    box_path,
+    iou_bar_figure,
+    kept_layers,
+    run_views,
+    step_layers,
+    view_figure,
+)
 
 
 def rectangles(path: str) -> list[tuple[float, float, float, float]]:
@@ -68,3 +83,67 @@ def test_only_the_best_kept_boxes_get_hover_markers_but_every_box_is_drawn() -> 
     assert len(markers["x"]) == MAX_MARKERS
     best = sorted(scores, reverse=True)[MAX_MARKERS - 1]
     assert all(float(t.split("score ")[1]) >= round(best, 2) for t in markers["text"])
+
+
+def _run(iou: float, kept: int, suppressed: int, ap: float | None) -> dict[str, object]:
+    boxes = [[10.0 * i, 0.0, 10.0 * i + 8, 8.0] for i in range(kept)]
+    return {
+        "iou": iou,
+        "kept_boxes": boxes,
+        "kept_scores": [0.9 - 0.01 * i for i in range(kept)],
+        "kept_labels": [i % 2 for i in range(kept)],
+        "suppressed_boxes": [[1.0, 1.0, 9.0, 9.0]] * suppressed,
+        "candidates": kept + suppressed,
+        "precision": None if ap is None else 0.75,
+        "recall": None if ap is None else 0.5,
+        "ap": ap,
+    }
+
+
+def test_run_views_title_the_counts_and_add_metrics_only_where_there_is_a_truth() -> None:
+    truth = np.array([[0.0, 0.0, 8.0, 8.0]])
+    scene, photo = (
+        run_views([_run(0.5, 3, 4, 0.6)], ["circle", "square"], truth),
+        run_views([_run(0.3, 2, 5, None)], ["face"], None),
+    )
+    assert scene[0].meta == {"iou": 0.5, "kept": 3, "suppressed": 4, "precision": 0.75, "recall": 0.5, "ap": 0.6}
+    assert scene[0].title.startswith("<b>3</b> kept · 4 suppressed · precision 0.75")
+    assert [layer["name"] for layer in scene[0].layers if layer["showlegend"]] == [
+        "suppressed (4)",
+        "ground truth",
+        "kept: circle",
+        "kept: square",
+    ]
+    assert photo[0].meta == {"iou": 0.3, "kept": 2, "suppressed": 5} and "AP" not in photo[0].title
+    hidden = run_views([_run(0.5, 3, 4, 0.6)], ["circle", "square"], truth, show_suppressed=False, show_truth=False)
+    assert not any(str(layer["name"]).startswith(("suppressed", "ground")) for layer in hidden[0].layers)
+
+
+def test_the_page_figure_shows_one_view_with_its_title_and_no_slider_of_its_own() -> None:
+    view = run_views([_run(0.4, 2, 1, 0.9)], ["circle", "square"], None)[0]
+    fig = view_figure("data:image/png;base64,", 128, 64, view, display_width=400)
+    assert fig.layout.title.text == view.title and fig.layout.meta == view.meta
+    assert not fig.layout.sliders  # the IoU threshold is a widget shared with the step-through
+    assert fig.layout.height == 200 + TITLE_PX + LEGEND_PX  # the image keeps its aspect ratio
+
+
+def test_a_step_draws_kept_removed_and_spared_boxes_from_the_right_positions() -> None:
+    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [50, 50, 60, 60], [51, 50, 61, 60], [90, 90, 95, 95]], float)
+    candidates = np.array([0, 1, 2, 3])  # box 4 scored under the threshold
+    scores = torch.tensor([0.9, 0.8, 0.7, 0.6])
+    steps = greedy_trace(torch.from_numpy(boxes[candidates]), scores, 0.5)
+    assert [s.picked for s in steps] == [0, 2]
+    layers, counts = step_layers(boxes, candidates, steps, 2)
+    assert counts == {"in_play": 0, "removed": 1, "kept_before": 1}
+    paths = {str(layer["name"]).split(" (")[0]: rectangles(str(layer["path"])) for layer in layers if layer["visible"]}
+    assert paths == {
+        "removed at this step": [(51, 50, 61, 60)],
+        "kept earlier": [(0, 0, 10, 10)],
+        "picked now": [(50, 50, 60, 60)],
+    }
+
+
+def test_ap_bars_keep_the_order_and_values_they_are_given() -> None:
+    fig = ap_bar_figure({"greedy": 0.97, "none": 0.48}, {"greedy": "Greedy NMS", "none": "No NMS"})
+    assert list(fig.data[0].y) == ["Greedy NMS", "No NMS"] and list(fig.data[0].x) == [0.97, 0.48]
+    assert list(fig.data[0].text) == ["0.970", "0.480"]

@@ -15,13 +15,13 @@ from sqlmodel import Session, select
 
 from db.engine import make_engine
 from db.models import ItemStateRow, ReviewRow
+from kb.answers import grade_cloze
 from kb.quiz import (
     QuizError,
     card_history,
     due_queue,
     format_interval,
     get_or_create_learner,
-    grade_cloze,
     item_card,
     preview,
     record_review,
@@ -62,6 +62,43 @@ def engine(engine_url: str) -> Iterator[Engine]:
 )
 def test_cloze_grading_forgives_form_not_content(answer, expected, accept, ok) -> None:
     assert grade_cloze(answer, expected, accept) is ok
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "accept", "ok"),
+    [
+        ("C", "C++", ("cpp",), False),  # the wrong answer the notes invite (Torch is "Written in C")
+        ("c++", "C++", ("cpp",), True),
+        ("cpp", "C++", ("cpp",), True),
+        ("C", "C#", (), False),
+        ("c#", "C#", (), True),
+        ("F", "F#", (), False),
+        ("x86", "x86", (), True),
+        ("x87", "x86", (), False),  # digits are never a typo
+        ("ResNet-51", "ResNet-50", (), False),
+    ],
+)
+def test_symbols_that_change_meaning_are_kept(answer, expected, accept, ok) -> None:
+    assert grade_cloze(answer, expected, accept) is ok
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "ok"),
+    [
+        ("weihts", "weights", True),  # a letter left out
+        ("wieghts", "weights", True),  # two neighbours swapped
+        ("Gabor ilters", "Gabor filters", True),  # one word of several
+        ("convolutoin", "convolution", True),
+        ("ressnet-50", "ResNet-50", True),  # the letters of a word with digits elsewhere
+        ("wieghtz", "weights", False),  # two edits
+        ("Gabr ilters", "Gabor filters", False),  # typos in two words
+        ("layr", "layer", False),  # short words must be exact: "later" is not "layer"
+        ("PCAx", "PCA", False),
+        ("pooling layer extra", "pooling layer", False),  # a word too many is not a typo
+    ],
+)
+def test_one_small_typo_in_a_long_word_is_forgiven(answer, expected, ok) -> None:
+    assert grade_cloze(answer, expected) is ok
 
 
 def test_a_fixed_review_sequence_gives_exact_intervals(engine) -> None:

@@ -247,3 +247,40 @@ def test_cli_keyword_search_prints_json(db_url) -> None:
         check=False,
     )
     assert empty.returncode == 2 and "Type a question" in empty.stderr
+
+
+def test_answers_are_not_blocked_while_changed_passages_are_embedded(tmp_path, monkeypatch) -> None:
+    """The model runs outside any transaction: an answer stored meanwhile (SQLite, one writer) does not wait."""
+    import dataclasses
+    import datetime as dt
+
+    import fsrs
+
+    from kb.quiz import get_or_create_learner, record_review
+    from tests.conftest import ENGINE
+
+    url = f"sqlite:///{tmp_path / 'lock.db'}" if ENGINE == "sqlite" else None
+    if url is None:
+        pytest.skip("SQLite's single writer is what this is about; PostgreSQL locks rows")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        sync_content(LOADED, session=session)
+        update_index(LOADED.cards, FAKE, session=session)
+        learner = get_or_create_learner("Ada", session=session)
+    edited = [dataclasses.replace(c, title=c.title + " (edited)") if i < 20 else c for i, c in enumerate(LOADED.cards)]
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_MS", "300")
+    other = make_engine(url)
+    stored: list[int] = []
+
+    class AnsweringEmbedder(HashingEmbedder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            with Session(other) as s:  # a learner answers while the model works
+                record_review(learner, "yolo:1", "yolo", fsrs.Rating.Good, dt.datetime.now(dt.UTC), session=s)
+            stored.append(1)
+            return super().encode(texts)
+
+    with Session(engine) as session:
+        report = update_index(edited, AnsweringEmbedder(), session=session)
+    assert stored and report.embedded == report.removed > 20  # every passage of the 20 cards changed
+    other.dispose()
+    engine.dispose()

@@ -189,3 +189,70 @@ def test_syncing_content_never_drops_review_history(engine, content) -> None:
     assert history() == before  # every answer and schedule is still there, also for the removed card
     with Session(engine) as session:
         assert [lr.name for lr in session.exec(select(LearnerRow))] == ["Ada"]
+
+
+def test_a_sync_never_deletes_an_import_it_parks_it_until_its_card_returns(engine, content) -> None:
+    from kb.exchange import import_csv, learner_items
+
+    content("alpha")
+    beta = content("beta")
+    sync(engine, content.root)
+    with Session(engine) as session:
+        ada = get_or_create_learner("Ada", session=session)
+        import_csv("card_id,question,answer\nbeta,Mine?,Yes\n", session=session, learner_id=ada.id)
+        record_review(
+            ada, learner_items(ada.id, session=session)[0].item_id, "beta", fsrs.Rating.Good, T0, session=session
+        )
+    text = beta.read_text()
+    beta.unlink()
+    report = sync(engine, content.root)
+    assert report.removed == ["beta"] and report.parked == 1 and "1 imported item(s) parked" in report.summary()
+    beta.write_text(text)
+    report = sync(engine, content.root)
+    assert report.added == ["beta"] and report.parked == 0
+    with Session(engine) as session:
+        assert [i.prompt for i in learner_items(ada.id, session=session)] == ["Mine?"]
+        assert len(session.exec(select(ReviewRow)).all()) == 1
+
+
+def test_an_import_the_card_later_asks_word_for_word_does_not_block_a_sync(engine, content) -> None:
+    from kb.exchange import import_csv, learner_items
+
+    content("alpha")
+    sync(engine, content.root)
+    with Session(engine) as session:
+        ada = get_or_create_learner("Ada", session=session)
+        import_csv("card_id,question,answer\nalpha,Why alpha?,Because\n", session=session, learner_id=ada.id)
+    quiz = (
+        "quiz:\n  - {type: qa, question: 'Why alpha?', answer: 'Because.'}\n"
+        "  - {type: cloze, text: 'A {{c1::thing}}.'}\n"
+    )
+    content("alpha", card_text("alpha", quiz=quiz, title="Alpha renamed"))
+    report = sync(engine, content.root)
+    assert report.updated == ["alpha"]
+    with Session(engine) as session:
+        assert session.get(CardRow, "alpha").title == "Alpha renamed"  # later edits still get through
+        card_item = session.exec(select(QuizItemRow.id).where(QuizItemRow.kind == "qa")).one()
+        assert [i.item_id for i in learner_items(ada.id, session=session)] == [card_item]  # same id: one item
+
+
+def test_a_sync_that_would_remove_more_than_a_few_cards_refuses_without_force(engine, content) -> None:
+    from db.sync import MAX_REMOVALS, SyncRefused
+
+    paths = [content(f"card-{i}") for i in range(MAX_REMOVALS + 2)]
+    sync(engine, content.root)
+    for path in paths[1:]:
+        path.unlink()
+    before = snapshot(engine)
+    with pytest.raises(SyncRefused, match=rf"remove {MAX_REMOVALS + 1} of the {MAX_REMOVALS + 2} cards"):
+        sync(engine, content.root)
+    assert snapshot(engine) == before  # nothing changed
+    paths[0].unlink()  # an empty content folder: every card would go
+    with pytest.raises(SyncRefused, match="--force"):
+        sync(engine, content.root)
+    with Session(engine) as session:
+        report = sync_content(load_content(content.root), session=session, force=True)
+    assert len(report.removed) == MAX_REMOVALS + 2 and snapshot(engine) == {}
+
+
+T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)

@@ -24,8 +24,9 @@ def lab_url_params(lab: Lab) -> dict[str, str]:
     return {} if lab.page else {"name": lab.name}
 
 
-def render_panel(lab: Lab, key: str, full: bool = False) -> None:
-    """A lab's panel in a bordered box: on a card (``full=False``, with a link to the whole lab) or on its page."""
+def render_panel(lab: Lab, key: str, full: bool = False, card: str | None = None) -> None:
+    """A lab's panel in a bordered box: on a card (``full=False``, with a link to the whole lab; the claims about
+    ``card`` first, the lab's others folded away) or on its page (every claim)."""
     with st.container(border=True, key=f"lab-{key}-{lab.name}"):
         head, link = st.columns([3, 1], vertical_alignment="center")
         head.markdown(f"#### {lab.icon} {'Try it: ' if not full else ''}{lab.title}")
@@ -38,7 +39,7 @@ def render_panel(lab: Lab, key: str, full: bool = False) -> None:
             )
         st.caption(lab.summary)
         st.fragment(resolve(lab.panel))(lab, f"{key}-{lab.name}")
-        claims_block(lab)
+        claims_block(lab, card)
         code_block(lab)
 
 
@@ -60,23 +61,25 @@ def measured_text(measured: Mapping[str, Any], limit: int = 6) -> str:
     return " · ".join(parts[:limit])
 
 
-def claims_block(lab: Lab) -> None:
-    """The lab's claims with their shipped measurements: what holds, what does not, and the command to rerun."""
+def claims_block(lab: Lab, card: str | None = None) -> None:
+    """The lab's claims with their shipped measurements: what holds, what does not, and the command to rerun.
+    With ``card``, the claims about that card come first and the rest are folded into an expander."""
     statements = specs(lab)
     if not statements:
         return
     record = shipped(lab.family)
     measured = {c["id"]: c for c in shipped_claims(lab)}
+    mine = [s for s in statements if card is None or card in s.cards]
+    others = [s for s in statements if s not in mine]
+    if not mine:
+        mine, others = others, []
     st.markdown("**What this lab shows, measured**")
-    for spec in statements:
-        got = measured.get(spec.id)
-        if got is None:
-            st.markdown(f":gray[:material/pending:] {spec.statement} :gray[(not measured yet)]")
-            continue
-        mark = ":green[:material/check_circle:]" if got["holds"] else ":red[:material/cancel:]"
-        st.markdown(f"{mark} {spec.statement}")
-        if text := measured_text(got.get("measured", {})):
-            st.caption(text)
+    for spec in mine:
+        _claim(spec.statement, measured.get(spec.id))
+    if others:
+        with st.expander(f"The lab's {len(others)} other claim{'s' if len(others) > 1 else ''}"):
+            for spec in others:
+                _claim(spec.statement, measured.get(spec.id))
     if record:
         hw = record.get("hardware", {})
         where = hw.get("device", record.get("device", "?")) if isinstance(hw, dict) else record.get("device", "?")
@@ -86,6 +89,16 @@ def claims_block(lab: Lab) -> None:
         )
     else:
         st.caption(f"Not measured yet: run `python -m demos.{lab.family} eval --json --save`.")
+
+
+def _claim(statement: str, got: Mapping[str, Any] | None) -> None:
+    if got is None:
+        st.markdown(f":gray[:material/pending:] {statement} :gray[(not measured yet)]")
+        return
+    mark = ":green[:material/check_circle:]" if got["holds"] else ":red[:material/cancel:]"
+    st.markdown(f"{mark} {statement}")
+    if text := measured_text(got.get("measured", {})):
+        st.caption(text)
 
 
 def code_block(lab: Lab) -> None:

@@ -21,7 +21,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Plain ALTER TABLE on both engines (SQLite has had DROP COLUMN since 3.35): a batch copy of `card` would
     # have to rebuild the keyword index and foreign keys that point at it.
-    op.execute("ALTER TABLE card DROP COLUMN demo")
+    if "demo" in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("card")}:  # not in a create_all schema
+        op.execute("ALTER TABLE card DROP COLUMN demo")
 
 
 def downgrade() -> None:
