@@ -109,9 +109,9 @@ def trainer() -> None:
     )
     st.caption(
         "“All” is the whole training pool: 400 images per class. Auto epochs give about 150 optimiser steps. The "
-        "frozen head trains in a second once features are cached; from scratch and full fine-tuning run the whole "
-        "network every step (ten to thirty seconds each at up to 50 labels per class on a 2-core CPU, a minute or "
-        "more at “all”; Stop ends a run). Augmentation flips clothes but never digits: a mirrored 2 is no digit."
+        "frozen head trains in seconds once features are cached; from scratch and full fine-tuning run the whole "
+        "network every step, which takes much longer (several times more at “all”); Stop ends a run. Augmentation "
+        "flips clothes but never digits: a mirrored 2 is no digit."
     )
     if not status.get(dataset):
         st.error(
