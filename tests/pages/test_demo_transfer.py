@@ -20,9 +20,10 @@ TEST_IMAGES = 60  # the live runs here score this many test images, not 1,000: t
 @pytest.fixture(scope="module")
 def small_split(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """MNIST's fixed split with only its first 60 test images, as the .npz that TRANSFER_SPLITS_NPZ points at."""
+    from demos.transfer.cache import default_cache_dir
     from demos.transfer.data import Split, load_split, save_splits
 
-    full = load_split("mnist")
+    full = load_split("mnist", cache_dir=default_cache_dir())  # the split file a first run leaves there, if any
     path = tmp_path_factory.mktemp("transfer") / "splits.npz"
     small = Split(
         "mnist",
