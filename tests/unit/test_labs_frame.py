@@ -6,6 +6,7 @@ import inspect
 import json
 import subprocess
 import sys
+import textwrap
 import threading
 
 import pytest
@@ -80,7 +81,7 @@ def test_code_shown_on_a_panel_is_the_code_that_runs() -> None:
         for dotted in lab.code:
             path, code = source(dotted)
             obj = registry.resolve(dotted)
-            assert code == inspect.cleandoc(inspect.getsource(obj)) or code == inspect.getsource(obj).rstrip("\n")
+            assert code == textwrap.dedent(inspect.getsource(obj)).rstrip("\n")
             assert path.endswith(".py")
 
 
@@ -173,3 +174,60 @@ def test_slots_under_threads_never_exceed_the_limit() -> None:
 def test_slots_refuse_a_limit_below_one() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Slots(0)
+
+
+# ------------------------------------------------------------------------------------------------ background runs
+
+
+def test_a_run_reports_progress_finishes_and_gives_its_slot_back() -> None:
+    from ui.compute import Job, Progress, run_job
+
+    pool, job = Slots(1), Job("a run")
+    seen: list[float] = []
+
+    def fn(progress: Progress) -> str:
+        for i in range(4):
+            progress((i + 1) / 4, f"step {i + 1}", partial=i)
+            seen.append(job.fraction)
+        return "result"
+
+    run_job(job, fn, pool)
+    assert (job.state, job.result, job.partial, seen) == ("done", "result", 3, [0.25, 0.5, 0.75, 1.0])
+    assert pool.running == 0
+
+
+def test_stop_ends_a_run_at_its_next_report_and_a_failure_is_recorded() -> None:
+    from ui.compute import Job, Progress, run_job
+
+    pool = Slots(1)
+    job = Job("a run")
+    steps: list[int] = []
+
+    def fn(progress: Progress) -> None:
+        for i in range(100):
+            if i == 3:
+                job.stop.set()  # the learner pressed Stop during step 3
+            progress(i / 100)
+            steps.append(i)
+
+    run_job(job, fn, pool)
+    assert job.state == "stopped" and steps == [0, 1, 2] and pool.running == 0
+    broken = Job("a broken run")
+    run_job(broken, lambda progress: 1 / 0, pool)
+    assert broken.state == "failed" and "ZeroDivisionError" in (broken.error or "") and pool.running == 0
+
+
+def test_a_run_stopped_while_waiting_never_starts() -> None:
+    from ui.compute import Job, run_job
+
+    pool = Slots(1)
+    holder = pool.join()
+    assert pool.try_start(holder)
+    waiting = Job("a queued run")
+    started: list[bool] = []
+    thread = threading.Thread(target=run_job, args=(waiting, lambda p: started.append(True), pool, 0.01))
+    thread.start()
+    waiting.stop.set()
+    thread.join(timeout=5)
+    assert waiting.state == "stopped" and started == [] and pool.running == 1
+    pool.release(holder)
