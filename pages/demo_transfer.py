@@ -9,7 +9,7 @@ import streamlit as st
 from demos.registry import by_name
 from ui.boot import ensure_router
 from ui.labs.frame import render_panel
-from ui.labs.transfer import device_label, drive_live, start_live, sweep_record
+from ui.labs.transfer import device_label, start_runs, sweep_record, watch_runs
 from ui.state import kept, recall, remember
 from ui.transfer_view import DATASET_LABELS, STRATEGY_LABELS, missing_runs, projection_figure
 from ui.widgets import lab_header
@@ -130,8 +130,8 @@ def trainer() -> None:
             "epochs": None if epochs == "auto" else int(epochs),
             "augment": augment,
         }
-        start_live(KEY, [{**common, "strategy": s} for s in strategies], projection=300)
-    if (records := drive_live(KEY, "the transfer lab")) is not None:
+        start_runs(KEY, "the transfer lab's runs", [{**common, "strategy": s} for s in strategies], projection=300)
+    if (records := watch_runs(KEY)) is not None:
         remember(f"{KEY}-results", records)
     if records := recall(f"{KEY}-results"):
         show_results(records)

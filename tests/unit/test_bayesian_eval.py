@@ -203,24 +203,3 @@ def test_gpu_check_runs_on_the_cpu_with_tiny_sizes() -> None:
     assert {"baseline", "mc_dropout", "bbb"} <= set(out)
     mi = {k: out[k]["mean_mutual_information"] for k in ("baseline", "mc_dropout", "bbb")}  # type: ignore[index]
     assert mi["baseline"] == 0 and mi["mc_dropout"] > 0 and mi["bbb"] > 0
-
-
-def test_mnist_is_parsed_once_then_read_from_the_cache_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from demos.bayesian import data
-
-    x = (np.arange(1600 * 784) % 251).astype(np.uint8).reshape(1600, 28, 28)
-    y = np.arange(1600) % 10
-    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
-    monkeypatch.setattr(data, "load_mnist_arrays", lambda: (x, y))
-    data._mnist_arrays.cache_clear()
-    first = data.load_mnist()
-    assert [p.name for p in tmp_path.iterdir()] == ["mnist-5000.npz"]  # written atomically, no temporary left
-
-    def no_parse() -> None:
-        raise AssertionError("parsed again")
-
-    monkeypatch.setattr(data, "load_mnist_arrays", no_parse)
-    data._mnist_arrays.cache_clear()
-    again = data.load_mnist()
-    assert torch.equal(first.test.x, again.test.x) and torch.equal(first.train.y, again.train.y)
-    data._mnist_arrays.cache_clear()

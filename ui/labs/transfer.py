@@ -1,24 +1,21 @@
 """The transfer panel: the shipped accuracy-against-labels curves (no torch), and a short live run of frozen
 ImageNet features against the same network from scratch at the learner's label count.
 
-A :class:`LiveJob` (:func:`start_live`, then :func:`drive_live` on every rerun) is the one live trainer of the lab:
-the panel and the full page both run through it, a slice at a time inside a fair training slot, with a progress
-bar and a learning curve per run and a Stop button.
+:func:`start_runs` and :func:`watch_runs` are the lab's one live trainer, on :func:`ui.compute.start` and
+:func:`ui.compute.watch`: the panel and the full page both run through them (a background run in a fair training
+slot, progress and learning curves redrawn twice a second, a Stop button, the result kept for the session).
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from demos.registry import Lab
-from ui.compute import training_slot
+from ui.compute import Progress, job, start, watch
 from ui.state import kept, recall, remember
 from ui.transfer_view import DATASET_LABELS, STRATEGY_LABELS, curve_figure, live_rows, sweep_caption, sweep_figure
 
@@ -26,7 +23,6 @@ SWEEP = Path(__file__).resolve().parents[2] / "demos" / "transfer" / "results" /
 PANEL_LABELS = [1, 5, 10, 50]  # a live run at these takes about 150 optimiser steps per strategy
 PANEL_TEST = 300  # test images the panel's live run scores
 SHORT = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
-SLICE_S = 1.0  # seconds of training per rerun: how long a Stop click or another learner's run waits at most
 
 
 @st.cache_data(show_spinner=False)
@@ -48,108 +44,55 @@ def device_label() -> str:
     return label(_device())
 
 
-class LiveJob:
-    """Live training of one or more runs (fields of :class:`demos.transfer.train.RunConfig`), advanced a slice
-    at a time: each rerun of the panel trains for about :data:`SLICE_S` inside a training slot, draws, and
-    reruns. Between slices a Stop click is seen, another learner's run takes its turn, and a learner who opened
-    another page finds the run where it was when they come back (it is kept in their session)."""
+def start_runs(key: str, what: str, configs: list[dict[str, Any]], projection: int = 0) -> None:
+    """Train each config (fields of :class:`demos.transfer.train.RunConfig`) in turn as one live run of
+    :func:`ui.compute.start`: in a background thread once a training slot is free, reporting after every
+    optimiser step (a Stop ends it there) with the learning curves so far; its result is each run's record
+    (:meth:`RunResult.record`). :func:`watch_runs` draws it."""
+    device = _device()  # resolved here: the run's thread has no Streamlit context
 
-    def __init__(self, configs: list[dict[str, Any]], projection: int = 0) -> None:
-        self.configs = configs
-        self.projection = projection  # test images whose features get a PCA before and after training
-        self.index = 0  # the run in progress
-        self.current: Generator[Any, None, Any] | None = None  # its steps() generator
-        self.last: dict[str, Any] = {}  # strategy -> its latest Progress
-        self.points: dict[str, list[dict[str, Any]]] = {c["strategy"]: [] for c in configs}
-        self.records: list[dict[str, Any]] = []  # finished runs' records
-
-    @property
-    def done(self) -> bool:
-        return self.index == len(self.configs)
-
-    def advance(self, device: Any, budget_s: float) -> None:
-        """Train until ``budget_s`` seconds have passed (at least one step) or every run is finished."""
+    def train(progress: Progress) -> list[dict[str, Any]]:
         from demos.transfer.train import RunConfig, steps
 
-        deadline = time.monotonic() + budget_s
-        while not self.done and time.monotonic() < deadline:
-            if self.current is None:
-                config = RunConfig(**self.configs[self.index])
-                self.current = steps(config, device, projection_size=self.projection)
-            try:
-                p = next(self.current)
-            except StopIteration as finished:
-                self.records.append(finished.value.record())
-                self.current, self.index = None, self.index + 1
-                continue
-            self.last[p.strategy] = p
-            if p.point is not None:
-                point = {"epoch": p.epoch, "train_loss": p.point.train_loss, "test_accuracy": p.point.test_accuracy}
-                self.points[p.strategy].append(point)
+        records: list[dict[str, Any]] = []
+        curves: dict[str, list[dict[str, Any]]] = {c["strategy"]: [] for c in configs}
+        for i, config in enumerate(configs):
+            run = steps(RunConfig(**config), device, projection_size=projection)
+            while True:
+                try:
+                    p = next(run)
+                except StopIteration as finished:
+                    records.append(finished.value.record())
+                    break
+                if p.point is not None:
+                    curves[p.strategy].append(
+                        {"epoch": p.epoch, "train_loss": p.point.train_loss, "test_accuracy": p.point.test_accuracy}
+                    )
+                done = p.step / p.total_steps if p.total_steps else 0.0
+                text = f"{STRATEGY_LABELS[p.strategy]}: " + (
+                    f"features ready, training {p.epochs} epochs" if p.step == 0 else f"epoch {p.epoch}/{p.epochs}"
+                )
+                partial = {"curves": {k: list(v) for k, v in curves.items()}, "records": list(records)}
+                progress((i + done) / len(configs), text, partial)
+        return records
 
-    def draw(self, key: str) -> None:
-        """A box per run: its name, a progress bar and its learning curve so far."""
-        finished = {r["strategy"]: r for r in self.records}
-        for config in self.configs:
-            strategy = config["strategy"]
-            box = st.container(border=True)
-            box.markdown(f"**{STRATEGY_LABELS[strategy]}**")
-            p, r = self.last.get(strategy), finished.get(strategy)
-            if r is not None:
-                box.progress(1.0, text=f"Done: test accuracy {r['accuracy']:.1%} in {r['seconds']:.1f} s")
-            elif p is None:
-                box.progress(0.0, text="Loading the data and the ImageNet weights, extracting features…")
-            elif p.step == 0:
-                box.progress(0.0, text=f"Features ready; training {p.epochs} epochs…")
-            else:
-                loss = f" · loss {self.points[strategy][-1]['train_loss']:.3f}" if self.points[strategy] else ""
-                box.progress(p.step / max(p.total_steps, 1), text=f"Epoch {p.epoch}/{p.epochs}{loss}")
-            if self.points[strategy]:
-                box.plotly_chart(curve_figure(self.points[strategy], strategy), key=f"{key}-curve-{strategy}")
+    start(f"{key}-job", what, train)
 
 
-def _stop(key: str) -> None:
-    remember(f"{key}-job", None)
-    remember(f"{key}-stopped", True)
+def _show_curves(partial: dict[str, Any]) -> None:
+    """The live runs' learning curves so far, side by side, and the accuracy of those already finished."""
+    finished = {r["strategy"]: r for r in partial["records"]}
+    curves = {k: v for k, v in partial["curves"].items() if v}
+    for col, (strategy, points) in zip(st.columns(max(len(curves), 1)), curves.items(), strict=False):
+        done = f" · done, {finished[strategy]['accuracy']:.1%}" if strategy in finished else ""
+        col.caption(f"**{STRATEGY_LABELS[strategy]}**{done}")
+        col.plotly_chart(curve_figure(points, strategy), key=f"curve-{strategy}")
 
 
-def _continue() -> None:
-    """Rerun just this fragment (or the whole page when the fragment runs as part of a full rerun)."""
-    try:
-        st.rerun(scope="fragment")
-    except StreamlitAPIException:
-        st.rerun()
-
-
-def start_live(key: str, configs: list[dict[str, Any]], projection: int = 0) -> None:
-    remember(f"{key}-job", LiveJob(configs, projection))
-    remember(f"{key}-stopped", False)
-
-
-def drive_live(key: str, what: str) -> list[dict[str, Any]] | None:
-    """Draw the learner's live job and train its next slice inside a fair training slot; rerun until it is
-    finished, then return its runs' records (None while there is no job, or when data or weights are missing:
-    the message is shown). A Stop button ends it between two slices; nothing half-trained is kept."""
-    from demos.transfer.weights import WeightsError
-
-    job: LiveJob | None = recall(f"{key}-job")
-    if job is None:
-        if recall(f"{key}-stopped", False):
-            st.info("Stopped: the run was discarded. Press Train to start again.", icon=":material/stop_circle:")
-        return None
-    job.draw(key)
-    st.button("Stop", key=f"{key}-stop", icon=":material/stop_circle:", on_click=_stop, args=(key,))
-    try:
-        with training_slot(what):
-            job.advance(_device(), SLICE_S)
-    except (WeightsError, ValueError) as exc:  # DatasetUnavailable and bad settings are ValueErrors
-        remember(f"{key}-job", None)
-        st.error(str(exc), icon=":material/error:")
-        return None
-    if not job.done:
-        _continue()
-    remember(f"{key}-job", None)
-    return job.records
+def watch_runs(key: str) -> list[dict[str, Any]] | None:
+    """Draw the learner's live run (place in line, progress, Stop, curves so far); its records once it is done."""
+    run = watch(f"{key}-job", _show_curves)
+    return run.result if run is not None and run.state == "done" else None
 
 
 def panel(lab: Lab, key: str) -> None:
@@ -161,6 +104,10 @@ def panel(lab: Lab, key: str) -> None:
     )
     dataset = dataset or datasets[0]
     labels = c2.select_slider("Labelled images per class", PANEL_LABELS, **kept(f"{key}-labels", 10))
+    finished = job(f"{key}-job")
+    if finished is not None and finished.state == "done":
+        records = finished.result
+        remember(f"{key}-run", {"dataset": records[0]["dataset"], "results": records, "device": records[0]["device"]})
     mine = recall(f"{key}-run")
     fig = sweep_figure(data["summary"], dataset, live_rows(mine, dataset), height=340)
     st.plotly_chart(fig, key=f"{key}-sweep", config={"displayModeBar": False})
@@ -171,11 +118,8 @@ def panel(lab: Lab, key: str) -> None:
     )
     if st.button("Train frozen vs scratch here", key=f"{key}-train", icon=":material/play_arrow:", type="primary"):
         common = {"dataset": dataset, "labels_per_class": labels, "test_limit": PANEL_TEST, "eval_points": 3}
-        start_live(key, [{**common, "strategy": "frozen"}, {**common, "strategy": "scratch"}])
-    records = drive_live(key, "frozen vs scratch")
-    if records is not None:
-        remember(f"{key}-run", {"dataset": records[0]["dataset"], "results": records, "device": device_label()})
-        _continue()  # draw the curves again, with the new stars
+        start_runs(key, "frozen vs scratch", [{**common, "strategy": "frozen"}, {**common, "strategy": "scratch"}])
+    watch_runs(key)
     if mine:
         frozen, scratch = mine["results"]
         st.caption(
@@ -189,6 +133,5 @@ def panel(lab: Lab, key: str) -> None:
         st.caption(
             f"Train runs both at your label count (about 150 optimiser steps each, scored on {PANEL_TEST} test "
             "images) and puts stars on the curves: the frozen head trains in seconds, the whole network (all 2.2 M "
-            "weights, every step) takes longer. Stop ends a run; on another page it waits, and goes on when you "
-            "come back."
+            "weights, every step) takes longer. Stop ends a run; it goes on while you read another page."
         )
