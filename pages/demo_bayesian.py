@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import streamlit as st
 
 from demos.claims import shipped
 from demos.registry import by_name
-from ui.bayesian_view import (
-    NAMES,
-    SET_NAMES,
-    auroc_rows,
-    cost_figure,
-    explain,
-    measured,
-    pass_figure,
-    reliability_figure,
-    roc_figure,
-    rotation_figure,
-    summary_rows,
-    training_rows,
-)
+from ui.bayesian_view import NAMES, pass_figure
 from ui.boot import ensure_router
-from ui.compute import training_slot
-from ui.labs.bayesian import device_label, models
+from ui.labs.bayesian import device_label, models, rerun_claims, whole_test_set
 from ui.labs.frame import render_panel
 from ui.state import kept, recall, remember
 from ui.widgets import lab_header
@@ -35,7 +17,6 @@ ensure_router()
 KEY = "bayes-page"
 CANVAS = 224  # px: the drawing canvas, 8 x 28, fits its column at 1280 px
 SAMPLES = 30  # T: passes per prediction, as in the evaluation
-TRAIN_JSON = Path(__file__).resolve().parents[1] / "demos" / "bayesian" / "checkpoints" / "train.json"
 
 
 @st.fragment
@@ -82,58 +63,6 @@ def draw_a_digit() -> None:
         )
 
 
-def whole_test_set(record: dict[str, Any]) -> None:
-    acc, cal = measured(record, "accuracy"), measured(record, "calibration-under-shift")
-    mi, cost = measured(record, "mutual-information-no-better"), measured(record, "uncertainty-costs")
-    st.dataframe(summary_rows(record), hide_index=True, width="stretch")
-    hw = record.get("hardware", {})
-    st.caption(
-        f"{acc['test_digits']:,} held-out test digits, {mi['images_per_set']} images per OOD set, T = "
-        f"{acc['passes']} passes ({record['mode']} protocol), measured by `{record['command']}` on "
-        f"{hw.get('device', record.get('device'))}; timings on a shared CPU are upper bounds."
-    )
-    for name, why in mi.get("skipped_sets", {}).items():
-        st.warning(f"OOD set '{name}' was skipped: {why}.", icon=":material/info:")
-    rot, rel, ood, price = st.tabs(["Rotation sweep", "Calibration (ECE)", "OOD detection (ROC)", "Cost"])
-    rot.plotly_chart(rotation_figure(measured(record, "rotation-raises-disagreement")["sweep"]))
-    rot.caption(
-        "Test digits turned by each angle. AUROC vs upright: ranking turned digits against upright ones by each "
-        "model's own score (mutual information; softmax entropy for the plain CNN), how often is the turned one "
-        "more uncertain?"
-    )
-    turned = rel.toggle("Digits turned 30–60°", **kept(f"{KEY}-turned", False))
-    bins = cal["rotated_reliability" if turned else "reliability"]
-    rel.plotly_chart(reliability_figure(bins, cal["rotated_ece" if turned else "clean_ece"]))
-    rel.caption(
-        "Digits grouped by the model's confidence (15 bins). A calibrated model's bars sit on the dotted diagonal: "
-        "of the digits it calls 90% sure, 90% are right. ECE is the average gap, weighted by the digits per bin."
-    )
-    sets = mi["sets"]
-    pick = ood.segmented_control("OOD set", sets, format_func=SET_NAMES.__getitem__, **kept(f"{KEY}-set", sets[0]))
-    ood.plotly_chart(roc_figure(mi["roc"], mi["auroc_by_set"], pick or sets[0]))
-    ood.dataframe(auroc_rows(record), hide_index=True, width="stretch")
-    ood.caption("AUROC: 1.0 when every OOD image is more uncertain than every test digit, 0.5 a coin toss.")
-    price.plotly_chart(cost_figure(cost["ms_per_prediction"], cost["parameters"]))
-    price.caption(
-        "Median wall time of one image's prediction with its uncertainty. The passes run as one batched forward, "
-        "so they cost far less than 30 separate predictions; Bayes by Backprop also draws fresh weights per pass."
-    )
-    st.markdown("**What happened on each OOD set** (AUROC, higher is better)")
-    st.markdown("\n".join(f"- {line}" for line in explain(record)))
-    with st.expander("How the shipped models were trained"):
-        st.dataframe(training_rows(json.loads(TRAIN_JSON.read_text())), hide_index=True, width="stretch")
-
-
-def rerun() -> dict[str, Any]:
-    """The lab's claims measured again here (fast protocol), in a fair compute slot."""
-    from demos.claims import Context, report
-    from demos.registry import labs_in
-
-    with training_slot("the Bayesian evaluation"), st.spinner("Evaluating four models on test digits and OOD sets…"):
-        ctx = Context(device=models()[0], full=False)
-        return report(labs_in("bayesian"), ctx, command="python -m demos.bayesian eval --json (the page's Re-run)")
-
-
 lab_header("bayesian", device_label())
 st.markdown(
     "Four networks of one small CNN read handwritten digits (MNIST): a **plain CNN**, **MC dropout**, **Bayes by "
@@ -146,9 +75,9 @@ st.header("Draw a digit", divider="gray")
 draw_a_digit()
 st.header("Across the whole test set", divider="gray")
 if st.button("Re-run the evaluation here (fast protocol)", key=f"{KEY}-rerun", icon=":material/replay:"):
-    remember(f"{KEY}-record", rerun())
+    remember(f"{KEY}-record", rerun_claims())
 record = recall(f"{KEY}-record") or shipped("bayesian")
 if record is None:
     st.warning("No measurements yet: run `python -m demos.bayesian eval --json --full --save`.")
 else:
-    whole_test_set(record)
+    whole_test_set(KEY, record)

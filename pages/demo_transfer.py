@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from demos.registry import by_name
 from ui.boot import ensure_router
 from ui.labs.frame import render_panel
-from ui.labs.transfer import device_label, start_runs, sweep_record, watch_runs
+from ui.labs.transfer import device_label, show_results, start_runs, sweep_record, watch_runs
 from ui.state import kept, recall, remember
-from ui.transfer_view import DATASET_LABELS, STRATEGY_LABELS, missing_runs, projection_figure
+from ui.transfer_view import DATASET_LABELS, STRATEGY_LABELS, missing_runs
 from ui.widgets import lab_header
 
 ensure_router()
@@ -23,64 +21,6 @@ def dataset_status() -> dict[str, bool]:
     from demos.transfer.data import DATASETS, available
 
     return {d: available(d) for d in DATASETS}
-
-
-@st.cache_resource(show_spinner="Loading the test images…")
-def test_images(dataset: str) -> Any:
-    from demos.transfer.train import cached_split
-
-    return cached_split(dataset).test_images.numpy()  # (T, 28, 28) uint8
-
-
-def show_results(records: list[dict[str, Any]]) -> None:
-    """Each run's accuracy, its features before and after training, and the test images it got wrong."""
-    from demos.transfer.data import CLASS_NAMES
-
-    first = records[0]
-    names = CLASS_NAMES[first["dataset"]]
-    for col, r in zip(st.columns(len(records)), records, strict=True):
-        col.metric(STRATEGY_LABELS[r["strategy"]], f"{r['accuracy']:.1%}")
-        col.caption(
-            f"{r['n_train']} labelled images · {r['epochs']} epochs · {r['trainable_params']:,} of "
-            f"{r['total_params']:,} weights trained · {r['seconds']:.1f} s on {r['device']}"
-        )
-    st.caption(
-        f"Scored on the fixed {first['n_test']:,} held-out test images of {DATASET_LABELS[first['dataset']]}, seed "
-        f"{first['seed']}. Rerun one: `python -m demos.transfer run --dataset {first['dataset']} --labels-per-class "
-        f"{first['labels_per_class'] or 'all'} --strategy {first['strategy']} --seed {first['seed']}"
-        f"{' --augment' if first['augment'] else ''} --json`."
-    )
-    pick = st.radio(
-        "Features of",
-        [r["strategy"] for r in records],
-        format_func=STRATEGY_LABELS.__getitem__,
-        horizontal=True,
-        key=f"{KEY}-pick",
-    )
-    chosen = next(r for r in records if r["strategy"] == pick)
-    proj = chosen["projection"]
-    (vb, va), start = (
-        proj["variance"],
-        "ImageNet weights" if pick in ("frozen", "last-block", "full") else "random weights",
-    )
-    left, right = st.columns(2)
-    title = f"Before: {start} ({vb[0] + vb[1]:.0%} of variance)"
-    left.plotly_chart(projection_figure(proj["before"], proj["labels"], names, title), key=f"{KEY}-before")
-    title = f"After training ({va[0] + va[1]:.0%} of variance)"
-    right.plotly_chart(projection_figure(proj["after"], proj["labels"], names, title), key=f"{KEY}-after")
-    st.caption(
-        f"PCA (in torch) of the pooled features of {len(proj['labels'])} test images, coloured by true class. The "
-        "frozen strategy never changes its features, so its two plots are identical: only the linear head on top "
-        "learns. Fine-tuning moves the features themselves and usually pulls the classes apart."
-    )
-    images = test_images(first["dataset"])
-    wrong = [i for i, (p, y) in enumerate(zip(chosen["predictions"], chosen["labels"], strict=True)) if p != y]
-    st.caption(f"{STRATEGY_LABELS[pick]}: {len(wrong)} of {len(chosen['labels'])} test images wrong; the first 16:")
-    cols = st.columns(8)
-    for k, i in enumerate(wrong[:16]):
-        cols[k % 8].image(
-            images[i], caption=f"{names[chosen['labels'][i]]} → {names[chosen['predictions'][i]]}", width=72
-        )
 
 
 @st.fragment
@@ -134,7 +74,7 @@ def trainer() -> None:
     if (records := watch_runs(KEY)) is not None:
         remember(f"{KEY}-results", records)
     if records := recall(f"{KEY}-results"):
-        show_results(records)
+        show_results(KEY, records)
 
 
 lab_header("transfer", device_label())

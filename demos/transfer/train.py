@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from demos.common import LabError, generator, label, seeded, sync
+from demos.common import LabError, generator, seeded, sync
 from demos.transfer.cache import FeatureStore, default_cache_dir, default_store
 from demos.transfer.data import (
     DATASETS,
@@ -137,7 +137,7 @@ class RunResult:
     seconds: float  # the whole run: data, model, features, training, scoring
     extract_seconds: float  # frozen-stem features (training + test images), including cache look-ups
     train_seconds: float
-    device: str
+    device: str  # the device type it ran on, 'cpu' or 'cuda', as in the other labs' JSON
     n_train: int
     n_test: int
     epochs: int
@@ -453,7 +453,7 @@ def steps(
         seconds=clock.seconds(),
         extract_seconds=extract_seconds,
         train_seconds=train_seconds,
-        device=label(device),
+        device=device.type,
         n_train=n,
         n_test=n_test,
         epochs=epochs,

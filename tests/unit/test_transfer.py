@@ -351,5 +351,5 @@ def test_run_summary_is_json_with_the_cli_fields() -> None:
     _, result = tiny_run("tiny-cnn")
     summary = result.summary()  # type: ignore[attr-defined]
     out = json.loads(json.dumps(summary))
-    assert 0.0 <= out["accuracy"] <= 1.0 and out["device"] == "CPU" and out["seconds"] > 0
+    assert 0.0 <= out["accuracy"] <= 1.0 and out["device"] == "cpu" and out["seconds"] > 0
     assert out["n_train"] == 20 and out["n_test"] == 20 and len(out["curve"]) == 2

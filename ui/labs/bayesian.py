@@ -15,9 +15,25 @@ from typing import Any
 import streamlit as st
 
 from demos.registry import Lab
-from ui.bayesian_view import NAMES, angle_figure, digit_sweep_figure
+from ui.bayesian_view import (
+    NAMES,
+    SET_NAMES,
+    angle_figure,
+    auroc_rows,
+    cost_figure,
+    digit_sweep_figure,
+    explain,
+    measured,
+    reliability_figure,
+    roc_figure,
+    rotation_figure,
+    summary_rows,
+    training_rows,
+)
+from ui.compute import training_slot
 from ui.state import kept, recall, remember
 
+TRAIN_JSON = Path(__file__).resolve().parents[2] / "demos" / "bayesian" / "checkpoints" / "train.json"
 SHIPPED = Path(__file__).resolve().parents[2] / "demos" / "bayesian" / "results" / "panel_digit.json"
 START = 45  # degrees: the slider's first position, one of the shipped angles
 
@@ -88,3 +104,56 @@ def panel(lab: Lab, key: str) -> None:
         "The same digit at every 15°: predictive entropy per model. Most digits stop looking like themselves "
         "somewhere past 45°, and the models' doubt rises; the dotted line is where the slider is."
     )
+
+
+def whole_test_set(key: str, record: dict[str, Any]) -> None:
+    """The measured record (shipped, or re-run here): a summary table and a tab per claim's figure."""
+    acc, cal = measured(record, "accuracy"), measured(record, "calibration-under-shift")
+    mi, cost = measured(record, "mutual-information-no-better"), measured(record, "uncertainty-costs")
+    st.dataframe(summary_rows(record), hide_index=True, width="stretch")
+    hw = record.get("hardware", {})
+    st.caption(
+        f"{acc['test_digits']:,} held-out test digits, {mi['images_per_set']} images per OOD set, T = "
+        f"{acc['passes']} passes ({record['mode']} protocol), measured by `{record['command']}` on "
+        f"{hw.get('device', record.get('device'))}; timings on a shared CPU are upper bounds."
+    )
+    for name, why in mi.get("skipped_sets", {}).items():
+        st.warning(f"OOD set '{name}' was skipped: {why}.", icon=":material/info:")
+    rot, rel, ood, price = st.tabs(["Rotation sweep", "Calibration (ECE)", "OOD detection (ROC)", "Cost"])
+    rot.plotly_chart(rotation_figure(measured(record, "rotation-raises-disagreement")["sweep"]))
+    rot.caption(
+        "Test digits turned by each angle. AUROC vs upright: ranking turned digits against upright ones by each "
+        "model's own score (mutual information; softmax entropy for the plain CNN), how often is the turned one "
+        "more uncertain?"
+    )
+    turned = rel.toggle("Digits turned 30–60°", **kept(f"{key}-turned", False))
+    bins = cal["rotated_reliability" if turned else "reliability"]
+    rel.plotly_chart(reliability_figure(bins, cal["rotated_ece" if turned else "clean_ece"]))
+    rel.caption(
+        "Digits grouped by the model's confidence (15 bins). A calibrated model's bars sit on the dotted diagonal: "
+        "of the digits it calls 90% sure, 90% are right. ECE is the average gap, weighted by the digits per bin."
+    )
+    sets = mi["sets"]
+    pick = ood.segmented_control("OOD set", sets, format_func=SET_NAMES.__getitem__, **kept(f"{key}-set", sets[0]))
+    ood.plotly_chart(roc_figure(mi["roc"], mi["auroc_by_set"], pick or sets[0]))
+    ood.dataframe(auroc_rows(record), hide_index=True, width="stretch")
+    ood.caption("AUROC: 1.0 when every OOD image is more uncertain than every test digit, 0.5 a coin toss.")
+    price.plotly_chart(cost_figure(cost["ms_per_prediction"], cost["parameters"]))
+    price.caption(
+        "Median wall time of one image's prediction with its uncertainty. The passes run as one batched forward, "
+        "so they cost far less than 30 separate predictions; Bayes by Backprop also draws fresh weights per pass."
+    )
+    st.markdown("**What happened on each OOD set** (AUROC, higher is better)")
+    st.markdown("\n".join(f"- {line}" for line in explain(record)))
+    with st.expander("How the shipped models were trained"):
+        st.dataframe(training_rows(json.loads(TRAIN_JSON.read_text())), hide_index=True, width="stretch")
+
+
+def rerun_claims() -> dict[str, Any]:
+    """The lab's claims measured again here (fast protocol), in a fair compute slot."""
+    from demos.claims import Context, report
+    from demos.registry import labs_in
+
+    with training_slot("the Bayesian evaluation"), st.spinner("Evaluating four models on test digits and OOD sets…"):
+        ctx = Context(device=models()[0], full=False)
+        return report(labs_in("bayesian"), ctx, command="python -m demos.bayesian eval --json (the page's Re-run)")

@@ -8,6 +8,7 @@ slot, progress and learning curves redrawn twice a second, a Stop button, the re
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,15 @@ import streamlit as st
 from demos.registry import Lab
 from ui.compute import Progress, job, start, watch
 from ui.state import kept, recall, remember
-from ui.transfer_view import DATASET_LABELS, STRATEGY_LABELS, curve_figure, live_rows, sweep_caption, sweep_figure
+from ui.transfer_view import (
+    DATASET_LABELS,
+    STRATEGY_LABELS,
+    curve_figure,
+    live_rows,
+    projection_figure,
+    sweep_caption,
+    sweep_figure,
+)
 
 SWEEP = Path(__file__).resolve().parents[2] / "demos" / "transfer" / "results" / "sweep.json"
 PANEL_LABELS = [1, 5, 10, 50]  # a live run at these takes about 150 optimiser steps per strategy
@@ -79,20 +88,78 @@ def start_runs(key: str, what: str, configs: list[dict[str, Any]], projection: i
     start(f"{key}-job", what, train)
 
 
-def _show_curves(partial: dict[str, Any]) -> None:
+def _show_curves(key: str, partial: dict[str, Any]) -> None:
     """The live runs' learning curves so far, side by side, and the accuracy of those already finished."""
     finished = {r["strategy"]: r for r in partial["records"]}
     curves = {k: v for k, v in partial["curves"].items() if v}
     for col, (strategy, points) in zip(st.columns(max(len(curves), 1)), curves.items(), strict=False):
         done = f" · done, {finished[strategy]['accuracy']:.1%}" if strategy in finished else ""
         col.caption(f"**{STRATEGY_LABELS[strategy]}**{done}")
-        col.plotly_chart(curve_figure(points, strategy), key=f"curve-{strategy}")
+        col.plotly_chart(curve_figure(points, strategy), key=f"{key}-curve-{strategy}")
 
 
 def watch_runs(key: str) -> list[dict[str, Any]] | None:
     """Draw the learner's live run (place in line, progress, Stop, curves so far); its records once it is done."""
-    run = watch(f"{key}-job", _show_curves)
+    run = watch(f"{key}-job", functools.partial(_show_curves, key))
     return run.result if run is not None and run.state == "done" else None
+
+
+@st.cache_resource(show_spinner="Loading the test images…")
+def _test_images(dataset: str) -> Any:
+    from demos.transfer.train import cached_split
+
+    return cached_split(dataset).test_images.numpy()  # (T, 28, 28) uint8
+
+
+def show_results(key: str, records: list[dict[str, Any]]) -> None:
+    """Each run's accuracy, its features before and after training, and the test images it got wrong."""
+    from demos.transfer.data import CLASS_NAMES
+
+    first = records[0]
+    names = CLASS_NAMES[first["dataset"]]
+    for col, r in zip(st.columns(len(records)), records, strict=True):
+        col.metric(STRATEGY_LABELS[r["strategy"]], f"{r['accuracy']:.1%}")
+        col.caption(
+            f"{r['n_train']} labelled images · {r['epochs']} epochs · {r['trainable_params']:,} of "
+            f"{r['total_params']:,} weights trained · {r['seconds']:.1f} s on {device_label()}"
+        )
+    st.caption(
+        f"Scored on the fixed {first['n_test']:,} held-out test images of {DATASET_LABELS[first['dataset']]}, seed "
+        f"{first['seed']}. Rerun one: `python -m demos.transfer run --dataset {first['dataset']} --labels-per-class "
+        f"{first['labels_per_class'] or 'all'} --strategy {first['strategy']} --seed {first['seed']}"
+        f"{' --augment' if first['augment'] else ''} --json`."
+    )
+    pick = st.radio(
+        "Features of",
+        [r["strategy"] for r in records],
+        format_func=STRATEGY_LABELS.__getitem__,
+        horizontal=True,
+        key=f"{key}-pick",
+    )
+    chosen = next(r for r in records if r["strategy"] == pick)
+    proj = chosen["projection"]
+    (vb, va), start = (
+        proj["variance"],
+        "ImageNet weights" if pick in ("frozen", "last-block", "full") else "random weights",
+    )
+    left, right = st.columns(2)
+    title = f"Before: {start} ({vb[0] + vb[1]:.0%} of variance)"
+    left.plotly_chart(projection_figure(proj["before"], proj["labels"], names, title), key=f"{key}-before")
+    title = f"After training ({va[0] + va[1]:.0%} of variance)"
+    right.plotly_chart(projection_figure(proj["after"], proj["labels"], names, title), key=f"{key}-after")
+    st.caption(
+        f"PCA (in torch) of the pooled features of {len(proj['labels'])} test images, coloured by true class. The "
+        "frozen strategy never changes its features, so its two plots are identical: only the linear head on top "
+        "learns. Fine-tuning moves the features themselves and usually pulls the classes apart."
+    )
+    images = _test_images(first["dataset"])
+    wrong = [i for i, (p, y) in enumerate(zip(chosen["predictions"], chosen["labels"], strict=True)) if p != y]
+    st.caption(f"{STRATEGY_LABELS[pick]}: {len(wrong)} of {len(chosen['labels'])} test images wrong; the first 16:")
+    cols = st.columns(8)
+    for k, i in enumerate(wrong[:16]):
+        cols[k % 8].image(
+            images[i], caption=f"{names[chosen['labels'][i]]} → {names[chosen['predictions'][i]]}", width=72
+        )
 
 
 def panel(lab: Lab, key: str) -> None:
@@ -107,7 +174,7 @@ def panel(lab: Lab, key: str) -> None:
     finished = job(f"{key}-job")
     if finished is not None and finished.state == "done":
         records = finished.result
-        remember(f"{key}-run", {"dataset": records[0]["dataset"], "results": records, "device": records[0]["device"]})
+        remember(f"{key}-run", {"dataset": records[0]["dataset"], "results": records, "device": device_label()})
     mine = recall(f"{key}-run")
     fig = sweep_figure(data["summary"], dataset, live_rows(mine, dataset), height=340)
     st.plotly_chart(fig, key=f"{key}-sweep", config={"displayModeBar": False})
