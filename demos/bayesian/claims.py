@@ -3,8 +3,10 @@
 All claims are measured on the shipped checkpoints (``python -m demos.bayesian train``) and the fixed test split.
 The full protocol is the evaluation's: 1,000 test digits, 300 images in each OOD set, T = 30 passes, a rotation
 sweep of 200 digits at 13 angles. The fast one uses 500 digits, 100 per OOD set, T = 10 and 7 angles (seconds
-on a 2-core CPU). Prediction times always use T = 30. Besides each verdict, the measurements carry the tables
-and curves the lab's page draws (reliability bins, ROC curves, the rotation sweep): one record for both.
+on a 2-core CPU). Prediction times always use T = 30 and the fastest of 25 calls: on a busy CPU with two torch
+threads, five calls of the plain CNN's 0.5 ms pass all took over 70 ms. Besides each verdict, the measurements
+carry the tables and curves the lab's page draws (reliability bins, ROC curves, the rotation sweep): one record
+for both.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ SAMPLING = ("mc_dropout", "bbb", "ensemble")  # the models that make several pas
 MIN_ACCURACY = 0.96
 SHIFT_DEGREES = (30.0, 60.0)  # the rotated test set on which calibration is compared
 TIMING_SAMPLES = 30  # T for the prediction-time claim, in both modes
+MIN_SLOWDOWN = {"mc_dropout": 1.5, "bbb": 3.0}  # a T = 30 prediction against the plain CNN's one pass (fastest runs)
 
 SPECS = (
     ClaimSpec(
@@ -69,8 +72,9 @@ SPECS = (
         "uncertainty-costs",
         ("bayesian-cnn-tradeoffs",),
         "Uncertainty has a price: Bayes by Backprop holds twice the plain CNN's parameters (a mean and a spread "
-        "per weight), the ensemble three times, and one prediction with T = 30 passes takes MC dropout and Bayes "
-        "by Backprop at least 3 times as long as the plain CNN's single pass.",
+        "per weight), the ensemble three times, and one prediction with T = 30 passes takes MC dropout at least "
+        "1.5 times and Bayes by Backprop (fresh weights every pass) at least 3 times as long as the plain CNN's "
+        "single pass. Not 30 times: the passes run as one batched forward.",
     ),
 )
 
@@ -85,7 +89,7 @@ class Protocol:
     samples: int  # T: passes per prediction for MC dropout and BBB
     angles: tuple[int, ...]  # rotation sweep, degrees
     n_sweep: int  # test digits rotated at each sweep angle
-    timing_repeats: int  # single-image predictions timed per model (median reported)
+    timing_repeats: int  # single-image predictions timed per model (the fastest reported)
 
     def eval_config(self) -> EvalConfig:
         from demos.bayesian.evaluate import EvalConfig
@@ -99,7 +103,7 @@ class Protocol:
         )
 
 
-FAST = Protocol(500, 100, 500, 10, (0, 30, 60, 90, 120, 150, 180), 100, 5)
+FAST = Protocol(500, 100, 500, 10, (0, 30, 60, 90, 120, 150, 180), 100, 25)
 FULL = Protocol(1000, 300, 1000, 30, tuple(range(0, 181, 15)), 200, 25)
 
 
@@ -248,11 +252,12 @@ def outcomes(ev: dict[str, Any]) -> dict[str, Outcome]:
         "uncertainty-costs": outcome(
             params["bbb"] == 2 * params["baseline"]
             and params["ensemble"] == 3 * params["baseline"]
-            and min(slowdown.values()) >= 3,
+            and slowdown["mc_dropout"] >= MIN_SLOWDOWN["mc_dropout"]
+            and slowdown["bbb"] >= MIN_SLOWDOWN["bbb"],
             plain_cnn_ms=ms["baseline"],
             mc_dropout_ms=ms["mc_dropout"],
             bbb_ms=ms["bbb"],
-            lowest_slowdown=min(slowdown.values()),
+            required_slowdown=MIN_SLOWDOWN,
             passes=TIMING_SAMPLES,
             ms_per_prediction=ms,
             slowdown=slowdown,

@@ -140,7 +140,8 @@ def whole_test_set(key: str, record: dict[str, Any]) -> None:
     ood.caption("AUROC: 1.0 when every OOD image is more uncertain than every test digit, 0.5 a coin toss.")
     price.plotly_chart(cost_figure(cost["ms_per_prediction"], cost["parameters"]))
     price.caption(
-        "Median wall time of one image's prediction with its uncertainty. The passes run as one batched forward, "
+        "Wall time of one image's prediction with its uncertainty, the fastest of several repeats (on a shared "
+        "CPU other work only adds time). The passes run as one batched forward, "
         "so they cost far less than 30 separate predictions; Bayes by Backprop also draws fresh weights per pass."
     )
     st.markdown("**What happened on each OOD set** (AUROC, higher is better)")
