@@ -74,9 +74,10 @@ LABS: tuple[Lab, ...] = (
         ),
         summary="ImageNet MobileNetV2 features against the same network trained from scratch, at 1 to 400 labels.",
         panel="ui.labs.transfer:panel",
+        claims="demos.transfer.claims",
         page="pages/demo_transfer.py",
         gpu_check="demos.transfer.gpu:gpu_check",
-        code=("demos.transfer.models:TransferNet", "demos.transfer.models:param_groups"),
+        code=("demos.transfer.models:TransferNet", "demos.transfer.models:param_groups", "demos.transfer.train:run"),
     ),
     Lab(
         name="captioning",
@@ -103,9 +104,15 @@ LABS: tuple[Lab, ...] = (
         cards=("bayesian-cnn", "bayesian-cnn-tradeoffs", "dropout", "l1-regularization", "l2-regularization"),
         summary="MC dropout, Bayes by Backprop and an ensemble against one CNN: do they know when they do not know?",
         panel="ui.labs.bayesian:panel",
+        claims="demos.bayesian.claims",
         page="pages/demo_bayesian.py",
         gpu_check="demos.bayesian.gpu:gpu_check",
-        code=("demos.bayesian.models:sample_probs", "demos.bayesian.uncertainty:mutual_information"),
+        code=(
+            "demos.bayesian.explore:angle_report",
+            "demos.bayesian.models:sample_probs",
+            "demos.bayesian.models:dropout",
+            "demos.bayesian.uncertainty:mutual_information",
+        ),
     ),
     Lab(
         name="semantic-segmentation",

@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from demos.bayesian.models import MODEL_KINDS, Model, NetConfig, build
+from demos.common import seeded
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 TRAIN_JSON = "train.json"
-EVAL_JSON = "eval.json"
 
 
 def save(
@@ -27,31 +28,33 @@ def save(
         torch.save(state, directory / f"{kind}.pt")
     old = read_json(TRAIN_JSON, directory)
     same_net = old is not None and old.get("net") == json.loads(json.dumps(asdict(net)))
-    entries = dict(old["models"]) if same_net else {}  # type: ignore[index, call-overload]
+    entries: dict[str, Any] = dict(old["models"]) if old is not None and same_net else {}
     entries.update(meta)
     info = {"net": asdict(net), "models": {k: entries[k] for k in MODEL_KINDS if k in entries}}
     (directory / TRAIN_JSON).write_text(json.dumps(info, indent=2) + "\n")
 
 
-def read_json(name: str, directory: Path = CHECKPOINT_DIR) -> dict[str, object] | None:
+def read_json(name: str, directory: Path = CHECKPOINT_DIR) -> dict[str, Any] | None:
     path = directory / name
     return json.loads(path.read_text()) if path.exists() else None
 
 
 def load(device: torch.device, directory: Path = CHECKPOINT_DIR) -> dict[str, Model]:
     """Every model that has a checkpoint in ``directory``, in eval mode on ``device``; raises FileNotFoundError
-    with the command that makes them when there are none."""
+    with the command that makes them when there are none. Building a model draws its throwaway initial weights
+    under :func:`demos.common.seeded`, so loading leaves torch's global generator as it was."""
     info = read_json(TRAIN_JSON, directory)
     if info is None:
         raise FileNotFoundError(f"no {TRAIN_JSON} in {directory}: run `python -m demos.bayesian train` first")
-    net_fields = dict(info["net"])  # type: ignore[arg-type]
+    net_fields = dict(info["net"])
     net_fields["channels"] = tuple(net_fields["channels"])
     net = NetConfig(**net_fields)
     models: dict[str, Model] = {}
     for kind in MODEL_KINDS:
         path = directory / f"{kind}.pt"
-        if path.exists() and kind in info["models"]:  # type: ignore[operator]
-            model = build(kind, net)
+        if path.exists() and kind in info["models"]:
+            with seeded(0):
+                model = build(kind, net)
             model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
             models[kind] = model.to(device).eval()
     return models

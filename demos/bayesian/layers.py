@@ -8,6 +8,9 @@ reparameterisation trick, ``w = mu + sigma * eps`` with ``eps ~ N(0, 1)``, so gr
 Inputs carry a leading *sample* dimension ``S``: the layer draws ``S`` independent weight sets and applies
 set ``s`` to ``x[s]``. Training uses ``S = 1`` (one weight draw per minibatch, as in the paper); prediction
 uses ``S = T`` so that T stochastic passes run as one batched forward.
+
+Weight noise comes from the ``generator`` passed to ``forward`` (torch's global one only when it is None), so a
+seeded prediction gives the same numbers whatever other sessions of the app draw meanwhile.
 """
 
 from __future__ import annotations
@@ -47,11 +50,12 @@ class _BayesParams(nn.Module):
         self.bias_mu = nn.Parameter(torch.empty(weight_shape[0]).uniform_(-bound, bound))
         self.bias_rho = nn.Parameter(torch.full((weight_shape[0],), softplus_inverse(init_sigma)))
 
-    def sample(self, n_samples: int) -> tuple[Tensor, Tensor]:
-        """``n_samples`` weight and bias draws: shapes ``(S, *weight_shape)`` and ``(S, out)``."""
+    def sample(self, n_samples: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        """``n_samples`` weight and bias draws: shapes ``(S, *weight_shape)`` and ``(S, out)``. The noise comes
+        from ``generator`` (on the parameters' device), or torch's global generator when it is None."""
         w_sigma, b_sigma = F.softplus(self.weight_rho), F.softplus(self.bias_rho)
-        w_eps = torch.randn((n_samples, *self.weight_mu.shape), device=self.weight_mu.device)
-        b_eps = torch.randn((n_samples, *self.bias_mu.shape), device=self.bias_mu.device)
+        w_eps = torch.randn((n_samples, *self.weight_mu.shape), device=self.weight_mu.device, generator=generator)
+        b_eps = torch.randn((n_samples, *self.bias_mu.shape), device=self.bias_mu.device, generator=generator)
         return self.weight_mu + w_sigma * w_eps, self.bias_mu + b_sigma * b_eps
 
     def kl(self) -> Tensor:
@@ -67,8 +71,8 @@ class BayesLinear(_BayesParams):
     def __init__(self, in_features: int, out_features: int, prior_sigma: float, init_sigma: float) -> None:
         super().__init__((out_features, in_features), in_features, prior_sigma, init_sigma)
 
-    def forward(self, x: Tensor) -> Tensor:
-        w, b = self.sample(x.shape[0])  # (S, out, in), (S, out)
+    def forward(self, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
+        w, b = self.sample(x.shape[0], generator)  # (S, out, in), (S, out)
         return torch.einsum("sbi,soi->sbo", x, w) + b[:, None, :]  # (S, B, out)
 
 
@@ -82,9 +86,9 @@ class BayesConv2d(_BayesParams):
         shape = (out_channels, in_channels, kernel_size, kernel_size)
         super().__init__(shape, in_channels * kernel_size * kernel_size, prior_sigma, init_sigma)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
         s, b, c, h, w_ = x.shape
-        w, bias = self.sample(s)  # (S, O, C, k, k), (S, O)
+        w, bias = self.sample(s, generator)  # (S, O, C, k, k), (S, O)
         o = w.shape[1]
         # Stack the S samples as channel groups: group s sees x[s] and only kernel draw s.
         grouped = x.permute(1, 0, 2, 3, 4).reshape(b, s * c, h, w_)  # (B, S*C, H, W)

@@ -2,7 +2,9 @@
 
 ``conv 5x5 (c1) -> ReLU -> maxpool 2 -> conv 5x5 (c2) -> ReLU -> maxpool 2 -> linear (hidden) -> ReLU -> linear 10``
 on 28 x 28 grey images in [0, 1]. Every model answers :meth:`sample_logits`: ``(S, B, 10)`` logits from ``S``
-stochastic passes (``S = 1`` for the deterministic baseline, the number of members for the ensemble).
+stochastic passes (``S = 1`` for the deterministic baseline, the number of members for the ensemble). The
+passes' randomness (dropout masks, weight draws) comes from the ``generator`` they are given, never from torch's
+global generator when one is passed: a seeded prediction is the same whatever else the process draws.
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ def _standardise(x: Tensor) -> Tensor:
     return (x - MNIST_MEAN) / MNIST_STD
 
 
+def dropout(h: Tensor, p: float, active: bool, generator: torch.Generator | None = None) -> Tensor:
+    """Inverted dropout with its mask drawn from ``generator`` (on ``h``'s device; torch's global generator when
+    None): the mask ``F.dropout`` would draw from a generator in the same state, so results do not change."""
+    if not active or p == 0:
+        return h
+    keep = torch.empty_like(h).bernoulli_(1 - p, generator=generator).div_(1 - p)  # same shape as h
+    return h * keep
+
+
 def _flat_features(config: NetConfig) -> int:
     return config.channels[1] * 4 * 4  # 28 -> conv 24 -> pool 12 -> conv 8 -> pool 4
 
@@ -50,24 +61,26 @@ class ConvNet(nn.Module):
         self.fc1 = nn.Linear(_flat_features(config), config.hidden)
         self.fc2 = nn.Linear(config.hidden, N_CLASSES)
 
-    def forward(self, x: Tensor, sample: bool = False) -> Tensor:
-        """``x (B, 1, 28, 28) -> logits (B, 10)``; dropout is on in training mode or when ``sample``."""
+    def forward(self, x: Tensor, sample: bool = False, generator: torch.Generator | None = None) -> Tensor:
+        """``x (B, 1, 28, 28) -> logits (B, 10)``; dropout is on in training mode or when ``sample``, its masks
+        drawn from ``generator``."""
         drop = self.p > 0 and (self.training or sample)
         h = F.max_pool2d(F.relu(self.conv1(_standardise(x))), 2)  # (B, c1, 12, 12)
-        h = F.dropout(h, self.p, drop)
+        h = dropout(h, self.p, drop, generator)
         h = F.max_pool2d(F.relu(self.conv2(h)), 2)  # (B, c2, 4, 4)
-        h = F.dropout(h, self.p, drop)
+        h = dropout(h, self.p, drop, generator)
         h = F.relu(self.fc1(h.flatten(1)))  # (B, hidden)
-        h = F.dropout(h, self.p, drop)
+        h = dropout(h, self.p, drop, generator)
         return self.fc2(h)  # (B, 10)
 
-    def sample_logits(self, x: Tensor, n_samples: int) -> Tensor:
+    def sample_logits(self, x: Tensor, n_samples: int, generator: torch.Generator | None = None) -> Tensor:
         """``(S, B, 10)``. With dropout: the batch is repeated S times and run as one forward, each copy with
         its own dropout masks. Without dropout every pass would be identical, so ``S = 1``."""
         if self.p == 0:
             return self(x)[None]  # (1, B, 10)
         b = x.shape[0]
-        return self(x.repeat(n_samples, 1, 1, 1), sample=True).view(n_samples, b, N_CLASSES)  # (S, B, 10)
+        out = self(x.repeat(n_samples, 1, 1, 1), sample=True, generator=generator)  # (S*B, 10)
+        return out.view(n_samples, b, N_CLASSES)  # (S, B, 10)
 
 
 class BayesNet(nn.Module):
@@ -88,16 +101,16 @@ class BayesNet(nn.Module):
         p = F.max_pool2d(F.relu(h.flatten(0, 1)), 2)  # (S*B, C, H/2, W/2)
         return p.view(s, b, *p.shape[1:])
 
-    def forward(self, x: Tensor, n_samples: int = 1) -> Tensor:
+    def forward(self, x: Tensor, n_samples: int = 1, generator: torch.Generator | None = None) -> Tensor:
         """``x (B, 1, 28, 28) -> logits (S, B, 10)``, each of the S passes with its own weight draw."""
         h = _standardise(x).expand(n_samples, *x.shape)  # (S, B, 1, 28, 28)
-        h = self._pool(self.conv1(h))  # (S, B, c1, 12, 12)
-        h = self._pool(self.conv2(h))  # (S, B, c2, 4, 4)
-        h = F.relu(self.fc1(h.flatten(2)))  # (S, B, hidden)
-        return self.fc2(h)  # (S, B, 10)
+        h = self._pool(self.conv1(h, generator))  # (S, B, c1, 12, 12)
+        h = self._pool(self.conv2(h, generator))  # (S, B, c2, 4, 4)
+        h = F.relu(self.fc1(h.flatten(2), generator))  # (S, B, hidden)
+        return self.fc2(h, generator)  # (S, B, 10)
 
-    def sample_logits(self, x: Tensor, n_samples: int) -> Tensor:
-        return self(x, n_samples)
+    def sample_logits(self, x: Tensor, n_samples: int, generator: torch.Generator | None = None) -> Tensor:
+        return self(x, n_samples, generator)
 
     def kl(self) -> Tensor:
         """``KL(q(w) || p(w))`` summed over every layer (a scalar tensor)."""
@@ -112,7 +125,8 @@ class Ensemble(nn.Module):
         member = NetConfig(channels=config.channels, hidden=config.hidden, dropout=0.0)
         self.members = nn.ModuleList(ConvNet(member) for _ in range(config.ensemble_size))
 
-    def sample_logits(self, x: Tensor, n_samples: int) -> Tensor:
+    def sample_logits(self, x: Tensor, n_samples: int, generator: torch.Generator | None = None) -> Tensor:
+        """``(M, B, 10)``: one pass per member, whatever ``n_samples``; nothing random."""
         return torch.stack([m(x) for m in self.members])  # (M, B, 10)
 
 
@@ -134,16 +148,25 @@ def build(kind: str, config: NetConfig = NetConfig()) -> Model:
     raise ValueError(f"unknown model kind {kind!r}; use one of {', '.join(MODEL_KINDS)}")
 
 
+MAX_SAMPLES = 1000  # T above this is refused: T copies of a chunk's activations must fit in memory
+
+
 @torch.no_grad()
-def sample_probs(model: Model, x: Tensor, n_samples: int, chunk: int = 128) -> Tensor:
+def sample_probs(
+    model: Model, x: Tensor, n_samples: int, chunk: int = 128, generator: torch.Generator | None = None
+) -> Tensor:
     """Class probabilities of every stochastic pass, ``(S, B, 10)``, on ``x``'s device, in eval mode.
-    The batch is cut into chunks of ``chunk`` images so T x batch activations stay small."""
+    The batch is cut into chunks of ``chunk`` images so T x batch activations stay small. Dropout masks and
+    weight draws come from ``generator`` (on ``x``'s device): pass one for a seeded, private prediction."""
     if x.dim() != 4 or x.shape[1:] != (1, 28, 28):
         raise ValueError(f"x must have shape (B, 1, 28, 28), got {tuple(x.shape)}")
     if len(x) == 0:
         raise ValueError("x holds no images; pass at least one")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be at least 1, got {n_samples}")
+    if not 1 <= n_samples <= MAX_SAMPLES:
+        raise ValueError(f"n_samples must be between 1 and {MAX_SAMPLES}, got {n_samples}")
     model.eval()
-    parts = [F.softmax(model.sample_logits(x[i : i + chunk], n_samples), -1) for i in range(0, len(x), chunk)]
+    chunk = max(1, min(chunk, 128_000 // n_samples))  # at most ~128k images' activations at once
+    parts = [
+        F.softmax(model.sample_logits(x[i : i + chunk], n_samples, generator), -1) for i in range(0, len(x), chunk)
+    ]
     return torch.cat(parts, dim=1)

@@ -4,18 +4,24 @@
 - MC dropout: the same with dropout on during training;
 - Bayes by Backprop: minimise the minibatch ELBO, ``mean NLL + kl_weight * KL(q || p) / N_train``, i.e. the
   full-data KL spread evenly over the minibatches, with one weight draw per minibatch.
+
+Models are built under :func:`demos.common.seeded` and their training noise (dropout masks, weight draws) comes
+from a generator of the run: on the CPU it continues the seeded stream where initialisation left it, so the
+numbers are those of a script that called ``torch.manual_seed(seed)`` once, and torch's global generator is
+never touched.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
 
 from demos.bayesian.data import Split, shift
 from demos.bayesian.models import BayesNet, ConvNet, Ensemble, Model, NetConfig, build
+from demos.common import generator, seeded
 
 
 @dataclass(frozen=True)
@@ -37,9 +43,23 @@ class TrainResult:
     final_kl: float | None  # BBB only: KL(q || p) at the end
 
 
+def _built(kind: str, net: NetConfig, seed: int, device: torch.device) -> tuple[Model, torch.Generator]:
+    """A fresh model of ``kind`` initialised from ``seed`` and the generator of its training noise."""
+    with seeded(seed):
+        model = build(kind, net)
+        state = torch.random.get_rng_state()
+    if device.type != "cpu":
+        return model, generator(seed, device)  # a CUDA stream seeded as torch.manual_seed(seed) seeds it
+    noise = torch.Generator()
+    noise.set_state(state)
+    return model, noise
+
+
 def _fit(
-    model: ConvNet | BayesNet, train: Split, config: TrainConfig, device: torch.device
+    model: ConvNet | BayesNet, train: Split, config: TrainConfig, device: torch.device, noise: torch.Generator
 ) -> tuple[float, float | None]:
+    """Train in place; minibatch order and shifts come from ``config.seed``, dropout masks and weight draws
+    from ``noise``. Returns the last epoch's mean loss and (BBB) the final KL."""
     g = torch.Generator().manual_seed(config.seed)
     model.to(device).train()
     bayes = isinstance(model, BayesNet)
@@ -55,13 +75,13 @@ def _fit(
             idx = order[i : i + config.batch_size]
             x = shift(train.x[idx], config.max_shift, g).to(device)  # (B, 1, 28, 28)
             y = train.y[idx].to(device)  # (B,)
-            if bayes:
-                nll = F.cross_entropy(model(x, 1)[0], y)
+            if isinstance(model, BayesNet):
+                nll = F.cross_entropy(model(x, 1, noise)[0], y)
                 kl = model.kl()
                 loss = nll + config.kl_weight * kl / n
                 kl_value = kl.item()
             else:
-                loss = F.cross_entropy(model(x), y)
+                loss = F.cross_entropy(model(x, generator=noise), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -82,16 +102,16 @@ def train_model(
     """Train a fresh model of ``kind`` with ``config.seed``; ensemble members use seeds seed, seed+1, ..."""
     net = net or NetConfig()
     t0 = time.perf_counter()
-    torch.manual_seed(config.seed)
-    model = build(kind, net)
+    model, noise = _built(kind, net, config.seed, device)
     if isinstance(model, Ensemble):
         losses = []
-        for i, member in enumerate(model.members):
-            torch.manual_seed(config.seed + i)
-            member.load_state_dict(ConvNet(NetConfig(net.channels, net.hidden)).state_dict())
-            loss, _ = _fit(member, train, TrainConfig(**{**config.__dict__, "seed": config.seed + i}), device)
+        for i, slot in enumerate(model.members):
+            member, member_noise = _built("baseline", net, config.seed + i, device)
+            slot.load_state_dict(member.state_dict())
+            assert isinstance(slot, ConvNet)
+            loss, _ = _fit(slot, train, replace(config, seed=config.seed + i), device, member_noise)
             losses.append(loss)
         model.to(device).eval()
         return TrainResult(model, time.perf_counter() - t0, sum(losses) / len(losses), None)
-    loss, kl = _fit(model, train, config, device)
+    loss, kl = _fit(model, train, config, device, noise)
     return TrainResult(model, time.perf_counter() - t0, loss, kl)

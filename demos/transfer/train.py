@@ -5,6 +5,10 @@ reports accuracy on the fixed test split (:mod:`demos.transfer.data`). The froze
 runs once per image through :class:`~demos.transfer.cache.FeatureStore`; with augmentation on, that part sees
 ``views`` fixed augmented copies of each training image (cached too) and each epoch picks one at random,
 while models trained end to end (``scratch``, ``full``, ``tiny-cnn``) get fresh augmentation every batch.
+
+:func:`steps` is a run as a generator, one optimiser step per ``next`` (the lab's live runs advance it a slice at a
+time); :func:`run` drains it. Every random draw comes from the run's seed through generators of its own
+(:func:`build_seeded`), never from torch's global generator while training.
 """
 
 from __future__ import annotations
@@ -12,15 +16,16 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from demos.common import label, sync
+from demos.common import LabError, generator, seeded, sync
 from demos.transfer.cache import FeatureStore, default_cache_dir, default_store
 from demos.transfer.data import (
     DATASETS,
@@ -93,7 +98,7 @@ class RunConfig:
         if self.test_limit is not None and self.test_limit < 10:
             problems.append(f"test_limit must be at least 10, got {self.test_limit}")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise LabError("; ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -105,12 +110,15 @@ class CurvePoint:
 
 @dataclass(frozen=True)
 class Progress:
-    """Sent to ``on_progress`` after feature extraction (epoch 0) and after every epoch."""
+    """Where a run is: :func:`steps` yields one after feature extraction (epoch 0, step 0) and after every
+    optimiser step; ``point`` is set on the last step of an epoch. :func:`run` passes the epoch ones on."""
 
     strategy: str
     epoch: int
     epochs: int
     point: CurvePoint | None
+    step: int = 0  # optimiser steps done
+    total_steps: int = 0  # optimiser steps in the whole run
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,7 @@ class RunResult:
     seconds: float  # the whole run: data, model, features, training, scoring
     extract_seconds: float  # frozen-stem features (training + test images), including cache look-ups
     train_seconds: float
-    device: str
+    device: str  # the device type it ran on, 'cpu' or 'cuda', as in the other labs' JSON
     n_train: int
     n_test: int
     epochs: int
@@ -160,6 +168,21 @@ class RunResult:
             "features_computed": self.features_computed,
             "curve": [asdict(p) for p in self.curve],
         }
+
+    def record(self) -> dict[str, object]:
+        """:meth:`summary` plus what a page draws, as plain lists: each scored test image's prediction and
+        label, and (when asked for) the PCA projection before and after training."""
+        out = self.summary()
+        out["predictions"] = self.predictions.tolist()
+        out["labels"] = self.test_labels.tolist()
+        if self.projection is not None:
+            out["projection"] = {
+                "before": self.projection.before.tolist(),
+                "after": self.projection.after.tolist(),
+                "variance": [list(v) for v in self.projection.variance],
+                "labels": self.projection.labels.tolist(),
+            }
+        return out
 
 
 def auto_epochs(n_train: int, batch_size: int) -> int:
@@ -198,6 +221,104 @@ def _batched(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, batch:
     return torch.cat([fn(x[i : i + batch]).cpu() for i in range(0, x.shape[0], batch)]) if len(x) else x
 
 
+class _Clock:
+    """Seconds a generator spent running, leaving out the pauses between its yields."""
+
+    def __init__(self) -> None:
+        self.spent, self.since = 0.0, time.perf_counter()
+
+    def pause(self) -> None:
+        self.spent += time.perf_counter() - self.since
+
+    def resume(self) -> None:
+        self.since = time.perf_counter()
+
+    def seconds(self) -> float:
+        return self.spent + time.perf_counter() - self.since
+
+
+def build_seeded(strategy: str, num_classes: int, seed: int, device: torch.device) -> tuple[nn.Module, torch.Generator]:
+    """The strategy's model on ``device``, its random parts drawn from ``seed``, and the generator its dropout
+    masks come from (the tiny CNN's; MobileNetV2's features have no dropout).
+
+    The model is built under :func:`demos.common.seeded`, so no other session's draws interleave and torch's
+    global generator is left as it was. On the CPU the dropout generator continues the seeded stream where
+    initialisation left it: the same numbers a script that called ``torch.manual_seed(seed)`` once would get."""
+    with seeded(seed):
+        model = build_model(strategy, num_classes=num_classes)
+        state = torch.random.get_rng_state()
+    if device.type == "cpu":
+        noise = torch.Generator()
+        noise.set_state(state)
+    else:
+        noise = generator(seed, device)
+    return model.to(device), noise
+
+
+@dataclass(frozen=True)
+class _Stem:
+    """The frozen stem's outputs for one run: training images (each of ``V`` views) and test images."""
+
+    model: TransferNet
+    train: torch.Tensor  # (V, n, ...) on the run's device; view 0 is the plain image
+    test: torch.Tensor  # (T, ...) on the run's device
+    computed: int  # rows this run had to compute (the rest came from the cache)
+
+
+def _extract(
+    model: TransferNet,
+    config: RunConfig,
+    split: Split,
+    train_idx: torch.Tensor,
+    n_test: int,
+    inputs: _Inputs,
+    store: FeatureStore,
+) -> _Stem:
+    """Stem outputs of the labelled training images (plus ``config.views`` augmented views when augmenting)
+    and of the first ``n_test`` test images, through ``store``: only rows no earlier run computed are run."""
+    key = f"{config.dataset}-{config.image_size}px-stem{stem_length(config.strategy)}-{WEIGHTS_SHA256[:12]}"
+    aug = augment_for(config.dataset)
+    model.stem.eval()
+    computed = 0
+
+    def rows(images: torch.Tensor, params: torch.Tensor | None) -> torch.Tensor:
+        nonlocal computed
+        computed += len(images)
+        return _batched(model.stem_features, inputs(images, params))
+
+    def pool_view(view: int) -> torch.Tensor:
+        def compute(idx: torch.Tensor) -> torch.Tensor:
+            return rows(split.pool_images[idx], view_params(idx, view, aug) if view else None)
+
+        return store.get(f"{key}-pool-v{view}", len(split.pool_labels), train_idx, compute)
+
+    n_views = 1 + (config.views if config.augment else 0)
+    train = torch.stack([pool_view(v) for v in range(n_views)])  # (V, n, ...)
+    test = store.get(
+        f"{key}-test", len(split.test_labels), torch.arange(n_test), lambda idx: rows(split.test_images[idx], None)
+    )  # (T, ...)
+    return _Stem(model, train.to(inputs.device), test.to(inputs.device), computed)
+
+
+@torch.no_grad()
+def _embed(model: nn.Module, stem: _Stem | None, inputs: _Inputs, images: torch.Tensor, limit: int) -> torch.Tensor:
+    """Pooled features (limit, D) of the first ``limit`` test images."""
+    model.eval()
+    if stem is not None:
+        return _batched(stem.model.embed_from_stem, stem.test[:limit])
+    embed: Callable[[torch.Tensor], torch.Tensor] = model.embed  # type: ignore[assignment]
+    return _batched(lambda b: embed(inputs(b)), images[:limit])
+
+
+@torch.no_grad()
+def _predict(model: nn.Module, stem: _Stem | None, inputs: _Inputs, images: torch.Tensor, limit: int) -> torch.Tensor:
+    """Predicted classes (limit,) of the first ``limit`` test images."""
+    model.eval()
+    if stem is not None:
+        return _batched(lambda h: stem.model.forward_from_stem(h).argmax(1), stem.test[:limit])
+    return _batched(lambda b: model(inputs(b)).argmax(1), images[:limit])
+
+
 def run(
     config: RunConfig,
     device: torch.device,
@@ -207,10 +328,37 @@ def run(
     projection_size: int = 0,
     split: Split | None = None,
 ) -> RunResult:
-    """Train ``config.strategy`` and score it on the test split. ``projection_size`` > 0 also returns a 2-D PCA
-    of the pooled features of that many test images before and after training. ``split`` overrides the
-    dataset's real split (tests pass tiny ones)."""
-    t_start = time.perf_counter()
+    """Train ``config.strategy`` and score it on the test split: :func:`steps` run to the end, with
+    ``on_progress`` called after feature extraction and after every epoch."""
+    run_steps = steps(config, device, store=store, projection_size=projection_size, split=split)
+    while True:
+        try:
+            progress = next(run_steps)
+        except StopIteration as finished:
+            result: RunResult = finished.value
+            return result
+        if on_progress and (progress.point is not None or progress.step == 0):
+            on_progress(progress)
+
+
+def steps(
+    config: RunConfig,
+    device: torch.device,
+    *,
+    store: FeatureStore | None = None,
+    projection_size: int = 0,
+    split: Split | None = None,
+) -> Generator[Progress, None, RunResult]:
+    """One run as a generator: it yields a :class:`Progress` after feature extraction and after every optimiser
+    step, and returns the :class:`RunResult` (``StopIteration.value``). Whoever drives it may pause between
+    steps (a page draws, or lets another learner's run go first) or drop it (Stop): nothing runs in between.
+
+    ``projection_size`` > 0 also returns a 2-D PCA of the pooled features of that many test images before and
+    after training. ``split`` overrides the dataset's real split (tests pass tiny ones). Seeded and private:
+    every random draw (labelled images, initial weights, batch order, augmentation, dropout) comes from
+    ``config.seed`` through generators of this run, so the result does not depend on what other sessions do
+    meanwhile, nor on how long the driver pauses."""
+    clock = _Clock()
     store = default_store() if store is None else store
     split = cached_split(config.dataset) if split is None else split
     strategy = config.strategy
@@ -221,59 +369,26 @@ def run(
     epochs = config.epochs or auto_epochs(len(train_idx), config.batch_size)
     aug = augment_for(config.dataset)
 
-    torch.manual_seed(config.seed)
-    g = torch.Generator().manual_seed(config.seed)
-    model = build_model(strategy, num_classes=len(split.class_names)).to(device)
+    g = torch.Generator().manual_seed(config.seed)  # labelled order, cached views, augmentation parameters
+    model, noise = build_seeded(strategy, len(split.class_names), config.seed, device)
     inputs = _Inputs(strategy, config.image_size, device)
-    cached = strategy in CACHED
     proj_n = min(projection_size, n_test)
 
-    # The frozen stem's outputs, from the cache where an earlier run computed them.
     t0 = time.perf_counter()
-    computed_before = store.computed
-    if cached:
+    stem = None
+    if strategy in CACHED:
         assert isinstance(model, TransferNet)
-        key = f"{config.dataset}-{config.image_size}px-stem{stem_length(strategy)}-{WEIGHTS_SHA256[:12]}"
-        model.stem.eval()
-
-        def stem_rows(images: torch.Tensor, params: torch.Tensor | None) -> torch.Tensor:
-            return _batched(lambda b: model.stem_features(b), inputs(images, params))
-
-        def pool_view(view: int) -> torch.Tensor:
-            def compute(idx: torch.Tensor) -> torch.Tensor:
-                params = view_params(idx, view, aug) if view else None
-                return stem_rows(split.pool_images[idx], params)
-
-            return store.get(f"{key}-pool-v{view}", len(split.pool_labels), train_idx, compute)
-
-        n_views = 1 + (config.views if config.augment else 0)
-        train_x = torch.stack([pool_view(v) for v in range(n_views)]).to(device)  # (V, n, ...)
-        test_x = store.get(
-            f"{key}-test", len(split.test_labels), torch.arange(n_test), lambda idx: stem_rows(test_images[idx], None)
-        ).to(device)  # (T, ...)
+        stem = _extract(model, config, split, train_idx, n_test, inputs, store)
     sync(device)
-    extract_seconds = time.perf_counter() - t0 if cached else 0.0
-    features_computed = store.computed - computed_before
+    extract_seconds = time.perf_counter() - t0 if stem is not None else 0.0
 
-    @torch.no_grad()
-    def embed(limit: int) -> torch.Tensor:
-        model.eval()
-        if cached:
-            assert isinstance(model, TransferNet)
-            return _batched(model.embed_from_stem, test_x[:limit])
-        return _batched(lambda b: model.embed(inputs(b)), test_images[:limit])  # type: ignore[operator]
-
-    @torch.no_grad()
-    def predict(limit: int) -> torch.Tensor:
-        model.eval()
-        if cached:
-            assert isinstance(model, TransferNet)
-            return _batched(lambda h: model.forward_from_stem(h).argmax(1), test_x[:limit])
-        return _batched(lambda b: model(inputs(b)).argmax(1), test_images[:limit])
-
-    before = embed(proj_n) if proj_n else None
-    if on_progress:
-        on_progress(Progress(strategy, 0, epochs, None))
+    before = _embed(model, stem, inputs, test_images, proj_n) if proj_n else None
+    n = len(train_idx)
+    per_epoch = math.ceil(n / config.batch_size)
+    total, done = epochs * per_epoch, 0
+    clock.pause()
+    yield Progress(strategy, 0, epochs, None, 0, total)
+    clock.resume()
 
     optimiser = torch.optim.AdamW(
         param_groups(model, strategy, config.lr, config.backbone_lr_factor), weight_decay=config.weight_decay
@@ -286,41 +401,46 @@ def run(
         curve_at = _curve_epochs(epochs, config.eval_points)
     curve_n = min(CURVE_TEST, n_test)
     curve: list[CurvePoint] = []
-    t0 = time.perf_counter()
-    n = len(train_idx)
+    train_start = clock.seconds()
     for epoch in range(1, epochs + 1):
         set_training(model, strategy)
         order = torch.randperm(n, generator=g)
-        views = torch.randint(0, train_x.shape[0], (n,), generator=g) if cached else None
-        params = draw_params(n, aug, g) if config.augment and not cached else None
+        views = torch.randint(0, stem.train.shape[0], (n,), generator=g) if stem is not None else None
+        params = draw_params(n, aug, g) if config.augment and stem is None else None
         losses = []
         for start in range(0, n, config.batch_size):
             b = order[start : start + config.batch_size]
-            if cached:
-                assert isinstance(model, TransferNet) and views is not None
-                logits = model.forward_from_stem(train_x[views[b].to(device), b.to(device)])
+            if stem is not None and views is not None:
+                logits = stem.model.forward_from_stem(stem.train[views[b].to(device), b.to(device)])
             else:
-                logits = model(inputs(split.pool_images[train_idx[b]], None if params is None else params[b]))
+                x = inputs(split.pool_images[train_idx[b]], None if params is None else params[b])
+                logits = model(x, generator=noise)
             loss = F.cross_entropy(logits, train_labels[b.to(device)])
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
             losses.append(loss.item())
+            done += 1
+            if done % per_epoch:
+                clock.pause()
+                yield Progress(strategy, epoch, epochs, None, done, total)
+                clock.resume()
         acc = None
         if epoch in curve_at:
-            acc = (predict(curve_n) == test_labels[:curve_n]).float().mean().item()
+            acc = (_predict(model, stem, inputs, test_images, curve_n) == test_labels[:curve_n]).float().mean().item()
         point = CurvePoint(epoch, statistics.fmean(losses), acc)
         curve.append(point)
-        if on_progress:
-            on_progress(Progress(strategy, epoch, epochs, point))
+        clock.pause()
+        yield Progress(strategy, epoch, epochs, point, done, total)
+        clock.resume()
     sync(device)
-    train_seconds = time.perf_counter() - t0
+    train_seconds = clock.seconds() - train_start
 
-    predictions = predict(n_test)
+    predictions = _predict(model, stem, inputs, test_images, n_test)
     accuracy = (predictions == test_labels).float().mean().item()
     projection = None
     if proj_n and before is not None:
-        after = embed(proj_n)
+        after = _embed(model, stem, inputs, test_images, proj_n)
         (pb, vb), (pa, va) = pca_2d(before), pca_2d(after)
         projection = Projection(
             pb, pa, (tuple(vb.tolist()), tuple(va.tolist())), test_labels[:proj_n].clone(), torch.arange(proj_n)
@@ -330,16 +450,16 @@ def run(
     return RunResult(
         config=config,
         accuracy=accuracy,
-        seconds=time.perf_counter() - t_start,
+        seconds=clock.seconds(),
         extract_seconds=extract_seconds,
         train_seconds=train_seconds,
-        device=label(device),
+        device=device.type,
         n_train=n,
         n_test=n_test,
         epochs=epochs,
         trainable_params=trainable,
         total_params=total,
-        features_computed=features_computed,
+        features_computed=stem.computed if stem is not None else 0,
         curve=curve,
         predictions=predictions,
         test_labels=test_labels.clone(),
@@ -366,7 +486,7 @@ class SweepConfig:
         for s in self.strategies:
             check_strategy(s)
         if not self.seeds or not self.labels:
-            raise ValueError("a sweep needs at least one seed and one label count")
+            raise LabError("a sweep needs at least one seed and one label count")
 
 
 def sweep(
@@ -376,7 +496,7 @@ def sweep(
     store: FeatureStore | None = None,
     on_result: Callable[[dict[str, object]], None] | None = None,
     splits: dict[str, Split] | None = None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Every (dataset, labels, strategy, seed) run; returns the rows and their per-seed mean and spread.
     Pretrained strategies run first for each label count, so their features are cached once for all seeds."""
     rows: list[dict[str, object]] = []
@@ -397,7 +517,7 @@ def sweep(
                     )
                     split = splits.get(dataset) if splits else None
                     result = run(rc, device, store=store, split=split)
-                    row = {
+                    row: dict[str, object] = {
                         "dataset": dataset,
                         "labels_per_class": labels if labels is not None else "all",
                         "strategy": strategy,

@@ -169,6 +169,20 @@ def use_demo_captioning(page: Page, base: str) -> None:
     expect(figure.locator(".gtitle")).to_contain_text("1. a", timeout=10_000)
 
 
+def use_demo_transfer(page: Page, base: str) -> None:
+    expect(page.get_by_text("MNIST digits: test accuracy of five strategies")).to_be_visible(timeout=90_000)
+    page.locator('[data-testid="stButtonGroup"] button', has_text="Fashion-MNIST").first.click()
+    expect(page.get_by_text("Fashion-MNIST clothes: test accuracy of five strategies")).to_be_visible(timeout=30_000)
+
+
+def use_demo_bayesian(page: Page, base: str) -> None:
+    expect(page.get_by_text("(shipped result)")).to_be_visible(timeout=90_000)
+    slider = page.get_by_role("slider", name="Turn the digit").first
+    slider.focus()
+    slider.press("ArrowRight")  # the four models run on the digit turned 5 degrees further
+    expect(page.get_by_text("computed on CPU in")).to_be_visible(timeout=90_000)
+
+
 def use_generic(page: Page, base: str) -> None:
     main = page.locator(MAIN)
     primary = main.locator('button[kind="primary"], button[data-testid="stBaseButton-primary"]')
@@ -204,6 +218,8 @@ ACTIONS: dict[str, tuple[str, Callable[[Page, str], None]]] = {
     "pages/lab.py": ("?name=nms", use_lab),
     "pages/demo_nms.py": ("", use_demo_nms),
     "pages/demo_captioning.py": ("", use_demo_captioning),
+    "pages/demo_transfer.py": ("", use_demo_transfer),
+    "pages/demo_bayesian.py": ("", use_demo_bayesian),
 }
 ORDER = list(ACTIONS)  # the progress page needs the answer the quiz page gives
 

