@@ -6,7 +6,7 @@ reruns with ``gc.collect(2)``, which holds the GIL for as long as it takes to sc
 and the app's modules loaded). This runs the float16 panel's live training in a thread, alone and beside a loop
 that does that collection every half second, and prints both times. Timings on a shared CPU are upper bounds.
 
-    python bench/live_run_gc.py [--steps 150] [--threads 1]
+    python bench/live_run_gc.py [--steps 150] [--threads 1] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gc
 import platform
+import statistics
 import sys
 import threading
 import time
@@ -27,9 +28,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=150, help="steps of each of the three runs (default 150)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each kind (default 3)")
     args = parser.parse_args()
-    if not 1 <= args.steps <= 1000 or not 1 <= args.threads <= 64:
-        parser.error("--steps must be 1..1000 and --threads 1..64")
+    if not 1 <= args.steps <= 1000 or not 1 <= args.threads <= 64 or not 1 <= args.repeat <= 20:
+        parser.error("--steps must be 1..1000, --threads 1..64 and --repeat 1..20")
 
     import plotly.graph_objects  # noqa: F401  (the server's heap, roughly)
     import sklearn  # noqa: F401
@@ -67,12 +69,20 @@ def main() -> None:
         thread.join()
         return took[0], pauses
 
-    alone, _ = timed(False)
-    beside, pauses = timed(True)
-    median = sorted(pauses)[len(pauses) // 2] if pauses else 0.0
+    timed(False)  # warm up
+    alone, beside, pauses = [], [], []
+    for _ in range(args.repeat):  # alternate, so that a change in the machine's load hits both alike
+        alone.append(timed(False)[0])
+        seconds, paused = timed(True)
+        beside.append(seconds)
+        pauses += paused
+    mid = statistics.median
     print(f"{platform.machine()} CPU, {args.threads} torch thread(s), {len(gc.get_objects()):,} tracked objects")
-    print(f"live training (3 x {args.steps} steps) alone: {alone:.1f} s")
-    print(f"beside a full collection every 0.5 s: {beside:.1f} s ({len(pauses)} collections, median {median:.2f} s)")
+    print(f"live training (3 x {args.steps} steps) alone: median {mid(alone):.1f} s of {args.repeat}")
+    print(
+        f"beside a full collection every 0.5 s: median {mid(beside):.1f} s ({len(pauses)} collections, "
+        f"median {mid(pauses) if pauses else 0.0:.2f} s each)"
+    )
 
 
 if __name__ == "__main__":
