@@ -10,7 +10,9 @@ Streamlit. :func:`watch` draws the run where the panel wants it: the learner's p
 progress bar, partial results and a Stop button while it runs (redrawn twice a second), and once it ends, the
 whole page reruns so the panel can draw the result. Stop sets a flag the run sees at its next progress report.
 The run and its result belong to the learner's session (``st.session_state``), so they survive a visit to
-another page. :func:`training_slot` is the same queue for code that runs inside the script itself.
+another page. Every lab panel's live training goes through :func:`start`/:func:`watch`. :func:`training_slot`
+is the same queue for code that still runs inside the script itself (it blocks the learner's script while it
+waits and runs, and can only be stopped by the page's own Stop); new code should not use it.
 
 The limit is ``LAB_TRAINING_SLOTS`` if set, else half the CPU cores (at least one).
 """

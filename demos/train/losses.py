@@ -10,8 +10,9 @@ also when it saturates on the wrong class.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -110,9 +111,11 @@ def train_with_loss(
     seed: int = 0,
     eval_every: int = 10,
     device: object = None,
+    on_progress: Callable[[int, int, Any], None] | None = None,
 ) -> LossRun:
     """The race's MLP trained with SGD on ``cross_entropy`` or ``mse`` (between softmax probabilities and the
-    one-hot label); steps until test accuracy first reaches ``target``."""
+    one-hot label); steps until test accuracy first reaches ``target``. ``on_progress(done, steps, curve)`` is
+    called every 10 steps, as :func:`demos.train.core.fit` does (raising in it stops the run)."""
     import torch
     import torch.nn.functional as F
 
@@ -139,6 +142,7 @@ def train_with_loss(
         generator=generator(seed),
         loss_fn=F.cross_entropy if loss == "cross_entropy" else mse,
         eval_every=eval_every,
+        on_progress=on_progress,
     )
     hit = next((s for s, a in zip(curve.eval_steps, curve.test_acc, strict=True) if a >= target), -1)
     return LossRun(loss, lr, hit, curve.test_acc, curve.eval_steps)

@@ -4,6 +4,7 @@ PostgreSQL test server under make test-postgres (see tests/conftest.py)."""
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -63,3 +64,22 @@ def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
     parts += [h.value for h in at.header] + [s.value for s in at.subheader]
     return "\n".join(str(p) for p in parts)
+
+
+def finish_runs(at: AppTest, timeout_s: float = 120) -> AppTest:
+    """After a click that starts live runs (``ui.compute.start``): check that at least one run was started, wait
+    for every run of the session to end in its background thread, require that each finished (not stopped, not
+    failed), and rerun once, as the browser's redraw does when a run ends, so the panel draws the kept result."""
+    from ui.compute import Job
+
+    jobs = [value for value in at.session_state.values() if isinstance(value, Job)]
+    assert jobs, "the click started no live run (ui.compute.start)"
+    deadline = time.monotonic() + timeout_s
+    while any(job.active for job in jobs):
+        assert time.monotonic() < deadline, f"live runs still going after {timeout_s} s: {jobs}"
+        time.sleep(0.05)
+    for job in jobs:
+        assert job.state == "done", f"{job.what} ended {job.state}: {job.error}"
+    at.run()
+    assert not at.exception, at.exception
+    return at

@@ -9,7 +9,7 @@ from typing import Any
 
 from demos.claims import shipped_claims
 from demos.registry import by_name
-from tests.pages.conftest import texts
+from tests.pages.conftest import finish_runs, texts
 from ui.labs.captioning import SHIPPED
 
 PAGE = "pages/demo_captioning.py"
@@ -78,6 +78,7 @@ def test_live_training_runs_in_a_slot_and_offers_the_live_model(app) -> None:
     at.slider(key="cap-page-live-steps").set_value(10).run()
     at.button(key="cap-page-live-go").click().run(timeout=180)
     assert not at.exception, at.exception
+    finish_runs(at, timeout_s=180)
     summary = next(c.value for c in at.caption if c.value.startswith("Cross-entropy per word at each step"))
     assert re.search(r"(10 steps in [\d.]+ s on CPU|\d steps in [\d.]+ s on CPU, stopped at the 30 s limit)", summary)
     assert at.radio(key="cap-page-model").options == ["Shipped checkpoint", "Trained live (below)"]

@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tests.pages.conftest import texts
+from tests.pages.conftest import finish_runs, texts
 
 SCRIPT = """
 import sys
@@ -85,6 +85,7 @@ def test_blocks_recounts_at_another_width_and_trains_program5(lab, monkeypatch) 
     assert not at.exception
     assert "C → C = 16 channels" in texts(at) and "Computed just now on CPU" in texts(at)
     at.button(key="t-conv-blocks-p-train").click().run()
+    finish_runs(at)
     assert not at.exception
     assert "trained on 120 Fashion-MNIST images" in texts(at) and "on CPU." in texts(at)
 
@@ -96,6 +97,7 @@ def test_precision_trains_the_three_runs_live(lab, monkeypatch) -> None:
     at = lab("conv-precision")
     assert "measured by casting powers of two" in texts(at)
     at.button(key="t-conv-precision-train").click().run()
+    finish_runs(at)
     assert not at.exception
     assert "Trained just now" in texts(at) and "on CPU." in texts(at)
     assert "100% of the first layer's weight gradients are exactly 0" in texts(at)
@@ -117,6 +119,7 @@ def test_upsampling_trains_both_networks_again(lab, monkeypatch) -> None:
     at = lab("conv-upsampling")
     assert "the transposed network's output carries" in texts(at)
     at.button(key="t-conv-upsampling-train").click().run()
+    finish_runs(at)
     assert not at.exception
     assert "After 3 training steps" in texts(at) and "Trained just now" in texts(at)
 

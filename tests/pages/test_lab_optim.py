@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import texts
+from tests.pages.conftest import finish_runs, texts
 
 SCRIPT = """
 from demos.registry import by_name
@@ -63,6 +63,7 @@ def test_the_network_race_trains_live(small_live) -> None:  # type: ignore[no-un
     at = lab_app("optimisers")
     at.multiselect(key="t-optimisers-rules").set_value(["sgd", "adam"]).run()
     at.button(key="t-optimisers-train").click().run()
+    finish_runs(at)
     assert not at.exception
     assert "computed live on CPU" in texts(at)
     loss = spec(at, 1)
@@ -77,6 +78,7 @@ def test_learning_rate_panel_surface_slider_and_live_runs(small_live) -> None:  
     assert regimes[0] == "too small" and regimes[-1] == "divergent" and "about right" in regimes
     assert "too large" in regimes
     at.button(key="t-learning-rate-lrtrain").click().run()
+    finish_runs(at)
     assert not at.exception and "computed live on CPU" in texts(at)
 
 
@@ -88,5 +90,6 @@ def test_sync_panel_slider_holds_every_staleness_and_a_live_run_draws(small_live
     assert "Staleness 4" in fig["layout"]["title"]["text"]
     at.slider(key="t-sync-async-tau").set_value(3).run()
     at.button(key="t-sync-async-run").click().run()
+    finish_runs(at)
     assert not at.exception
     assert "Your run: staleness 3, learning rate 0.1, computed live on CPU" in texts(at)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.pages.conftest import texts
+from tests.pages.conftest import finish_runs, texts
 from tests.pages.test_lab_optim import lab_app, spec
 
 
@@ -39,6 +39,7 @@ def test_batch_norm_shipped_then_trains_live(small_live) -> None:  # type: ignor
     assert "without batch norm diverged" in fig["layout"]["title"]["text"]
     assert {m.label for m in at.metric} == {"Eval mode", "Train mode, mixed batches", "Train mode, one class per batch"}
     at.button(key="t-batch-norm-train").click().run()
+    finish_runs(at)
     assert not at.exception and "computed live on CPU" in texts(at)
     assert [s["label"] for s in spec(at)["layout"]["sliders"][0]["steps"]] == ["1"]
 
@@ -49,6 +50,7 @@ def test_regularisation_shipped_then_trains_live(small_live) -> None:  # type: i
     assert bars["data"][0]["x"] == ["none", "L2", "L1", "Dropout", "DropConnect"]
     at.multiselect(key="t-regularisation-methods").set_value(["none", "l1"]).run()
     at.button(key="t-regularisation-train").click().run()
+    finish_runs(at)
     assert not at.exception and "computed live on CPU" in texts(at)
     assert spec(at)["data"][0]["x"] == ["none", "L1"]
 
@@ -71,6 +73,7 @@ def test_losses_shipped_then_trains_live(small_live) -> None:  # type: ignore[no
     assert temps[0] == "0.05" and temps[-1] == "100"
     assert {m.label for m in at.metric} == {"Softmax head", "SVM head (hinge)", "scikit-learn LinearSVC"}
     at.button(key="t-losses-train").click().run()
+    finish_runs(at)
     assert not at.exception and "computed live on CPU" in texts(at)
 
 
@@ -80,5 +83,6 @@ def test_embeddings_shipped_then_trains_live(small_live) -> None:  # type: ignor
     assert len(fig["frames"]) == 13 and "recall@1" in fig["layout"]["title"]["text"]
     at.segmented_control(key="t-embeddings-loss").set_value("triplet").run()
     at.button(key="t-embeddings-train").click().run()
+    finish_runs(at)
     assert not at.exception and "trained live on CPU" in texts(at)
     assert spec(at)["layout"]["sliders"][0]["steps"][-1]["label"] == "12"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ import streamlit as st
 from demos.claims import shipped, shipped_claims
 from demos.registry import Lab, by_name
 from ui.captioning_view import attention_figure, first_shape_word, loss_figure, truth_rows
-from ui.compute import training_slot
+from ui.compute import Progress, job, start, watch
 from ui.state import kept, recall, remember
 
 if TYPE_CHECKING:
@@ -139,59 +140,85 @@ def panel(lab: Lab, key: str) -> None:
 
 
 def recall_live(key: str) -> Any | None:
-    """The model this session trained live under ``key``, if any."""
+    """The model this session trained live under ``key``, if any (a run that has just finished included)."""
+    keep_finished(key)
     return recall(f"{key}-model")
 
 
+def keep_finished(key: str) -> None:
+    """Keep a finished live run's model and loss curve for the session (its device named in the summary)."""
+    run = job(f"{key}-job")
+    if run is None or run.state != "done" or recall(f"{key}-kept") is run:
+        return
+    result = run.result
+    summary = f"{result['done']} steps in {result['seconds']:.1f} s on {device_label()}{result['limit']}; "
+    remember(f"{key}-history", {"curve": result["curve"], "summary": summary + f"final loss {result['ce']:.3f}."})
+    remember(f"{key}-model", result["model"])
+    remember(f"{key}-kept", run)
+
+
 def live_training(key: str) -> None:
-    """Train the shipped architecture live (in a fair slot, at most ``LIVE_SECONDS``, stoppable); the run's loss
-    curve and model stay for the session, and the page reruns to offer the model to the caption section."""
+    """Train the shipped architecture live, in the background (:func:`ui.compute.start`: a fair slot, at most
+    ``LIVE_SECONDS``, stoppable), its loss curve drawn as it goes; the finished run's curve and model stay for the
+    session, and the page reruns (as every finished run does) so the caption section offers the model."""
     from ui.captioning_view import loss_figure as curve
 
     steps = st.slider(
         "Steps", 10, 150, step=10, help="About 0.15 s a step on the 2-core CPU.", **kept(f"{key}-steps", 100)
     )
-    go, stop = st.columns([1, 4])
-    start = go.button("Train now", icon=":material/model_training:", key=f"{key}-go", type="primary")
-    stop.button("Stop", icon=":material/stop_circle:", key=f"{key}-stop", help="Stops a run at its next step.")
-    if start:
-        run_live(key, int(steps))
+    if st.button("Train now", icon=":material/model_training:", key=f"{key}-go", type="primary"):
+        start(f"{key}-job", "a captioner", partial(live_run, steps=int(steps), dev=device(), data=live_data()))
+    run = watch(f"{key}-job", show_partial=partial(live_curve, key=f"{key}-live-loss"))
+    keep_finished(key)
+    if run is not None and run.state == "stopped" and run.partial is not None:
+        xs, ys = run.partial["curve"]
+        st.plotly_chart(curve(xs, ys), key=f"{key}-loss", config={"displayModeBar": False})
+        st.caption(f"Cross-entropy per word at each step: stopped at step {xs[-1]} of {run.partial['steps']}.")
+        return
     history = recall(f"{key}-history")
-    if history is not None:
+    if history is not None and (run is None or not run.active):
         st.plotly_chart(curve(*history["curve"]), key=f"{key}-loss", config={"displayModeBar": False})
         st.caption(f"Cross-entropy per word at each step: {history['summary']}")
 
 
-def run_live(key: str, steps: int) -> None:
-    """One live run inside a training slot, its progress drawn as it goes; a Stop click (a rerun) ends it."""
+def live_curve(snapshot: dict[str, Any], key: str) -> None:
+    """A live run's loss so far (``snapshot["curve"]``: steps and losses)."""
+    st.plotly_chart(loss_figure(*snapshot["curve"]), key=key, config={"displayModeBar": False})
+    st.caption("Cross-entropy per word at each step so far, redrawn as the model trains.")
+
+
+def live_run(progress: Progress, *, steps: int, dev: torch.device, data: Any) -> dict[str, Any]:
+    """One live training of ``steps`` steps (at most ``LIVE_SECONDS``), run in the background: reports every step
+    with the loss curve so far (``{"curve", "steps"}``), so a Stop ends it at the next step. Returns the model, its
+    curve ``(steps, losses)``, the steps done, the seconds, the final cross-entropy, and a note if the time limit
+    ended it."""
     import dataclasses
 
     from demos.captioning.train import LIVE, LIVE_SECONDS, train
 
     config = dataclasses.replace(LIVE, steps=steps, warmup=min(LIVE.warmup, steps // 5))
-    data = live_data()
     xs: list[int] = []
     ys: list[float] = []
-    with training_slot("a captioner"):
-        bar = st.progress(0.0, text="Starting…")
-        chart = st.empty()
+    progress(0.0, "Starting…")
 
-        def on_step(p: Any) -> bool:
-            xs.append(p.step)
-            ys.append(p.ce)
-            remember(f"{key}-history", {"curve": (xs, ys), "summary": f"stopped at step {p.step} of {p.steps}."})
-            bar.progress(p.step / p.steps, text=f"step {p.step} of {p.steps} · loss {p.ce:.3f} · {p.seconds:.0f} s")
-            if p.step % 10 == 0:
-                chart.plotly_chart(loss_figure(xs, ys), key=f"{key}-loss-{p.step}", config={"displayModeBar": False})
-            return p.seconds > LIVE_SECONDS
+    def on_step(p: Any) -> bool:
+        xs.append(p.step)
+        ys.append(p.ce)
+        text = f"step {p.step} of {p.steps} · loss {p.ce:.3f} · {p.seconds:.0f} s"
+        progress(p.step / p.steps, text, partial={"curve": (list(xs), list(ys)), "steps": p.steps})
+        return bool(p.seconds > LIVE_SECONDS)
 
-        live, history = train(config, device(), on_step=on_step, data=data)
+    model, history = train(config, dev, on_step=on_step, data=data)
     done = history[-1]
     limit = "" if done.step == steps else f", stopped at the {LIVE_SECONDS:.0f} s limit"
-    summary = f"{done.step} steps in {done.seconds:.1f} s on {device_label()}{limit}; final loss {done.ce:.3f}."
-    remember(f"{key}-history", {"curve": (xs, ys), "summary": summary})
-    remember(f"{key}-model", live)
-    st.rerun(scope="app")  # the caption section above now offers the live model
+    return {
+        "model": model,
+        "curve": (xs, ys),
+        "done": done.step,
+        "seconds": done.seconds,
+        "ce": done.ce,
+        "limit": limit,
+    }
 
 
 @st.cache_resource(show_spinner="Rendering 1,000 training scenes…")

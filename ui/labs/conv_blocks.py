@@ -1,9 +1,11 @@
 """The efficient-blocks panel: each cheap block against the layer it replaces (counted from real modules), and the
-notes' Program #5 (3 x 3 against 1 x 7 / 7 x 1 filters), shipped and trainable live for a short run."""
+notes' Program #5 (3 x 3 against 1 x 7 / 7 x 1 filters), shipped and trainable live for a short run (in the
+background, through :func:`ui.compute.start`, with progress and a Stop button; the result is kept for the session)."""
 
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import plotly.graph_objects as go
@@ -11,7 +13,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from demos.registry import Lab
-from ui.compute import training_slot
+from ui.compute import Progress, start, watch
 from ui.labs.conv_common import PLOT_CONFIG, device, device_label, figure, missing, shipped, where
 from ui.state import kept, recall, remember
 
@@ -109,25 +111,21 @@ def program5_figure(runs: dict[str, Any]) -> go.Figure:
     return fig
 
 
-def run_live(key: str, seed: int) -> dict[str, Any] | None:
-    """Train both networks briefly inside a training slot, with a progress bar and a Stop button."""
-    from demos.conv.program5 import Config, Progress, run
+def program5_run(progress: Progress, *, seed: int, sizes: dict[str, int], dev: Any) -> dict[str, Any]:
+    """Train both networks briefly, run in the background (:func:`ui.compute.start`): reports every batch, so a
+    Stop ends the run at the next one. Returns :func:`demos.conv.program5.run`'s result and the seconds taken."""
+    from demos.conv.program5 import Config, run
+    from demos.conv.program5 import Progress as Step
 
-    st.button("Stop", key=f"{key}-stop", icon=":material/stop_circle:")  # clicking it interrupts this run
-    bar = st.progress(0.0, text="Loading Fashion-MNIST…")
     t0 = time.perf_counter()
-    kinds = 2
+    progress(0.0, "Loading Fashion-MNIST…")
 
-    def on_progress(p: Progress) -> None:
+    def on_progress(p: Step) -> None:
         done = (0 if p.kind == "3x3" else 1) + p.step / p.steps
-        if p.step % 5 == 0 or p.step == p.steps:
-            bar.progress(done / kinds, text=f"{p.kind}: step {p.step}/{p.steps} · loss {p.loss:.3f}")
+        progress(done / 2, f"{p.kind}: step {p.step}/{p.steps} · loss {p.loss:.3f}")
 
-    with training_slot("Program #5"):
-        result = run(Config(seed=seed, **LIVE), device(), on_progress)
-    seconds = time.perf_counter() - t0
-    bar.progress(1.0, text=f"Done in {seconds:.1f} s on {device_label()}")
-    return {**result, "seconds": round(seconds, 1), "device": device_label()}
+    result = run(Config(seed=seed, **sizes), dev, on_progress)
+    return {**result, "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def program5_part(key: str) -> None:
@@ -140,9 +138,10 @@ def program5_part(key: str) -> None:
         key=f"{key}-train",
         icon=":material/model_training:",
     ):
-        remember(f"{key}-live", run_live(key, int(seed or 0)))
-    elif st.session_state.get(f"{key}-stop"):
-        st.info("Stopped: the run was abandoned and its slot handed back.", icon=":material/stop_circle:")
+        start(f"{key}-job", "Program #5", partial(program5_run, seed=int(seed or 0), sizes=dict(LIVE), dev=device()))
+    run = watch(f"{key}-job")
+    if run is not None and run.state == "done":
+        remember(f"{key}-live", {**run.result, "device": device_label()})
     live = recall(f"{key}-live")
     shown = live or record
     if shown is None:

@@ -4,13 +4,14 @@ GPU throughput (this CPU measured, a GPU curve only from a recorded file)."""
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from demos.registry import Lab
-from ui.compute import training_slot
+from ui.compute import Progress, start, watch
 from ui.labs.conv_common import COLOURS, PLOT_CONFIG, SHARED_CPU, device, device_label, figure, missing, shipped, where
 from ui.state import kept, recall, remember
 
@@ -110,26 +111,40 @@ def training_figure(runs: dict[str, Any]) -> go.Figure:
     return fig
 
 
-def train_live(key: str, seed: int) -> dict[str, Any]:
-    from demos.conv.precision import MODES, TrainConfig, load_train, train_run
+def train_run(progress: Progress, *, seed: int, steps: int, dev: Any) -> dict[str, Any]:
+    """The three runs (float32, float16, float16 + GradScaler) one after another, run in the background
+    (:func:`ui.compute.start`). Reports every step, with the loss curves so far as the partial result, so a Stop
+    ends the run at the next step. Returns ``{"training": {mode: run}, "seconds", "seed"}``."""
+    from demos.conv.precision import MODES, TrainConfig, load_train
+    from demos.conv.precision import train_run as train_mode
 
-    config = TrainConfig(seed=seed, steps=LIVE_STEPS, images=4096)
-    st.button("Stop", key=f"{key}-stop", icon=":material/stop_circle:")  # clicking it interrupts this run
-    bar = st.progress(0.0, text="Loading Fashion-MNIST…")
+    config = TrainConfig(seed=seed, steps=steps, images=4096)
     t0 = time.perf_counter()
-    runs = {}
-    with training_slot("the float16 training"):
-        data = load_train(config.images)
-        for i, mode in enumerate(MODES):
+    progress(0.0, "Loading Fashion-MNIST…")
+    data = load_train(config.images)
+    runs: dict[str, Any] = {}
+    curves: dict[str, list[float]] = {}
+    for i, mode in enumerate(MODES):
+        losses: list[float] = []
+        curves[mode] = losses
 
-            def on_step(step: int, loss: float, i: int = i, mode: str = mode) -> None:
-                if step % 10 == 0:
-                    bar.progress((i + step / config.steps) / len(MODES), text=f"{MODE_NAMES[mode]}: step {step}")
+        def on_step(step: int, loss: float, i: int = i, mode: str = mode, losses: list[float] = losses) -> None:
+            losses.append(loss)
+            text = f"{MODE_NAMES[mode]}: step {step} of {config.steps}"
+            progress(
+                (i + step / config.steps) / len(MODES),
+                text,
+                partial={m: {"losses": list(c)} for m, c in curves.items()},
+            )
 
-            runs[mode] = train_run(mode, config, device(), data, on_step)
-    seconds = time.perf_counter() - t0
-    bar.progress(1.0, text=f"Done in {seconds:.1f} s on {device_label()}")
-    return {"training": runs, "seconds": round(seconds, 1), "device": device_label(), "seed": seed}
+        runs[mode] = train_mode(mode, config, dev, data, on_step)
+    return {"training": runs, "seconds": round(time.perf_counter() - t0, 1), "seed": seed}
+
+
+def live_curves(curves: dict[str, Any], key: str) -> None:
+    """The loss curves so far of a live run."""
+    st.plotly_chart(training_figure(curves), key=key, config=PLOT_CONFIG)
+    st.caption("The loss at each training step so far, redrawn as the three runs train one after another.")
 
 
 def precision_panel(lab: Lab, key: str) -> None:
@@ -208,9 +223,11 @@ def precision_panel(lab: Lab, key: str) -> None:
         key=f"{key}-train",
         icon=":material/model_training:",
     ):
-        remember(f"{key}-live", train_live(key, int(seed or 0)))
-    elif st.session_state.get(f"{key}-stop"):
-        st.info("Stopped: the run was abandoned and its slot handed back.", icon=":material/stop_circle:")
+        run = partial(train_run, seed=int(seed or 0), steps=LIVE_STEPS, dev=device())
+        start(f"{key}-job", "the float16 training", run)
+    job = watch(f"{key}-job", show_partial=partial(live_curves, key=f"{key}-live-fig"))
+    if job is not None and job.state == "done":
+        remember(f"{key}-live", {**job.result, "device": device_label()})
     live = recall(f"{key}-live")
     runs = (live or record)["training"]
     fig = training_figure(runs) if live else figure(("training", made), lambda: training_figure(runs))

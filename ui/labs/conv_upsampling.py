@@ -1,9 +1,12 @@
 """The upsampling panel: the same 4x super-resolution learned with stride-2 transposed convolutions and with
-resize-then-convolve, next to nearest, bilinear and bicubic, with the checkerboard energy of each output."""
+resize-then-convolve, next to nearest, bilinear and bicubic, with the checkerboard energy of each output. Training
+again runs in the background (:func:`ui.compute.start`), with progress and a Stop button; its result is kept for the
+session."""
 
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import plotly.graph_objects as go
@@ -11,7 +14,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from demos.registry import Lab
-from ui.compute import training_slot
+from ui.compute import Progress, start, watch
 from ui.labs.conv_common import PLOT_CONFIG, device, device_label, figure, missing, shipped, where
 from ui.state import kept, recall, remember
 
@@ -42,26 +45,21 @@ def crop(img: list[list[int]], size: int = 48) -> list[list[int]]:
     return [row[left : left + size] for row in img[top : top + size]]
 
 
-def train_live(key: str, seed: int) -> dict[str, Any]:
+def train_run(progress: Progress, *, seed: int, steps: int, dev: Any) -> dict[str, Any]:
+    """Train both learned upsamplers, run in the background (:func:`ui.compute.start`): reports every step, so a
+    Stop ends the run at the next one. Returns :func:`demos.conv.upsampling.compare`'s result and the seconds."""
     from demos.conv.upsampling import Config, compare
 
-    config = Config(steps=LIVE_STEPS, seed=seed)
-    st.button("Stop", key=f"{key}-stop", icon=":material/stop_circle:")  # clicking it interrupts this run
-    bar = st.progress(0.0, text="Loading scikit-image's photos…")
+    config = Config(steps=steps, seed=seed)
     t0 = time.perf_counter()
+    progress(0.0, "Loading scikit-image's photos…")
     order = {"transposed": 0, "resize-conv": 1}
 
     def on_step(method: str, step: int, loss: float) -> None:
-        if step % 10 == 0:
-            bar.progress(
-                (order[method] + step / config.steps) / 2, text=f"{NAMES[method]}: step {step} · loss {loss:.4f}"
-            )
+        progress((order[method] + step / config.steps) / 2, f"{NAMES[method]}: step {step} · loss {loss:.4f}")
 
-    with training_slot("the upsamplers"):
-        result = compare(config, device(), on_step)
-    seconds = time.perf_counter() - t0
-    bar.progress(1.0, text=f"Done in {seconds:.1f} s on {device_label()}")
-    return {**result, "seconds": round(seconds, 1), "device": device_label()}
+    result = compare(config, dev, on_step)
+    return {**result, "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def panel(lab: Lab, key: str) -> None:
@@ -71,9 +69,10 @@ def panel(lab: Lab, key: str) -> None:
     if c2.button(
         f"Train both again live ({LIVE_STEPS} steps each, ~20 s)", key=f"{key}-train", icon=":material/model_training:"
     ):
-        remember(f"{key}-live", train_live(key, int(seed or 0)))
-    elif st.session_state.get(f"{key}-stop"):
-        st.info("Stopped: the run was abandoned and its slot handed back.", icon=":material/stop_circle:")
+        start(f"{key}-job", "the upsamplers", partial(train_run, seed=int(seed or 0), steps=LIVE_STEPS, dev=device()))
+    run = watch(f"{key}-job")
+    if run is not None and run.state == "done":
+        remember(f"{key}-live", {**run.result, "device": device_label()})
     live = recall(f"{key}-live")
     data = live or record
     if data is None:

@@ -1,12 +1,16 @@
 """The optimiser labs' panels: the race on a surface and on a network, the learning rate, and stale gradients.
 
 Surface races are numpy (no torch): they compute at once, and the figure's own slider changes the learning rate in
-the browser. Network trainings draw their shipped results first and train live on request, inside a training
-slot, with a progress bar and a Stop button.
+the browser. Network trainings draw their shipped results first and train live on request: the button hands a
+training function to :func:`ui.compute.start` (a background thread, once a training slot is free), and
+:func:`ui.compute.watch` draws its progress, live curves and Stop button; a finished run's result is kept for the
+session. The training functions (``*_run``) only compute: they take the device and sizes from the script and
+never call Streamlit.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -14,7 +18,7 @@ import streamlit as st
 
 from demos.registry import Lab
 from demos.train.records import read
-from ui.compute import training_slot
+from ui.compute import Progress, start, watch
 from ui.labs.optim_view import COLOURS, LABELS, curves_figure, race_figure, slider_curves_figure
 from ui.state import kept, recall, remember
 
@@ -29,6 +33,7 @@ BETA2 = [0.9, 0.99, 0.999, 0.9999]
 RHOS = [0.5, 0.8, 0.9, 0.95, 0.99]
 # sizes of the live runs, as shipped (tests shrink them)
 LIVE: dict[str, int] = {"race_steps": 250, "lr_steps": 250, "range_steps": 300, "sync_steps": 400}
+SYNC_EVERY = 10  # the stale-gradient runs record the full training loss every this many updates
 
 
 @st.cache_resource(show_spinner="Loading PyTorch…")
@@ -156,7 +161,11 @@ def _network_race(key: str) -> None:
     c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
     scale = c1.select_slider("Learning rates ×", [0.25, 0.5, 1.0, 2.0, 4.0], **kept(f"{key}-scale", 1.0))
     if c2.button("Train live", icon=":material/play_arrow:", key=f"{key}-train", disabled=not rules):
-        _train_race(key, rules, scale)
+        run = partial(_race_run, rules=list(rules), scale=float(scale), steps=LIVE["race_steps"], device=_device())
+        start(f"{key}-job-net", "the optimiser race", run)
+    done = watch(f"{key}-job-net", show_partial=partial(_live_losses, key=f"{key}-live-net"))
+    if done is not None and done.state == "done":
+        remember(f"{key}-net", {**done.result, "device": device_label()})
     result = recall(f"{key}-net", None) or shipped
     with area:
         _race_curves(result, key)
@@ -217,44 +226,32 @@ def _acc_figure(series: dict[str, tuple[list[int], list[float]]]) -> Any:
     return fig
 
 
-def _stop_button(key: str) -> None:
-    """How to stop a live run. A button inside the panel cannot: Streamlit queues a click in a fragment until the
-    fragment's current run ends (it never pre-empts a running script for one), so the page's own Stop, which
-    does, is the way; the run stops at its next progress update and gives its training slot back."""
-    st.caption(
-        f"Running on {device_label()}. To stop it, press **Stop** at the top right of the page; the result shown "
-        "before stays."
+def _live_losses(losses: dict[str, list[float]], key: str) -> None:
+    """A live run's training loss so far (running mean of 10 steps), one line per rule."""
+    st.plotly_chart(
+        curves_figure(losses, y_title="training loss (live)", log_y=True, height=240),
+        key=key,
+        config={"displayModeBar": False},
     )
+    st.caption("The training loss so far of each rule that has started, redrawn as the run goes.")
 
 
-def _train_race(key: str, rules: list[str], scale: float) -> None:
+def _race_run(progress: Progress, *, rules: list[str], scale: float, steps: int, device: Any) -> dict[str, Any]:
+    """The network race, run in the background: every rule in turn on the same MLP, weights and minibatches
+    (seed 0). Reports each rule's smoothed loss so far; returns ``{"runs": {rule: {"lr", curve fields}}}``."""
     from demos.optim.network import race_network
 
-    device = _device()
-    runs: dict[str, Any] = {}
-    with training_slot("the optimiser race"):
-        bar = st.progress(0.0, text="Starting…")
-        _stop_button(key)
-        chart = st.empty()  # the loss curves, redrawn as the rules train
-        total = len(rules)
-        live: dict[str, list[float]] = {}
+    live: dict[str, list[float]] = {}
 
-        def on_progress(rule: str, done: int, steps: int, curve: Any) -> None:
-            i = rules.index(rule)
-            bar.progress((i + done / steps) / total, text=f"{LABELS[rule]}: step {done} of {steps}")
-            if done % 50 == 0 or done == steps:
-                live[rule] = curve.smoothed()
-                chart.plotly_chart(
-                    curves_figure(live, y_title="training loss (live)", log_y=True, height=240),
-                    key=f"{key}-live-{rule}-{done}",
-                    config={"displayModeBar": False},
-                )
+    def on_progress(rule: str, done: int, total: int, curve: Any) -> None:
+        if done % 50 == 0 or done == total:
+            live[rule] = curve.smoothed()
+        fraction = (rules.index(rule) + done / total) / len(rules)
+        progress(fraction, f"{LABELS[rule]}: step {done} of {total}", partial=dict(live))
 
-        out = race_network(rules, LIVE["race_steps"], scale=scale, device=device, on_progress=on_progress)
-        runs = {r: {"lr": run.lr, **run.curve.as_dict()} for r, run in out.items()}
-        bar.empty()
-        chart.empty()
-    remember(f"{key}-net", {"runs": runs, "device": device_label()})
+    progress(0.0, "Loading MNIST…")
+    out = race_network(rules, steps, scale=scale, device=device, on_progress=on_progress)
+    return {"runs": {r: {"lr": run.lr, **run.curve.as_dict()} for r, run in out.items()}}
 
 
 def _provenance(record: dict[str, Any]) -> str:
@@ -321,7 +318,11 @@ def _lr_network(key: str) -> None:
     shipped = read("optim", "lr")
     area = st.container()
     if st.button("Run again live", icon=":material/play_arrow:", key=f"{key}-lrtrain"):
-        _train_lr(key)
+        run = partial(_lr_run, steps=LIVE["lr_steps"], range_steps=LIVE["range_steps"], device=_device())
+        start(f"{key}-job-lr", "the learning-rate runs", run)
+    done = watch(f"{key}-job-lr", show_partial=partial(_live_losses, key=f"{key}-live-lr"))
+    if done is not None and done.state == "done":
+        remember(f"{key}-lr", {**done.result, "device": device_label()})
     result = recall(f"{key}-lr", None) or shipped
     regimes = result["regimes"]
     with area:
@@ -364,29 +365,27 @@ def _lr_network(key: str) -> None:
         )
 
 
-def _train_lr(key: str) -> None:
+def _lr_run(progress: Progress, *, steps: int, range_steps: int, device: Any) -> dict[str, Any]:
+    """SGD at the four rates of ``LR_REGIMES``, then the range test, run in the background. Reports each rate's
+    smoothed loss so far; returns ``{"regimes": {name: {"lr", curve fields}}, "range_test": {...}}``."""
     from demos.optim.network import LR_REGIMES, range_test, train_with_rule
     from demos.train.core import mnist
 
-    device = _device()
-    with training_slot("the learning-rate runs"):
-        bar = st.progress(0.0, text="Loading MNIST…")
-        _stop_button(key)
-        data = mnist(device=device)
-        regimes = {}
-        for i, (name, lr) in enumerate(LR_REGIMES.items()):
+    progress(0.0, "Loading MNIST…")
+    data = mnist(device=device)
+    regimes: dict[str, Any] = {}
+    live: dict[str, list[float]] = {}
+    for i, (name, lr) in enumerate(LR_REGIMES.items()):
 
-            def on_progress(done: int, steps: int, curve: Any, i: int = i, name: str = name) -> None:
-                bar.progress((i + done / steps) / 5, text=f"lr {LR_REGIMES[name]:g} ({name}): step {done} of {steps}")
+        def on_progress(done: int, total: int, curve: Any, i: int = i, name: str = name, lr: float = lr) -> None:
+            live[name] = curve.smoothed()
+            progress((i + done / total) / 5, f"lr {lr:g} ({name}): step {done} of {total}", partial=dict(live))
 
-            curve = train_with_rule(
-                data, "sgd", lr, LIVE["lr_steps"], eval_every=50, device=device, on_progress=on_progress
-            ).curve
-            regimes[name] = {"lr": lr, **curve.as_dict()}
-        bar.progress(0.8, text="Range test…")
-        test = range_test(data, low=1e-3, high=10.0, steps=LIVE["range_steps"], device=device)
-        bar.empty()
-    remember(f"{key}-lr", {"regimes": regimes, "range_test": test, "device": device_label()})
+        curve = train_with_rule(data, "sgd", lr, steps, eval_every=50, device=device, on_progress=on_progress).curve
+        regimes[name] = {"lr": lr, **curve.as_dict()}
+    progress(0.8, "Range test…")
+    test = range_test(data, low=1e-3, high=10.0, steps=range_steps, device=device)
+    return {"regimes": regimes, "range_test": test}
 
 
 # ------------------------------------------------------------------------------------------------ sync / async
@@ -425,7 +424,11 @@ def sync_panel(lab: Lab, key: str) -> None:
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     tau = c1.slider("Your staleness", 0, 64, **kept(f"{key}-tau", 12))
     if c2.button("Run it live", icon=":material/play_arrow:", key=f"{key}-run"):
-        _train_stale(key, tau, float(lr))
+        run = partial(_stale_run, tau=int(tau), lr=float(lr), steps=LIVE["sync_steps"], device=_device())
+        start(f"{key}-job", "the stale-gradient run", run)
+    done = watch(f"{key}-job", show_partial=partial(_live_stale, key=f"{key}-live-partial"))
+    if done is not None and done.state == "done":
+        remember(f"{key}-live", {**done.result, "device": device_label()})
     live = recall(f"{key}-live", None)
     if live:
         st.plotly_chart(
@@ -445,36 +448,48 @@ def sync_panel(lab: Lab, key: str) -> None:
         )
 
 
-def _train_stale(key: str, tau: int, lr: float) -> None:
+def _live_stale(losses: dict[str, list[float]], key: str) -> None:
+    """The stale-gradient run's training loss so far (recorded every ``SYNC_EVERY`` updates)."""
+    longest = max(len(v) for v in losses.values())
+    padded = {name: v + [None] * (longest - len(v)) for name, v in losses.items()}
+    st.plotly_chart(
+        curves_figure(
+            padded,
+            x=range(0, longest * SYNC_EVERY, SYNC_EVERY),
+            x_title="updates",
+            y_title="training loss (live)",
+            height=240,
+            colours={"synchronous SGD": "#334155"},
+        ),
+        key=key,
+        config={"displayModeBar": False},
+    )
+    st.caption("Training loss so far, redrawn as the run goes: first synchronous SGD, then your staleness.")
+
+
+def _stale_run(progress: Progress, *, tau: int, lr: float, steps: int, device: Any) -> dict[str, Any]:
+    """Synchronous SGD, then SGD with gradients ``tau`` updates old, run in the background (seed 0, the same
+    weights and minibatches). Reports the losses so far; returns the curves the panel draws."""
     from demos.optim.sync import stale_sgd
     from demos.train.core import mnist
 
-    device = _device()
-    with training_slot("the stale-gradient run"):
-        bar = st.progress(0.0, text="Loading MNIST…")
-        _stop_button(key)
-        data = mnist(device=device)
-        out = []
-        for i, s in enumerate((0, tau)):
+    progress(0.0, "Loading MNIST…")
+    data = mnist(device=device)
+    out = []
+    live: dict[str, list[float]] = {}
+    for i, s in enumerate((0, tau)):
+        name = "synchronous SGD" if i == 0 else f"staleness {tau}"
 
-            def on_progress(done: int, steps: int, _: Any, i: int = i) -> None:
-                bar.progress(
-                    (i + done / steps) / 2,
-                    text=f"{'synchronous' if i == 0 else f'staleness {tau}'}: update {done} of {steps}",
-                )
+        def on_progress(done: int, total: int, curve: Any, i: int = i, name: str = name) -> None:
+            live[name] = list(curve.loss)
+            progress((i + done / total) / 2, f"{name}: update {done} of {total}", partial=dict(live))
 
-            out.append(stale_sgd(data, s, lr, LIVE["sync_steps"], device=device, on_progress=on_progress))
-        bar.empty()
+        out.append(stale_sgd(data, s, lr, steps, every=SYNC_EVERY, device=device, on_progress=on_progress))
     sync, stale = out
-    x = list(range(0, len(sync.loss) * sync.every, sync.every))
-    remember(
-        f"{key}-live",
-        {
-            "tau": tau,
-            "lr": lr,
-            "x": x,
-            "sync": sync.loss,
-            "stale": stale.loss + [None] * (len(sync.loss) - len(stale.loss)),
-            "device": device_label(),
-        },
-    )
+    return {
+        "tau": tau,
+        "lr": lr,
+        "x": list(range(0, len(sync.loss) * sync.every, sync.every)),
+        "sync": sync.loss,
+        "stale": stale.loss + [None] * (len(sync.loss) - len(stale.loss)),
+    }

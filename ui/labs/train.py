@@ -2,21 +2,23 @@
 loss functions, and metric learning.
 
 Each draws its shipped result (``demos/train/results/*.json``) at once without torch; a learner's change computes
-live (torch imported lazily), and every training runs inside a training slot with a progress bar and a Stop
-button, its result kept for the session.
+live (torch imported lazily). A training runs in the background (:func:`ui.compute.start`, once a training slot
+is free) while :func:`ui.compute.watch` draws its progress, live curves and Stop button; a finished run's result
+is kept for the session. The training functions (``*_run``) only compute and never call Streamlit.
 """
 
 from __future__ import annotations
 
 import random
+from functools import partial
 from typing import Any
 
 import streamlit as st
 
 from demos.registry import Lab
 from demos.train.records import read
-from ui.compute import training_slot
-from ui.labs.optim import _device, _provenance, _stop_button, device_label
+from ui.compute import Progress, start, watch
+from ui.labs.optim import _device, _live_losses, _provenance, device_label
 from ui.labs.optim_view import curves_figure
 from ui.labs.train_view import (
     METHOD_LABELS,
@@ -108,7 +110,14 @@ def batchnorm_panel(lab: Lab, key: str) -> None:
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     lr = c1.select_slider("Learning rate for a live run", [0.03, 0.1, 0.3, 1.0, 3.0], **kept(f"{key}-lr", 1.0))
     if c2.button("Train both live", icon=":material/play_arrow:", key=f"{key}-train"):
-        _train_bn(key, float(lr))
+        start(
+            f"{key}-job",
+            "the batch-norm runs",
+            partial(_bn_run, lr=float(lr), steps=LIVE["bn_steps"], device=_device()),
+        )
+    done = watch(f"{key}-job", show_partial=partial(_live_losses, key=f"{key}-live-partial"))
+    if done is not None and done.state == "done":
+        remember(f"{key}-live", {"runs": done.result, "device": device_label()})
     live = recall(f"{key}-live", None)
     runs = live["runs"] if live else shipped["runs"]
     views = _bn_views(runs)
@@ -135,29 +144,26 @@ def batchnorm_panel(lab: Lab, key: str) -> None:
     )
 
 
-def _train_bn(key: str, lr: float) -> None:
+def _bn_run(progress: Progress, *, lr: float, steps: int, device: Any) -> list[dict[str, Any]]:
+    """The 8-layer MLP without and with batch norm at ``lr``, run in the background from the same weights and
+    minibatches. Reports both smoothed losses so far; returns one record per network, as the shipped file has."""
     from demos.train.batchnorm import train_bn
     from demos.train.core import mnist
 
-    device = _device()
+    progress(0.0, "Loading MNIST…")
+    data = mnist(device=device)
     runs = []
-    with training_slot("the batch-norm runs"):
-        bar = st.progress(0.0, text="Loading MNIST…")
-        _stop_button(key)
-        data = mnist(device=device)
-        for i, bn in enumerate((False, True)):
+    live: dict[str, list[float]] = {}
+    for i, bn in enumerate((False, True)):
+        name = f"{'with' if bn else 'without'} batch norm"
 
-            def on_progress(done: int, steps: int, _: Any, i: int = i, bn: bool = bn) -> None:
-                bar.progress(
-                    (i + done / steps) / 2, text=f"{'with' if bn else 'without'} batch norm: step {done} of {steps}"
-                )
+        def on_progress(done: int, total: int, curve: Any, i: int = i, name: str = name) -> None:
+            live[name] = curve.smoothed()
+            progress((i + done / total) / 2, f"{name}: step {done} of {total}", partial=dict(live))
 
-            run, _model = train_bn(data, lr, bn, LIVE["bn_steps"], device=device, on_progress=on_progress)
-            runs.append(
-                {"lr": lr, "batch_norm": bn, "steps_to_target": run.steps_to_target, **run.curve.as_dict(every=3)}
-            )
-        bar.empty()
-    remember(f"{key}-live", {"runs": runs, "device": device_label()})
+        run, _model = train_bn(data, lr, bn, steps, device=device, on_progress=on_progress)
+        runs.append({"lr": lr, "batch_norm": bn, "steps_to_target": run.steps_to_target, **run.curve.as_dict(every=3)})
+    return runs
 
 
 # ------------------------------------------------------------------------------------------------ regularisation
@@ -173,7 +179,11 @@ def regularisation_panel(lab: Lab, key: str) -> None:
         **kept(f"{key}-methods", list(METHOD_LABELS)),
     )
     if st.button("Train live", icon=":material/play_arrow:", key=f"{key}-train", disabled=not methods):
-        _train_reg(key, methods)
+        run = partial(_reg_run, methods=list(methods), epochs=LIVE["reg_epochs"], device=_device())
+        start(f"{key}-job", "the regularisation runs", run)
+    done = watch(f"{key}-job", show_partial=partial(_live_losses, key=f"{key}-live-partial"))
+    if done is not None and done.state == "done":
+        remember(f"{key}-live", {"runs": done.result, "device": device_label()})
     live = recall(f"{key}-live", None)
     runs = live["runs"] if live else shipped["runs"]
     with area:
@@ -198,26 +208,28 @@ def _regularisation_figures(
     )
 
 
-def _train_reg(key: str, methods: list[str]) -> None:
+def _reg_run(progress: Progress, *, methods: list[str], epochs: int, device: Any) -> list[dict[str, Any]]:
+    """Each method in turn on the noisy-label task, run in the background. Reports each method's smoothed loss
+    so far; returns one record per method, as the shipped file has."""
     from dataclasses import asdict
 
     from demos.train.regularise import METHODS, task, train_regularised
 
-    device = _device()
+    progress(0.0, "Loading MNIST…")
+    data = task(device=device)
     runs = []
-    with training_slot("the regularisation runs"):
-        bar = st.progress(0.0, text="Loading MNIST…")
-        _stop_button(key)
-        data = task(device=device)
-        for i, m in enumerate(methods):
+    live: dict[str, list[float]] = {}
+    for i, m in enumerate(methods):
 
-            def on_progress(done: int, steps: int, _: Any, i: int = i, m: str = m) -> None:
-                bar.progress((i + done / steps) / len(methods), text=f"{METHOD_LABELS[m]}: step {done} of {steps}")
+        def on_progress(done: int, total: int, curve: Any, i: int = i, m: str = m) -> None:
+            live[METHOD_LABELS[m]] = curve.smoothed()
+            progress(
+                (i + done / total) / len(methods), f"{METHOD_LABELS[m]}: step {done} of {total}", partial=dict(live)
+            )
 
-            r = train_regularised(data, METHODS[m], LIVE["reg_epochs"], device=device, on_progress=on_progress)
-            runs.append({**asdict(r), "gap": r.gap})
-        bar.empty()
-    remember(f"{key}-live", {"runs": runs, "device": device_label()})
+        r = train_regularised(data, METHODS[m], epochs, device=device, on_progress=on_progress)
+        runs.append({**asdict(r), "gap": r.gap})
+    return runs
 
 
 # ------------------------------------------------------------------------------------------------ bias-variance
@@ -270,7 +282,12 @@ def losses_panel(lab: Lab, key: str) -> None:
     with train_tab:
         area = st.container()
         if st.button("Train live", icon=":material/play_arrow:", key=f"{key}-train"):
-            _train_losses(key)
+            start(
+                f"{key}-job", "the loss-function runs", partial(_losses_run, steps=LIVE["loss_steps"], device=_device())
+            )
+        done = watch(f"{key}-job", show_partial=partial(_live_losses, key=f"{key}-live-partial"))
+        if done is not None and done.state == "done":
+            remember(f"{key}-live", {"runs": done.result, "device": device_label()})
         live = recall(f"{key}-live", None)
         runs = live["runs"] if live else shipped["runs"]
         names = {
@@ -322,22 +339,28 @@ def losses_panel(lab: Lab, key: str) -> None:
         )
 
 
-def _train_losses(key: str) -> None:
+LOSS_PLAN = (("cross_entropy", 0.3), ("mse", 0.3), ("mse", 10.0))
+
+
+def _losses_run(progress: Progress, *, steps: int, device: Any) -> list[dict[str, Any]]:
+    """Cross-entropy and MSE (at two rates) in turn on the same MLP and minibatches, run in the background.
+    Reports each run's smoothed loss so far; returns one record per run, as the shipped file has."""
     from dataclasses import asdict
 
     from demos.train.losses import train_with_loss
 
-    device = _device()
-    plan = (("cross_entropy", 0.3), ("mse", 0.3), ("mse", 10.0))
     runs = []
-    with training_slot("the loss-function runs"):
-        bar = st.progress(0.0, text="Training…")
-        _stop_button(key)
-        for i, (loss, lr) in enumerate(plan):
-            bar.progress(i / len(plan), text=f"{loss.replace('_', '-')} at lr {lr:g}")
-            runs.append(asdict(train_with_loss(loss, lr, LIVE["loss_steps"], device=device)))
-        bar.empty()
-    remember(f"{key}-live", {"runs": runs, "device": device_label()})
+    live: dict[str, list[float]] = {}
+    for i, (loss, lr) in enumerate(LOSS_PLAN):
+        name = f"{'cross-entropy' if loss == 'cross_entropy' else 'MSE'}, lr {lr:g}"
+
+        def on_progress(done: int, total: int, curve: Any, i: int = i, name: str = name) -> None:
+            live[name] = curve.smoothed()
+            progress((i + done / total) / len(LOSS_PLAN), f"{name}: step {done} of {total}", partial=dict(live))
+
+        progress(i / len(LOSS_PLAN), f"{name}: starting")
+        runs.append(asdict(train_with_loss(loss, lr, steps, device=device, on_progress=on_progress)))
+    return runs
 
 
 # ------------------------------------------------------------------------------------------------ embeddings
@@ -350,7 +373,14 @@ def embeddings_panel(lab: Lab, key: str) -> None:
     )
     area = st.container()
     if st.button("Train live", icon=":material/play_arrow:", key=f"{key}-train"):
-        _train_embed(key, loss)
+        start(
+            f"{key}-job",
+            f"the {loss} embedding",
+            partial(_embed_run, loss=loss, steps=LIVE["embed_steps"], device=_device()),
+        )
+    done = watch(f"{key}-job", show_partial=partial(_live_embedding, key=f"{key}-live-chart"))
+    if done is not None and done.state == "done":
+        remember(f"{key}-live-{done.result['loss']}", {**done.result, "device": device_label()})
     live = recall(f"{key}-live-{loss}", None)
     run = live or shipped["runs"][loss]
     labels = live["labels"] if live else shipped["labels"]
@@ -365,31 +395,27 @@ def embeddings_panel(lab: Lab, key: str) -> None:
         )
 
 
-def _train_embed(key: str, loss: str) -> None:
+def _live_embedding(snapshot: dict[str, Any], key: str) -> None:
+    """The embedding's latest snapshot while it trains."""
+    st.plotly_chart(embedding_figure([snapshot["snapshot"]], snapshot["labels"], height=360), key=key, config=CHART)
+    st.caption("The test digits where the network puts them now, redrawn as it trains.")
+
+
+def _embed_run(progress: Progress, *, loss: str, steps: int, device: Any) -> dict[str, Any]:
+    """Train the 2-D embedding with ``loss``, run in the background. Reports recall@1 and the latest snapshot of
+    the shown test digits; returns every snapshot, their labels and the final recall@1."""
     from demos.train.core import mnist
     from demos.train.embed import shown_index, train_embedding
 
-    device = _device()
-    with training_slot("the embedding"):
-        bar = st.progress(0.0, text="Loading MNIST…")
-        _stop_button(key)
-        chart = st.empty()
-        data = mnist(device=device)
-        labels = data.y_test[shown_index(len(data.y_test), 500)].tolist()
+    progress(0.0, "Loading MNIST…")
+    data = mnist(device=device)
+    labels = data.y_test[shown_index(len(data.y_test), 500)].tolist()
 
-        def on_snapshot(step: int, steps: int, run: Any) -> None:
-            bar.progress(step / steps, text=f"step {step} of {steps}: recall@1 {run.recall:.1%}")
-            chart.plotly_chart(
-                embedding_figure(run.snapshots[-1:], labels, height=360), key=f"{key}-live-chart-{step}", config=CHART
-            )
+    def on_snapshot(step: int, total: int, run: Any) -> None:
+        text = f"step {step} of {total}: recall@1 {run.recall:.1%}"
+        progress(step / total, text, partial={"snapshot": run.snapshots[-1], "labels": labels})
 
-        steps = LIVE["embed_steps"]
-        run, _ = train_embedding(
-            data, loss, steps, device=device, snapshot_every=max(steps // 12, 1), on_snapshot=on_snapshot
-        )
-        bar.empty()
-        chart.empty()
-    remember(
-        f"{key}-live-{loss}",
-        {"snapshots": run.snapshots, "labels": labels, "recall": run.recall, "device": device_label()},
+    run, _ = train_embedding(
+        data, loss, steps, device=device, snapshot_every=max(steps // 12, 1), on_snapshot=on_snapshot
     )
+    return {"loss": loss, "snapshots": run.snapshots, "labels": labels, "recall": run.recall}
