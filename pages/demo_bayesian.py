@@ -8,6 +8,7 @@ from demos.claims import shipped
 from demos.registry import by_name
 from ui.bayesian_view import NAMES, pass_figure
 from ui.boot import ensure_router
+from ui.compute import start, watch
 from ui.labs.bayesian import device_label, models, rerun_claims, whole_test_set
 from ui.labs.frame import render_panel
 from ui.state import kept, recall, remember
@@ -75,7 +76,11 @@ st.header("Draw a digit", divider="gray")
 draw_a_digit()
 st.header("Across the whole test set", divider="gray")
 if st.button("Re-run the evaluation here (fast protocol)", key=f"{KEY}-rerun", icon=":material/replay:"):
-    remember(f"{KEY}-record", rerun_claims())
+    device = models()[0]
+    start(f"{KEY}-rerun-job", "the Bayesian evaluation", lambda progress: rerun_claims(device, progress))
+run = watch(f"{KEY}-rerun-job")
+if run is not None and run.state == "done" and recall(f"{KEY}-record") is not run.result:
+    remember(f"{KEY}-record", run.result)
 record = recall(f"{KEY}-record") or shipped("bayesian")
 if record is None:
     st.warning("No measurements yet: run `python -m demos.bayesian eval --json --full --save`.")

@@ -10,22 +10,19 @@ Streamlit. :func:`watch` draws the run where the panel wants it: the learner's p
 progress bar, partial results and a Stop button while it runs (redrawn twice a second), and once it ends, the
 whole page reruns so the panel can draw the result. Stop sets a flag the run sees at its next progress report.
 The run and its result belong to the learner's session (``st.session_state``), so they survive a visit to
-another page. Every lab panel's live training goes through :func:`start`/:func:`watch`. :func:`training_slot`
-is the same queue for code that still runs inside the script itself (it blocks the learner's script while it
-waits and runs, and can only be stopped by the page's own Stop); new code should not use it.
+another page. Every lab's live run goes through :func:`start`/:func:`watch`.
 
 The limit is ``LAB_TRAINING_SLOTS`` if set, else half the CPU cores (at least one).
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -100,27 +97,6 @@ def default_limit() -> int:
 def slots() -> Slots:
     """The one queue of this server process."""
     return Slots(default_limit())
-
-
-@contextlib.contextmanager
-def training_slot(what: str, poll_s: float = 0.4) -> Iterator[None]:
-    """Hold a training slot for the block; wait for one first, showing the learner's place in line."""
-    pool = slots()
-    ticket = pool.join()
-    note = st.empty()
-    try:
-        while not pool.try_start(ticket):
-            place = pool.position(ticket)
-            note.info(
-                f"Waiting for a free slot to run {what}: you are number {place} in line "
-                f"({pool.running} of {pool.limit} running). It starts by itself.",
-                icon=":material/hourglass_top:",
-            )
-            time.sleep(poll_s)
-        note.empty()
-        yield
-    finally:
-        pool.release(ticket)
 
 
 # ------------------------------------------------------------------------------------------------ background runs

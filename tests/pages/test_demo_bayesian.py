@@ -47,3 +47,17 @@ def test_page_shows_the_measured_record_and_keeps_settings(app) -> None:
     at.switch_page("pages/home.py").run()  # another page, then back: the settings are still there
     at.switch_page(PAGE).run(timeout=SLOW)
     assert at.slider(key="page-bayesian-degrees").value == 90 and at.toggle(key="bayes-page-turned").value is True
+
+
+def test_re_run_measures_the_claims_again_in_the_background(app) -> None:
+    """The page's Re-run is a background run (ui.compute.start): once it ends, the page shows its fresh record."""
+    from tests.pages.conftest import finish_runs
+
+    at = app(PAGE)
+    assert "python -m demos.bayesian eval --json --full --save" in texts(at)
+    at.button(key="bayes-page-rerun").click().run(timeout=SLOW)
+    assert not at.exception, at.exception
+    finish_runs(at, timeout_s=SLOW)
+    body = texts(at)
+    assert "measured by `python -m demos.bayesian eval --json (the page's Re-run)`" in body  # the fresh record
+    assert "(fast protocol)" in body and "--full --save" not in body  # ... in place of the shipped full one

@@ -30,7 +30,7 @@ from ui.bayesian_view import (
     summary_rows,
     training_rows,
 )
-from ui.compute import training_slot
+from ui.compute import Progress
 from ui.state import kept, recall, remember
 
 TRAIN_JSON = Path(__file__).resolve().parents[2] / "demos" / "bayesian" / "checkpoints" / "train.json"
@@ -150,11 +150,18 @@ def whole_test_set(key: str, record: dict[str, Any]) -> None:
         st.dataframe(training_rows(json.loads(TRAIN_JSON.read_text())), hide_index=True, width="stretch")
 
 
-def rerun_claims() -> dict[str, Any]:
-    """The lab's claims measured again here (fast protocol), in a fair compute slot."""
+def rerun_claims(device: Any, progress: Progress) -> dict[str, Any]:
+    """The lab's claims measured again (fast protocol) on ``device``: the body of a background run
+    (:func:`ui.compute.start`), reporting each step it logs so that a Stop ends it between steps."""
     from demos.claims import Context, report
     from demos.registry import labs_in
 
-    with training_slot("the Bayesian evaluation"), st.spinner("Evaluating four models on test digits and OOD sets…"):
-        ctx = Context(device=models()[0], full=False)
-        return report(labs_in("bayesian"), ctx, command="python -m demos.bayesian eval --json (the page's Re-run)")
+    steps = [0]
+
+    def log(text: str) -> None:
+        steps[0] += 1
+        progress(min(0.95, steps[0] / (steps[0] + 4)), text)
+
+    progress(0.0, "Evaluating four models on test digits and OOD sets…")
+    ctx = Context(device=device, full=False, log=log)
+    return report(labs_in("bayesian"), ctx, command="python -m demos.bayesian eval --json (the page's Re-run)")
