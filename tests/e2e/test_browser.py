@@ -122,3 +122,21 @@ def test_quiz_create_a_profile_and_answer_one_item(server, page, shoot) -> None:
     expect(page.get_by_text("1 answered this session")).to_be_visible(timeout=15_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.console_errors == []
+
+
+def test_the_four_showpiece_cards_show_their_lab_panels_inline(server, page) -> None:
+    """A card a lab illustrates shows the lab's panel under its explanation, with its shipped figure and claims."""
+    for card, name, lab in (
+        ("non-max-suppression", "nms", "Non-max suppression"),
+        ("transfer-learning", "transfer", "Transfer learning"),
+        ("attention-captioning", "captioning", "Captioning with soft attention"),
+        ("bayesian-cnn", "bayesian", "Bayesian CNN uncertainty"),
+    ):
+        page.goto(f"{server}/card?id={card}")
+        panel = page.locator(f".st-key-lab-card-{card}-{name}")  # ui.labs.frame.render_panel's box
+        expect(panel.get_by_text(f"Try it: {lab}")).to_be_visible(timeout=60_000)
+        expect(panel.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=60_000)  # shipped figure
+        expect(panel.get_by_text("What this lab shows, measured")).to_be_visible()
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, card
+    assert page.console_errors == []

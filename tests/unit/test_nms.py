@@ -117,3 +117,16 @@ def test_the_gpu_check_runs_on_the_cpu_at_toy_sizes() -> None:
     losses = found["detector_train_losses"]
     assert isinstance(losses, list) and len(losses) == 2 and losses[1] < losses[0]
     assert 0.5 < float(found["shipped_detector_ap50_greedy_4_scenes"]) <= 1.0  # type: ignore[arg-type]
+
+
+def test_half_precision_boxes_are_suppressed_as_in_float32() -> None:
+    """Areas of boxes larger than 256 x 256 overflow float16 (65,504): without the upcast every IoU is inf/inf =
+    NaN and nothing is suppressed. Half-precision input must keep what float32 keeps, as torchvision's does."""
+    big = torch.tensor([[0.0, 0, 1000, 1000], [10.0, 10, 1010, 1010], [2000.0, 2000, 2600, 2600]])
+    scores = torch.tensor([0.9, 0.8, 0.7])
+    expected = torchvision.ops.nms(big, scores, 0.5)
+    assert expected.tolist() == [0, 2]
+    half = big.half()
+    assert nms(half, scores.half(), 0.5).tolist() == expected.tolist()
+    assert batched_nms(half, scores.half(), torch.zeros(3, dtype=torch.int64), 0.5).tolist() == expected.tolist()
+    assert box_iou(half, half).dtype == torch.float32 and torch.isfinite(box_iou(half, half)).all()
