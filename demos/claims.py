@@ -201,19 +201,38 @@ def run_eval(family: str, args: argparse.Namespace, argv: Sequence[str] | None =
     return record
 
 
+def run_cli(
+    family: str,
+    args: argparse.Namespace,
+    argv: Sequence[str] | None,
+    commands: Mapping[str, Callable[[argparse.Namespace], dict[str, Any]]] | None = None,
+    errors: tuple[type[Exception], ...] = (),
+) -> int:
+    """Run the command a family's CLI parsed: check the common options, apply ``--threads``, call
+    ``commands[args.command]`` (``eval`` measures the family's claims), print its JSON. A bad option, a missing
+    file or one of ``errors`` is one line on stderr and exit status 2; ``eval`` exits 1 when a claim does not hold."""
+    from demos.common import LabError, apply_threads, check_common_args
+
+    caught: tuple[type[Exception], ...] = (LabError, FileNotFoundError, *errors)
+    try:
+        check_common_args(args)  # before apply_threads: a bad --threads is a message, not torch's traceback
+        apply_threads(args.threads)
+        if args.command == "eval":
+            out = run_eval(family, args, argv)
+        else:
+            out = (commands or {})[args.command](args)
+    except caught as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(out, indent=2))
+    if args.command == "eval":
+        return 0 if out["summary"]["holding"] == out["summary"]["claims"] else 1
+    return 0
+
+
 def family_main(family: str, argv: Sequence[str] | None = None) -> int:
     """A whole CLI for a family whose only command is ``eval`` (most labs train nothing they ship)."""
-    from demos.common import LabError, apply_threads
-
     parser = argparse.ArgumentParser(prog=f"python -m demos.{family}", description=f"The {family} labs' claims.")
     sub = parser.add_subparsers(dest="command", required=True)
     add_eval_command(sub)
-    args = parser.parse_args(argv)
-    try:
-        apply_threads(args.threads)
-        record = run_eval(family, args, argv)
-    except LabError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(record, indent=2))
-    return 0 if record["summary"]["holding"] == record["summary"]["claims"] else 1
+    return run_cli(family, parser.parse_args(argv), argv)

@@ -23,8 +23,8 @@ from typing import Any
 from demos.bayesian.checkpoints import CHECKPOINT_DIR
 from demos.bayesian.models import MAX_SAMPLES, MODEL_KINDS, NetConfig
 from demos.bayesian.train import TrainConfig
-from demos.claims import add_eval_command, run_eval
-from demos.common import LabError, add_common_args, apply_threads, bounded, check_common_args, describe, hardware
+from demos.claims import add_eval_command, run_cli
+from demos.common import LabError, add_common_args, bounded, check_common_args, describe, hardware
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PANEL_JSON = RESULTS / "panel_digit.json"
@@ -109,24 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--samples", type=int, default=30, help=f"T: passes per prediction (1..{MAX_SAMPLES})")
     s.add_argument("--save", action="store_true", help="write demos/bayesian/results/panel_digit.json")
     args = parser.parse_args(words)
-    out: dict[str, Any]
-    try:
-        check_common_args(args)  # before apply_threads: a bad --threads is a message, not torch's traceback
-        apply_threads(args.threads)
-        if args.command == "train":
-            out = train_command(args, words)
-        elif args.command == "panel":
-            out = panel_command(args, words)
-        else:
-            out = run_eval("bayesian", args, words)
-    except (LabError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(out, indent=2))
-    if args.command == "eval":
-        summary: dict[str, int] = out["summary"]
-        return 0 if summary["holding"] == summary["claims"] else 1
-    return 0
+    return run_cli(
+        "bayesian",
+        args,
+        words,
+        {"train": lambda a: train_command(a, words), "panel": lambda a: panel_command(a, words)},
+    )
 
 
 if __name__ == "__main__":

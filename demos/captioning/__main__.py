@@ -21,8 +21,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from demos.claims import add_eval_command, run_eval
-from demos.common import LabError, add_common_args, apply_threads, bounded, check_common_args, describe, hardware
+from demos.claims import add_eval_command, run_cli
+from demos.common import LabError, add_common_args, bounded, check_common_args, describe, hardware
 
 if TYPE_CHECKING:
     import torch
@@ -199,24 +199,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    out: dict[str, Any]
-    try:
-        apply_threads(args.threads)
-        if args.command == "train":
-            out = train_command(args, argv)
-        elif args.command == "metrics":
-            out = metrics_command(args)
-        elif args.command == "scene":
-            out = scene_command(args)
-        else:
-            out = run_eval("captioning", args, argv)
-    except (LabError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(out, indent=2))
-    if args.command == "eval":
-        return 0 if out["summary"]["holding"] == out["summary"]["claims"] else 1
-    return 0
+    return run_cli(
+        "captioning",
+        args,
+        argv,
+        {"train": lambda a: train_command(a, argv), "metrics": metrics_command, "scene": scene_command},
+    )
 
 
 if __name__ == "__main__":

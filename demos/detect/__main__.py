@@ -18,8 +18,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from demos.claims import add_eval_command, run_eval
-from demos.common import LabError, add_common_args, apply_threads, bounded, check_common_args, describe, hardware
+from demos.claims import add_eval_command, run_cli
+from demos.common import LabError, add_common_args, bounded, check_common_args, describe, hardware
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MODELS = ("windows", "yolo", "ssd", "ssd-fine", "fpn")
@@ -108,22 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_common_args(p)
     p.add_argument("--save", action="store_true", help="write demos/detect/results/panel_scene.json")
     args = parser.parse_args(argv)
-    out: dict[str, Any]
-    try:
-        apply_threads(args.threads)
-        if args.command == "train":
-            out = train_command(args)
-        elif args.command == "panel":
-            out = panel_command(args)
-        else:
-            out = run_eval("detect", args, argv)
-    except (LabError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(out, indent=2))
-    if args.command == "eval":
-        return 0 if out["summary"]["holding"] == out["summary"]["claims"] else 1
-    return 0
+    return run_cli("detect", args, argv, {"train": train_command, "panel": panel_command})
 
 
 if __name__ == "__main__":

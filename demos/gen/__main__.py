@@ -14,15 +14,14 @@ Train the classifier first: the other labs' results are judged by it.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
-from demos.claims import add_eval_command, run_eval
-from demos.common import LabError, add_common_args, apply_threads, bounded, check_common_args, hardware
+from demos.claims import add_eval_command, run_cli
+from demos.common import LabError, add_common_args, bounded, check_common_args, hardware
 
 WHAT = ("classifier", "autoencoders", "gan2d", "dcgan")
 RESULTS = ("autoencoders", "interpolation", "gan2d", "dcgan")
@@ -189,6 +188,14 @@ def results_command(args: argparse.Namespace) -> dict[str, Any]:
     return {"written": done}
 
 
+TRAINERS = {
+    "classifier": train_classifier,
+    "autoencoders": train_autoencoders,
+    "gan2d": train_gan2d,
+    "dcgan": train_dcgan,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.gen", description="The generative labs' tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -201,28 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_common_args(r)
     add_eval_command(sub)
     args = parser.parse_args(argv)
-    out: dict[str, Any]
-    try:
-        apply_threads(args.threads)
-        if args.command == "train":
-            trainers = {
-                "classifier": train_classifier,
-                "autoencoders": train_autoencoders,
-                "gan2d": train_gan2d,
-                "dcgan": train_dcgan,
-            }
-            out = trainers[args.what](args)
-        elif args.command == "results":
-            out = results_command(args)
-        else:
-            out = run_eval("gen", args, argv)
-    except (LabError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(out, indent=2))
-    if args.command == "eval":
-        return 0 if out["summary"]["holding"] == out["summary"]["claims"] else 1
-    return 0
+    return run_cli(
+        "gen", args, argv, {"train": lambda a: TRAINERS[a.what](a), "results": results_command}, errors=(ValueError,)
+    )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from demos.claims import add_eval_command, run_eval
-from demos.common import LabError, add_common_args, apply_threads, bounded, check_common_args, describe
+from demos.claims import add_eval_command, run_cli
+from demos.common import LabError, add_common_args, bounded, check_common_args, describe
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TRAIN_OUT = Path(__file__).resolve().parents[2] / "artifacts" / "nms" / "shapes_detector.pt"  # git-ignored
@@ -116,24 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--method", default="greedy", help="greedy or batched (class-aware)")
     s.add_argument("--save", action="store_true", help="write demos/nms/results/panel_scene.json (the card panel)")
     args = parser.parse_args(argv)
-    out: dict[str, Any]
-    try:
-        apply_threads(args.threads)
-        if args.command == "train":
-            out = train_command(args)
-        elif args.command == "bench":
-            out = bench_command(args)
-        elif args.command == "scene":
-            out = scene_command(args)
-        else:
-            out = run_eval("nms", args, argv)
-    except (LabError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(out, indent=2))
-    if args.command == "eval":
-        return 0 if out["summary"]["holding"] == out["summary"]["claims"] else 1
-    return 0
+    return run_cli("nms", args, argv, {"train": train_command, "bench": bench_command, "scene": scene_command})
 
 
 if __name__ == "__main__":

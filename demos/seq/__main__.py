@@ -15,15 +15,14 @@ Every command takes ``--device --threads --seed --json``; shipped checkpoints we
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
-from demos.claims import add_eval_command, run_eval
-from demos.common import LabError, add_common_args, apply_threads, bounded, check_common_args, hardware
+from demos.claims import add_eval_command, run_cli
+from demos.common import LabError, add_common_args, bounded, check_common_args, hardware
 
 WHAT = ("memory", "lm", "attention", "wordvec")
 SHARED = "the 2-core CPU was shared with other jobs while this ran, so the seconds are an upper bound"
@@ -209,6 +208,9 @@ def results_command(args: argparse.Namespace) -> dict[str, Any]:
     return {"written": done}
 
 
+TRAINERS = {"memory": train_memory, "lm": train_lm, "attention": train_attention, "wordvec": train_wordvec}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.seq", description="The sequence labs' tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -223,24 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_common_args(r)
     add_eval_command(sub)
     args = parser.parse_args(argv)
-    out: dict[str, Any]
-    try:
-        apply_threads(args.threads)
-        if args.command == "train":
-            out = {"memory": train_memory, "lm": train_lm, "attention": train_attention, "wordvec": train_wordvec}[
-                args.what
-            ](args)
-        elif args.command == "results":
-            out = results_command(args)
-        else:
-            out = run_eval("seq", args, argv)
-    except (LabError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(out, indent=2))
-    if args.command == "eval":
-        return 0 if out["summary"]["holding"] == out["summary"]["claims"] else 1
-    return 0
+    return run_cli(
+        "seq", args, argv, {"train": lambda a: TRAINERS[a.what](a), "results": results_command}, errors=(ValueError,)
+    )
 
 
 if __name__ == "__main__":

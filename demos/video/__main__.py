@@ -18,8 +18,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from demos.claims import add_eval_command, run_eval
-from demos.common import LabError, add_common_args, apply_threads, bounded, check_common_args, hardware
+from demos.claims import add_eval_command, run_cli
+from demos.common import LabError, add_common_args, bounded, check_common_args, hardware
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -128,23 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--only", nargs="+", help="only these panels")
     p.add_argument("--save", action="store_true", help="write demos/video/results/panel_<name>.json")
     args = parser.parse_args(argv)
-    out: dict[str, Any]
-    try:
-        check_common_args(args)
-        apply_threads(args.threads)
-        if args.command == "train":
-            out = train_command(args)
-        elif args.command == "panels":
-            out = panels_command(args)
-        else:
-            out = run_eval("video", args, argv)
-    except (LabError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(out, indent=2))
-    if args.command == "eval":
-        return 0 if out["summary"]["holding"] == out["summary"]["claims"] else 1
-    return 0
+    return run_cli("video", args, argv, {"train": train_command, "panels": panels_command})
 
 
 if __name__ == "__main__":
