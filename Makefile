@@ -78,7 +78,15 @@ test-postgres: setup
 bench: setup chromium
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/card_paint.py
 	$(BIN)/python bench/nms_redraw.py
+	$(BIN)/python bench/conv_redraw.py
+	$(BIN)/python bench/conv_im2col.py
+	$(BIN)/python bench/optim_redraw.py
+	$(BIN)/python bench/video_redraw.py
+	$(BIN)/python bench/video_clip_flow.py
+	$(BIN)/python bench/vision_redraw.py
+	$(BIN)/python bench/seqgen_redraw.py
 	$(BIN)/python bench/transfer_default.py
 
 bench-load: setup
