@@ -102,7 +102,7 @@ def page_controls(page: Page, url: str, repeat: int) -> dict[str, object]:
     closer = []
     for i in range(2 * repeat):
         key = "ArrowLeft" if i < repeat else "ArrowRight"  # 0.50 down, then back up: each value new at its turn
-        here = slider(page, "IoU threshold here")
+        here = slider(page, "IoU threshold for this closer look")
         closer.append(timed(page, lambda key=key, here=here: (here.focus(), page.keyboard.press(key))))
     out["closer_look_iou_threshold"] = summary(closer)
 

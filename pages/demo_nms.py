@@ -113,10 +113,11 @@ def look_closer(spec: lab.SourceSpec, method: str, score: float, sigma: float) -
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     look = c1.segmented_control("Look closer", LOOKS, **kept("nms-page-look", LOOKS[0])) or LOOKS[0]
     iou = c2.select_slider(
-        "IoU threshold here",
+        "IoU threshold for this closer look",
         IOU_STEPS,
         format_func=lambda t: f"{t:.2f}",
-        help="The threshold for the step-through and the charts below (the picture above has its own slider).",
+        help="The step-through and the charts below use this threshold. The picture's own slider above is a quick "
+        "preview of every threshold in your browser; set the same value here to step through it.",
         **kept("nms-page-iou", 0.5),
     )
     if look == LOOKS[0]:

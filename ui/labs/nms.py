@@ -252,8 +252,9 @@ def step_through_section(spec: SourceSpec, score: float, iou: float, greedy: boo
     figure = image_figure(image_uri(spec), w, h, layers, display_width=480)
     c1.plotly_chart(figure, key="nms-page-step-figure", config={"displayModeBar": False})
     c2.markdown(
-        f"**Step {k} of {len(steps)}.** The best box still in play (score {src.scores[candidates[step.picked]]:.2f}) "
-        f"is kept. Its IoU with each of the {len(step.compared)} boxes still in play is computed; the "
+        f"**Step {k} of {len(steps)}** at IoU {iou:.2f}. The best box still in play "
+        f"(score {src.scores[candidates[step.picked]]:.2f}) is kept. Its IoU with each of the "
+        f"{len(step.compared)} boxes still in play is computed; the "
         f"**{n['removed']}** above {iou:.2f} are removed, {n['in_play']} go on to the next step."
     )
     if len(step.compared):
