@@ -26,6 +26,11 @@ SPECS = (
 )
 
 
+def _reached(updates: int) -> int | None:
+    """The update count as recorded: None (JSON null) where the loss never got there (``updates_to`` gives -1)."""
+    return updates if updates >= 0 else None
+
+
 def measure(ctx: Context) -> dict[str, Outcome]:
     from demos.optim.sync import stale_sgd, updates_to
     from demos.train.core import mnist
@@ -39,12 +44,15 @@ def measure(ctx: Context) -> dict[str, Outcome]:
     n_sync, n_two, n_16 = updates_to(sync, 1.0), updates_to(two, 1.0), updates_to(sixteen, 1.0)
     return {
         "small-staleness-is-cheap": outcome(
-            n_sync > 0 and 0 < n_two <= 1.5 * n_sync, updates_sync=n_sync, updates_stale_2=n_two, lr=0.1
+            n_sync > 0 and 0 < n_two <= 1.5 * n_sync,
+            updates_sync=_reached(n_sync),
+            updates_stale_2=_reached(n_two),
+            lr=0.1,
         ),
         "large-staleness-breaks-training": outcome(
             0 < n_sync <= 150 and n_16 < 0,
-            updates_sync=n_sync,
-            updates_stale_16=n_16,
+            updates_sync=_reached(n_sync),
+            updates_stale_16=_reached(n_16),
             diverged=sixteen.diverged,
             final_loss_stale_16=sixteen.loss[-1],
         ),

@@ -81,8 +81,8 @@ def measure(ctx: Context) -> dict[str, Outcome]:
         ),
         "cross-entropy-trains-faster": outcome(
             ce.steps_to_target >= 0 and mse.steps_to_target < 0 and bool(trained) and min(trained) >= 3.0,
-            steps_cross_entropy=ce.steps_to_target,
-            steps_mse=mse.steps_to_target,
+            steps_cross_entropy=ce.steps_to_target if ce.steps_to_target >= 0 else None,  # None: never reached
+            steps_mse=mse.steps_to_target if mse.steps_to_target >= 0 else None,
             mse_rates_that_train=trained,
             mse_rates_tried=[0.3, *mse_rates],
             eval_every=kw["eval_every"],
