@@ -231,3 +231,46 @@ def test_a_run_stopped_while_waiting_never_starts() -> None:
     thread.join(timeout=5)
     assert waiting.state == "stopped" and started == [] and pool.running == 1
     pool.release(holder)
+
+
+# ------------------------------------------------------------------------------------------------ measured text
+
+
+def test_metric_names_read_numeric_pairs_as_decimals_and_keep_layer_names() -> None:
+    from ui.labs.frame import metric_name
+
+    assert metric_name("top_probability_t_0_05") == "top probability t 0.05"
+    assert metric_name("real_word_share_at_1_3") == "real word share at 1.3"
+    assert metric_name("ratio_depth_40") == "ratio depth 40"
+    assert metric_name("vgg16_conv5_3_field") == "vgg16 conv5 3 field"  # a layer name, not a decimal
+    assert metric_name("test_accuracy_1x7_7x1") == "test accuracy 1x7 7x1"
+
+
+def test_measured_text_shows_never_for_null_counts_and_short_series_as_arrows() -> None:
+    from ui.labs.frame import measured_text
+
+    text = measured_text(
+        {
+            "updates_stale_16": None,
+            "steps_mse": None,
+            "gap": None,
+            "recall": [0.78125, 0.95264, 0.9965],
+            "sizes": [128, 256, 512],
+            "long": [1, 2, 3, 4, 5],
+            "flags": [True, False],
+        }
+    )
+    assert "updates stale 16 **never**" in text and "steps mse **never**" in text and "gap **—**" in text
+    assert "recall **0.781 → 0.953 → 0.997**" in text and "sizes **128 → 256 → 512**" in text
+    assert "long" not in text and "flags" not in text and "None" not in text
+
+
+def test_a_fast_record_says_its_protocol_differs_from_the_figures() -> None:
+    from ui.labs.frame import protocol_text
+
+    base = {"hardware": {"device": "2-core x86_64 CPU"}, "created": "2026-11-29T22:20:48Z"}
+    fast = protocol_text("conv", {**base, "mode": "fast", "command": "python -m demos.conv eval --json --save"})
+    assert fast.startswith("Measured by `python -m demos.conv eval --json --save` (fast protocol")
+    assert "differ" in fast and "2-core x86_64 CPU, 2026-11-29" in fast
+    full = protocol_text("nms", {**base, "mode": "full"})
+    assert "`python -m demos.nms eval --json --full` (full protocol)" in full and "differ" not in full

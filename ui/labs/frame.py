@@ -28,12 +28,12 @@ def render_panel(lab: Lab, key: str, full: bool = False, card: str | None = None
     """A lab's panel in a bordered box: on a card (``full=False``, with a link to the whole lab; the claims about
     ``card`` first, the lab's others folded away) or on its page (every claim)."""
     with st.container(border=True, key=f"lab-{key}-{lab.name}"):
-        head, link = st.columns([3, 1], vertical_alignment="center")
+        head, link = st.columns([3, 1.2], vertical_alignment="center")
         head.markdown(f"#### {lab.icon} {'Try it: ' if not full else ''}{lab.title}")
         if not full:
             link.page_link(
                 lab.page or LAB_PAGE,
-                label="Open the full lab" if lab.page else "Open as a page",
+                label="Full lab" if lab.page else "Full page",
                 icon=":material/open_in_full:",
                 query_params=lab_url_params(lab),
             )
@@ -43,21 +43,47 @@ def render_panel(lab: Lab, key: str, full: bool = False, card: str | None = None
         code_block(lab)
 
 
-def _short(value: Any) -> str | None:
+def _number(value: Any, digits: int) -> str | None:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return None
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.{digits}g}"
+    return None
+
+
+def _short(key: str, value: Any) -> str | None:
+    if value is None:  # a count that never got there is recorded as null
+        return "never" if key.startswith(("steps", "updates")) else "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if (number := _number(value, 4)) is not None:
+        return number
     if isinstance(value, str) and len(value) <= 40:
         return value
-    return None  # lists and tables stay in the JSON record
+    if isinstance(value, list) and 0 < len(value) <= 4:  # a short series, as a → b → c
+        items = [_number(v, 3) for v in value]
+        if all(items):
+            return " → ".join(str(i) for i in items)
+    return None  # longer lists and tables stay in the JSON record
+
+
+def metric_name(key: str) -> str:
+    """A measured key as words: two numeric parts in a row are one decimal (``t_0_05`` -> ``t 0.05``, ``at_1_3``
+    -> ``at 1.3``); every other underscore is a space (``conv5_3`` and ``1x7_7x1`` keep their parts apart)."""
+    words: list[str] = []
+    for part in key.split("_"):
+        if part.isdigit() and words and words[-1].isdigit():
+            words[-1] = f"{words[-1]}.{part}"
+        else:
+            words.append(part)
+    return " ".join(words)
 
 
 def measured_text(measured: Mapping[str, Any], limit: int = 6) -> str:
-    """The scalar numbers behind a claim, as ``name 0.83 · other 12``."""
-    parts = [f"{k.replace('_', ' ')} **{v}**" for k, raw in measured.items() if (v := _short(raw)) is not None]
+    """The numbers behind a claim, as ``name 0.83 · other 12 · series 1 → 0.88 → 0.77``."""
+    parts = [f"{metric_name(k)} **{v}**" for k, raw in measured.items() if (v := _short(k, raw)) is not None]
     return " · ".join(parts[:limit])
 
 
@@ -81,14 +107,23 @@ def claims_block(lab: Lab, card: str | None = None) -> None:
             for spec in others:
                 _claim(spec.statement, measured.get(spec.id))
     if record:
-        hw = record.get("hardware", {})
-        where = hw.get("device", record.get("device", "?")) if isinstance(hw, dict) else record.get("device", "?")
-        st.caption(
-            f"Measured by `python -m demos.{lab.family} eval --json{' --full' if record.get('mode') == 'full' else ''}`"
-            f" ({record.get('mode', 'fast')} mode) on {where}, {str(record.get('created', ''))[:10]}."
-        )
+        st.caption(protocol_text(lab.family, record))
     else:
         st.caption(f"Not measured yet: run `python -m demos.{lab.family} eval --json --save`.")
+
+
+def protocol_text(family: str, record: Mapping[str, Any]) -> str:
+    """One sentence saying which run measured the claims; a fast record says its numbers differ from the figures."""
+    hw = record.get("hardware", {})
+    where = hw.get("device", record.get("device", "?")) if isinstance(hw, dict) else record.get("device", "?")
+    full = record.get("mode") == "full"
+    command = str(record.get("command") or f"python -m demos.{family} eval --json{' --full' if full else ''}")
+    how = (
+        "full protocol"
+        if full
+        else "fast protocol: a smaller, quicker run than the figures above, so its numbers can differ from theirs"
+    )
+    return f"Measured by `{command}` ({how}) on {where}, {str(record.get('created', ''))[:10]}."
 
 
 def _claim(statement: str, got: Mapping[str, Any] | None) -> None:
