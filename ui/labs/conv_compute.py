@@ -172,7 +172,7 @@ def three_ways_panel(lab: Lab, key: str) -> None:
         + "Labels mark im2col matrices too large to build here (over 256 MB). "
         + where(record)
     )
-    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    c1, c2, c3 = st.columns([2, 2, 1.7], vertical_alignment="bottom")
     live_image = c1.selectbox("Image", IMAGES, index=1, key=f"{key}-li")
     live_kernel = c2.selectbox("Kernel", [k for k in KERNELS if k <= live_image], index=0, key=f"{key}-lk")
     if c3.button("Run it now", key=f"{key}-run", icon=":material/timer:"):
@@ -280,7 +280,7 @@ def strassen_panel(lab: Lab, key: str) -> None:
         "per level and its memory traffic cost more than the eighth of the multiplications it saves, which is "
         "why libraries rarely use it. " + where(record)
     )
-    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    c1, c2, c3 = st.columns([2, 2, 1.7], vertical_alignment="bottom")
     n = c1.selectbox("Matrix side n", (128, 256, 512, 1024), index=1, key=f"{key}-n")
     leaf = c2.selectbox("Leaf", (16, 32, 64, 128, 256), index=2, key=f"{key}-leaf")
     if c3.button("Run it now", key=f"{key}-run", icon=":material/timer:"):
