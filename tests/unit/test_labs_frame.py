@@ -274,3 +274,12 @@ def test_a_fast_record_says_its_protocol_differs_from_the_figures() -> None:
     assert "differ" in fast and "2-core x86_64 CPU, 2026-11-29" in fast
     full = protocol_text("nms", {**base, "mode": "full"})
     assert "`python -m demos.nms eval --json --full` (full protocol)" in full and "differ" not in full
+
+
+def test_measured_floats_that_round_to_an_integer_keep_their_digits() -> None:
+    from ui.labs.frame import measured_text
+
+    assert (
+        measured_text({"top": 0.99995, "one": 1.0, "gap": 2.443e-12})
+        == "top **0.99995** · one **1** · gap **2.443e-12**"
+    )

@@ -217,7 +217,7 @@ def depth_figure(points: list[dict[str, Any]]) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         title={"text": f"float32 error against float64, n = {points[0]['n']}", "font": {"size": 14}},
         xaxis_title="recursion depth",
-        yaxis={"title": "relative error (log)", "type": "log", "exponentformat": "power"},
+        yaxis={"title": "relative error (log)", "type": "log", "exponentformat": "power", "dtick": 1},
         legend={"orientation": "h", "y": -0.35},
     )
     return fig
@@ -242,7 +242,7 @@ def counts_figure(points: list[dict[str, Any]]) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         title={"text": "Scalar multiplications, counted", "font": {"size": 14}},
         xaxis_title="recursion depth",
-        yaxis_title="share of the schoolbook's",
+        yaxis_title="share of schoolbook",
         barmode="group",
         legend={"orientation": "h", "y": -0.35},
     )

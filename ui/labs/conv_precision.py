@@ -3,6 +3,7 @@ GPU throughput (this CPU measured, a GPU curve only from a recorded file)."""
 
 from __future__ import annotations
 
+import math
 import time
 from functools import partial
 from typing import Any
@@ -17,6 +18,7 @@ from ui.state import kept, recall, remember
 
 FORMATS = ("float32", "float16", "bfloat16")
 LIVE_STEPS = 200  # per run; three runs take about 10 s on two CPU cores
+LIVE_IMAGES = 4096
 MODE_NAMES = {
     "float32": "float32",
     "float16": "float16, no loss scaling",
@@ -44,13 +46,25 @@ def cast_figure(cast: dict[str, Any], formats: dict[str, Any]) -> go.Figure:
             )
         )
     f16 = formats["float16"]
-    for x, text, y in (
-        (f16["min_positive"], "float16 stores 0 below", 0.02),
-        (f16["min_normal"], "subnormal below", 0.3),
-        (f16["max"], "float16 max", 0.02),
+    for x, text in (
+        (f16["min_positive"], "float16<br>stores 0<br>below"),
+        (f16["min_normal"], "float16<br>subnormal<br>below"),
+        (f16["max"], "float16<br>max"),
     ):
         fig.add_vline(x=x, line={"color": COLOURS["float16"], "dash": "dot", "width": 1})
-        fig.add_annotation(x=x, y=y, yref="paper", text=text, showarrow=False, xanchor="right", font={"size": 10})
+        # on log axes an annotation's position is the log10 of the value (a shape's is the value itself);
+        # each label sits just left of its line, in the free band around an error of 1e-5
+        fig.add_annotation(
+            x=math.log10(x),
+            y=-5,
+            text=text,
+            showarrow=False,
+            xanchor="right",
+            yanchor="middle",
+            xshift=-3,
+            align="right",
+            font={"size": 10, "color": COLOURS["float16"]},
+        )
     fig.update_layout(
         height=280,
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
@@ -80,8 +94,9 @@ def error_figure(errors: dict[str, Any], op: str) -> go.Figure:
         xaxis={
             "title": "n (n × n matrices)" if op == "matmul" else "image side (16 → 16 channels, 3 × 3)",
             "type": "log",
+            "tickvals": errors["sizes"],
         },
-        yaxis={"title": "error against float64", "type": "log", "exponentformat": "power"},
+        yaxis={"title": "error against float64", "type": "log", "exponentformat": "power", "dtick": 1},
         legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
     )
     return fig
@@ -118,7 +133,7 @@ def train_run(progress: Progress, *, seed: int, steps: int, dev: Any) -> dict[st
     from demos.conv.precision import MODES, TrainConfig, load_train
     from demos.conv.precision import train_run as train_mode
 
-    config = TrainConfig(seed=seed, steps=steps, images=4096)
+    config = TrainConfig(seed=seed, steps=steps, images=LIVE_IMAGES)
     t0 = time.perf_counter()
     progress(0.0, "Loading Fashion-MNIST…")
     data = load_train(config.images)
@@ -219,9 +234,10 @@ def precision_panel(lab: Lab, key: str) -> None:
     c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
     seed = c1.number_input("Seed", 0, 9999, **kept(f"{key}-seed", 1))
     if c2.button(
-        f"Train the three runs live ({LIVE_STEPS} steps each, ~10 s)",
+        f"Train the three runs live ({LIVE_STEPS} steps each)",
         key=f"{key}-train",
         icon=":material/model_training:",
+        help="About 10 s on a 2-core CPU, longer while other learners' runs share it.",
     ):
         run = partial(train_run, seed=int(seed or 0), steps=LIVE_STEPS, dev=device())
         start(f"{key}-job", "the float16 training", run)
@@ -244,7 +260,14 @@ def precision_panel(lab: Lab, key: str) -> None:
         f"Without loss scaling {zero:.0%} of the first layer's weight gradients are exactly 0 in float16 (below "
         f"2^-24) and those weights move {f16['first_layer_moved']:.3g}; GradScaler multiplies the loss by "
         f"{sc['final_scale']:,.0f} before backward and divides the gradients after, so they survive ({how}). "
-        + (f"Trained just now in {live['seconds']} s on {live['device']}." if live else where(record, timed=False))
+        + (
+            f"Trained just now ({f16['config']['steps']} steps on {f16['config']['images']:,} images) in "
+            f"{live['seconds']} s on {live['device']}."
+            if live
+            else where(record, timed=False)
+            + f" The chart shows this shipped run ({f16['config']['steps']} steps on {f16['config']['images']:,} "
+            f"images); the live button trains a shorter one ({LIVE_STEPS} steps on {LIVE_IMAGES:,} images)."
+        )
     )
 
 
@@ -270,8 +293,9 @@ def throughput_figure(curves: list[tuple[str, list[dict[str, Any]], str, str]], 
         xaxis={
             "title": "n (n × n matrices)" if op == "matmul" else "image side (8 × 64 → 64 channels, 3 × 3)",
             "type": "log",
+            "tickvals": sorted({p["size"] for _, points, _, _ in curves for p in points}),
         },
-        yaxis={"title": "GFLOP/s (log)", "type": "log"},
+        yaxis={"title": "GFLOP/s (log)", "type": "log", "dtick": 1},
         legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
     )
     return fig

@@ -67,7 +67,10 @@ def panel(lab: Lab, key: str) -> None:
     c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
     seed = c1.number_input("Seed", 0, 9999, **kept(f"{key}-seed", 1))
     if c2.button(
-        f"Train both again live ({LIVE_STEPS} steps each, ~20 s)", key=f"{key}-train", icon=":material/model_training:"
+        f"Train both again live ({LIVE_STEPS} steps each)",
+        key=f"{key}-train",
+        icon=":material/model_training:",
+        help="About 20 s on a 2-core CPU, longer while other learners' runs share it.",
     ):
         start(f"{key}-job", "the upsamplers", partial(train_run, seed=int(seed or 0), steps=LIVE_STEPS, dev=device()))
     run = watch(f"{key}-job")
@@ -126,7 +129,12 @@ def panel(lab: Lab, key: str) -> None:
     cfg = data["config"]
     t, r = learned["transposed"], learned["resize-conv"]
     ratio = t["checkerboard"] / max(r["checkerboard"], 1e-12)
-    source = f"Trained just now in {live['seconds']} s on {live['device']}." if live else where(data)
+    source = (
+        f"Trained just now in {live['seconds']} s on {live['device']}."
+        if live
+        else where(data)
+        + f" The figures show this shipped run; the live button trains a shorter one ({LIVE_STEPS} steps)."
+    )
     st.caption(
         f"Checkerboard energy: the share of an image's energy (mean removed, 8-pixel border cut) in the three "
         f"patterns that repeat every 2 pixels; the target photo has {data['target_checkerboard']:.1e}. After "

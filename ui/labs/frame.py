@@ -49,7 +49,10 @@ def _number(value: Any, digits: int) -> str | None:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.{digits}g}"
+        text = f"{value:.{digits}g}"
+        if float(text) != value and float(text).is_integer():  # 0.99995 is not 1: keep the digits that say so
+            text = f"{value:.{digits + 2}g}"
+        return text
     return None
 
 

@@ -338,6 +338,9 @@ def curves_figure(
     )
     fig.update_yaxes(type="log" if log_y else "linear", gridcolor="#E2E8F0")
     fig.update_xaxes(type="log" if log_x else "linear", gridcolor="#E2E8F0")
+    for log, axes in ((log_y, fig.update_yaxes), (log_x, fig.update_xaxes)):
+        if log:
+            axes(dtick=1)  # one label per decade, not every minor tick
     return fig
 
 

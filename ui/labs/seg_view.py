@@ -153,7 +153,7 @@ def bars(
         height=height,
         margin={"l": 0, "r": 30, "t": 40, "b": 40},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-        xaxis={"title": {"text": axis, "standoff": 4}, "type": "log" if log else "linear"},
+        xaxis={"title": {"text": axis, "standoff": 4}, "type": "log" if log else "linear", "dtick": 1 if log else None},
         yaxis={"autorange": "reversed"},
         plot_bgcolor="white",
         font=FONT,
