@@ -256,12 +256,14 @@ def test_measured_text_shows_never_for_null_counts_and_short_series_as_arrows() 
             "gap": None,
             "recall": [0.78125, 0.95264, 0.9965],
             "sizes": [128, 256, 512],
+            "by_seed": [0.733, 0.749],
             "long": [1, 2, 3, 4, 5],
             "flags": [True, False],
         }
     )
     assert "updates stale 16 **never**" in text and "steps mse **never**" in text and "gap **—**" in text
     assert "recall **0.781 → 0.953 → 0.997**" in text and "sizes **128 → 256 → 512**" in text
+    assert "by seed **0.733, 0.749**" in text
     assert "long" not in text and "flags" not in text and "None" not in text
 
 

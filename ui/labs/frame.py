@@ -50,7 +50,7 @@ def _number(value: Any, digits: int) -> str | None:
         return f"{value:,}"
     if isinstance(value, float):
         text = f"{value:.{digits}g}"
-        if float(text) != value and float(text).is_integer():  # 0.99995 is not 1: keep the digits that say so
+        if float(text) != value and float(text).is_integer() and abs(value) < 1e6:  # 0.99995 is not 1
             text = f"{value:.{digits + 2}g}"
         return text
     return None
@@ -65,10 +65,11 @@ def _short(key: str, value: Any) -> str | None:
         return number
     if isinstance(value, str) and len(value) <= 40:
         return value
-    if isinstance(value, list) and 0 < len(value) <= 4:  # a short series, as a → b → c
+    if isinstance(value, list) and 0 < len(value) <= 4:
+        # a short series as a → b → c; a pair (two seeds, a field's height and width) as a, b
         items = [_number(v, 3) for v in value]
         if all(items):
-            return " → ".join(str(i) for i in items)
+            return (" → " if len(items) > 2 else ", ").join(str(i) for i in items)
     return None  # longer lists and tables stay in the JSON record
 
 
