@@ -255,7 +255,12 @@ def biasvar_fit_figure(sweep: Mapping[str, Any], active: int, height: int = 330)
                 "args": [{"y": fits[i]}, {"title.text": title(d)}, list(range(2, 2 + len(fits[i])))],
             }
         )
-    _layout(fig, height, title={"text": title(sweep["degrees"][active]), "x": 0, "font": {"size": 13}})
+    _layout(
+        fig,
+        height + 20,
+        title={"text": title(sweep["degrees"][active]), "x": 0, "y": 0.985, "yanchor": "top", "font": {"size": 13}},
+        margin={"l": 10, "r": 10, "t": 58, "b": 10},
+    )
     fig.update_layout(
         sliders=[
             {
@@ -268,7 +273,8 @@ def biasvar_fit_figure(sweep: Mapping[str, Any], active: int, height: int = 330)
                 "transition": {"duration": 0},
             }
         ],
-        legend={"orientation": "h", "y": -0.42, "yanchor": "top", "x": 0},
+        # above the plot, under the title: below it the legend would sit on the slider's ticks
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 11}},
     )
     fig.update_yaxes(range=[-2.2, 2.2])
     return fig
