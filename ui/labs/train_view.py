@@ -393,11 +393,11 @@ def embedding_figure(
                 "active": active,
                 "steps": steps,
                 "currentvalue": {"prefix": "Training step ", "font": {"size": 12}},
-                "x": 0.12,
-                "len": 0.88,
+                "x": 0.16,
+                "len": 0.84,
                 "y": -0.06,
                 "yanchor": "top",
-                "pad": {"t": 0},
+                "pad": {"t": 28},  # below the x axis's tick labels
                 "transition": {"duration": 0},
             }
         ],
@@ -408,7 +408,7 @@ def embedding_figure(
                 "y": -0.06,
                 "xanchor": "left",
                 "yanchor": "top",
-                "pad": {"t": 0},
+                "pad": {"t": 44},  # level with the slider's track, clear of the tick labels and its label
                 "buttons": [
                     {
                         "label": "▶ Play",
