@@ -135,7 +135,7 @@ def acc_slider_figure(views: Sequence[Mapping[str, Any]], active: int, height: i
 
 
 def regularisation_figure(runs: Sequence[Mapping[str, Any]], height: int = 300) -> go.Figure:
-    """Train and test accuracy per method, the gap written on top."""
+    """Train and test accuracy per method, the gap (train minus test, in percentage points) written on top."""
     names = [METHOD_LABELS.get(r["method"], r["method"]) for r in runs]
     fig = go.Figure(
         [
@@ -160,13 +160,15 @@ def regularisation_figure(runs: Sequence[Mapping[str, Any]], height: int = 300) 
     for n, r in zip(names, runs, strict=True):
         fig.add_annotation(
             x=n,
-            y=max(r["train_acc"], r["test_acc"]) + 0.04,
-            text=f"gap {r['train_acc'] - r['test_acc']:.2f}",
+            y=max(r["train_acc"], r["test_acc"]),
+            yanchor="bottom",
+            yshift=6,  # clear of the bar tops
+            text=f"gap {100 * (r['train_acc'] - r['test_acc']):.0f} pts",  # percentage points, like the bars
             showarrow=False,
             font={"size": 11},
         )
     _layout(fig, height, barmode="group")
-    fig.update_yaxes(range=[0, 1.12], title_text="accuracy")
+    fig.update_yaxes(range=[0, 1.15], title_text="accuracy", tickformat=".0%")
     return fig
 
 
