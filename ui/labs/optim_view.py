@@ -341,6 +341,43 @@ def curves_figure(
     return fig
 
 
+def clip_divergent(
+    fig: go.Figure, series: Mapping[str, Sequence[float | None]], divergent: str, factor: float = 10.0
+) -> int | None:
+    """Fit ``fig``'s log y axis to the series other than ``divergent`` (from their smallest loss to ``factor``
+    times their largest), so one run that blows up to 1e12 does not squash the others into a line; mark where
+    the divergent run first leaves that range (above it, or NaN/inf as ``None``). Returns that step, or ``None``
+    when it stays inside (or there is nothing to fit)."""
+    finite = [
+        float(v)
+        for k, ys in series.items()
+        if k != divergent
+        for v in ys
+        if v is not None and math.isfinite(v) and v > 0
+    ]
+    if not finite:
+        return None
+    top = factor * max(finite)
+    fig.update_yaxes(range=[math.log10(min(finite)) - 0.1, math.log10(top)])
+    gone = next(
+        (i for i, v in enumerate(series.get(divergent, ())) if v is None or not math.isfinite(v) or v > top), None
+    )
+    if gone is not None:
+        fig.add_annotation(
+            x=gone,
+            y=math.log10(top),  # a log axis places annotations by log10 of the value
+            text=f"{divergent}: off the top at step {gone}",
+            showarrow=True,
+            arrowhead=2,
+            ax=50,
+            ay=45,  # pixels down: into the empty band between the divergent run and the others
+            xanchor="left",
+            bgcolor="rgba(255, 255, 255, 0.85)",
+            font={"size": 11, "color": "#DC2626"},
+        )
+    return gone
+
+
 def slider_curves_figure(
     views: Sequence[Mapping[str, Any]],
     active: int,
