@@ -263,8 +263,22 @@ def race_figure(race: Mapping[str, Any], surface: Mapping[str, Any], active: int
         "uirevision": "race",
         "meta": {"multipliers": mults, "active": active, "rules": rules},
         "images": [_surface_layer(surface)],
-        "xaxis": {"domain": [0, 1], "anchor": "y", "range": [x0, x1], "showgrid": False, "zeroline": False},
-        "yaxis": {"domain": [0.385, 1], "anchor": "x", "range": [y0, y1], "showgrid": False, "zeroline": False},
+        "xaxis": {
+            "domain": [0, 1],
+            "anchor": "y",
+            "range": [x0, x1],
+            "showgrid": False,
+            "zeroline": False,
+            "title": {"text": "x", "standoff": 2},
+        },
+        "yaxis": {
+            "domain": [0.385, 1],
+            "anchor": "x",
+            "range": [y0, y1],
+            "showgrid": False,
+            "zeroline": False,
+            "title": {"text": "y", "standoff": 4},
+        },
         "xaxis2": {"domain": [0, 1], "anchor": "y2", "title": {"text": "step"}, "gridcolor": "#E2E8F0"},
         "yaxis2": {
             "domain": [0, 0.295],
@@ -480,8 +494,15 @@ def lr_figure(
         }
         for v in views
     ]
-    fig.update_xaxes(range=[x0, x1], showgrid=False, zeroline=False)
-    fig.update_yaxes(range=[y0, y1], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    fig.update_xaxes(range=[x0, x1], showgrid=False, zeroline=False, title={"text": "x", "standoff": 2})
+    fig.update_yaxes(
+        range=[y0, y1],
+        showgrid=False,
+        zeroline=False,
+        scaleanchor="x",
+        scaleratio=1,
+        title={"text": "y", "standoff": 4},
+    )
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 34, "b": 10},
@@ -495,7 +516,7 @@ def lr_figure(
                 "currentvalue": {"prefix": "Learning rate ", "font": {"size": 12}},
                 "y": -0.06,
                 "yanchor": "top",
-                "pad": {"t": 0},
+                "pad": {"t": 16},  # below the x axis's title
                 "transition": {"duration": 0},
                 "font": {"size": 9},
             }
