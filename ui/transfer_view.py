@@ -90,12 +90,12 @@ def sweep_figure(
         )
         fig.add_annotation(
             x=at,
-            y=1,
+            y=0,  # at the foot, clear of the strong curves near the top
             yref="paper",
             text="your next run",
             showarrow=False,
             xanchor="left",
-            yanchor="top",
+            yanchor="bottom",
             font={"size": 11, "color": "#495057"},
         )
     return fig

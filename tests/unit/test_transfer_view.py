@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ui.transfer_view import (
+    LABEL_ORDER,
     STRATEGY_LABELS,
     curve_figure,
     live_rows,
@@ -85,3 +86,19 @@ def test_the_marked_label_count_is_a_dashed_line_and_the_ranking_reads_the_recor
     assert sentence.startswith("At 10 per class, best first: ")
     assert sentence.index(f"{best['mean']:.1%}") < sentence.index(f"{worst['mean']:.1%}")
     assert ranking_sentence(sweep["summary"], "mnist", 7) == ""
+
+
+def test_the_panels_sentence_about_the_curves_holds_in_the_shipped_sweep(sweep: dict[str, Any]) -> None:
+    """The card caption says: with few labels frozen features beat scratch by far; fine-tuning everything beats
+    frozen features at every count; on the digits so does the tiny CNN."""
+    mean = {
+        (r["dataset"], r["strategy"], str(r["labels_per_class"])): r["mean"]
+        for r in sweep["summary"]
+        if not r["augment"]
+    }
+    for dataset in ("mnist", "fashion"):
+        for n in ("1", "5"):
+            assert mean[(dataset, "frozen", n)] > mean[(dataset, "scratch", n)] + 0.2
+        for n in LABEL_ORDER:
+            assert mean[(dataset, "full", n)] > mean[(dataset, "frozen", n)]
+    assert all(mean[("mnist", "tiny-cnn", n)] > mean[("mnist", "frozen", n)] for n in LABEL_ORDER)

@@ -187,9 +187,9 @@ def panel(lab: Lab, key: str) -> None:
         f"count{tiny}. {ranking_sentence(data['summary'], dataset, labels)} The dashed line marks the label count "
         "of your next live run. " + sweep_caption(data)
     )
-    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    c1, c2 = st.columns(2, vertical_alignment="bottom")
     labels = c1.select_slider("Labelled images per class for your live run", PANEL_LABELS, **labels_kw)
-    if c2.button("Train frozen vs scratch here", key=f"{key}-train", icon=":material/play_arrow:", type="primary"):
+    if c2.button("Train frozen vs scratch", key=f"{key}-train", icon=":material/play_arrow:", type="primary"):
         common = {"dataset": dataset, "labels_per_class": labels, "test_limit": PANEL_TEST, "eval_points": 3}
         start_runs(key, "frozen vs scratch", [{**common, "strategy": "frozen"}, {**common, "strategy": "scratch"}])
     watch_runs(key)
