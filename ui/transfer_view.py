@@ -32,10 +32,12 @@ def sweep_figure(
     dataset: str,
     live: Sequence[Mapping[str, Any]] = (),
     height: int = 380,
+    marked: int | str | None = None,
 ) -> go.Figure:
     """Mean test accuracy against labelled images per class, one line per strategy (bars: lowest and highest
     seed), from a sweep record's ``summary`` rows of ``dataset`` (augmentation off). ``live`` rows (``strategy``,
-    ``labels_per_class``, ``accuracy``) are drawn on top as stars: a run the learner just made."""
+    ``labels_per_class``, ``accuracy``) are drawn on top as stars: a run the learner just made. ``marked`` (a label
+    count) draws a dashed vertical line there: the count the next live run will use."""
     fig = go.Figure()
     for strategy, name in STRATEGY_LABELS.items():
         rows = [r for r in summary if r["dataset"] == dataset and r["strategy"] == strategy and not r["augment"]]
@@ -74,7 +76,42 @@ def sweep_figure(
         legend={"orientation": "h", "y": -0.25, "font": {"size": 11}},
     )
     fig.update_xaxes(categoryarray=list(LABEL_ORDER))
+    if marked is not None and str(marked) in LABEL_ORDER:
+        at = LABEL_ORDER.index(str(marked))  # a category's position: a digit string would read as a position too
+        fig.add_shape(
+            type="line",
+            x0=at,
+            x1=at,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": "#495057", "width": 1.5, "dash": "dash"},
+            name="next live run",
+        )
+        fig.add_annotation(
+            x=at,
+            y=0,  # at the foot, clear of the strong curves near the top
+            yref="paper",
+            text="your next run",
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font={"size": 11, "color": "#495057"},
+        )
     return fig
+
+
+def ranking_sentence(summary: Sequence[Mapping[str, Any]], dataset: str, labels: int | str) -> str:
+    """The strategies of ``dataset`` at ``labels`` per class, best first, with their mean test accuracy
+    (augmentation off), as one sentence read from the sweep record; empty when it has no such rows."""
+    rows = [
+        r for r in summary if r["dataset"] == dataset and str(r["labels_per_class"]) == str(labels) and not r["augment"]
+    ]
+    rows = sorted(rows, key=lambda r: -float(r["mean"]))
+    if not rows:
+        return ""
+    ranked = ", ".join(f"{SHORT_LABELS[r['strategy']]} {r['mean']:.1%}" for r in rows)
+    return f"At {labels} per class, best first: {ranked}."
 
 
 def curve_figure(points: Sequence[Mapping[str, Any]], strategy: str) -> go.Figure:

@@ -17,7 +17,7 @@ def test_switching_the_dataset_and_stopping_a_live_run(server, page, shoot) -> N
     expect(page.get_by_text("Fashion-MNIST clothes: test accuracy of five strategies")).to_be_visible(timeout=30_000)
     shoot(page, "demo_transfer")
 
-    page.get_by_role("button", name="Train frozen vs scratch here").click()
+    page.get_by_role("button", name="Train frozen vs scratch").click()
     expect(page.get_by_text("Frozen ImageNet features + linear head: epoch")).to_be_visible(timeout=180_000)
     page.get_by_role("button", name="Stop").click()
     expect(page.get_by_text("Stopped frozen vs scratch")).to_be_visible(timeout=60_000)

@@ -59,7 +59,9 @@ def test_the_summary_table_reads_the_record(record: dict[str, Any]) -> None:
     acc = measured(record, "accuracy")["accuracy"]
     assert [r["model"] for r in rows] == list(NAMES.values())
     assert rows[0]["accuracy"] == f"{acc['baseline']:.1%}"
-    assert rows[0]["OOD AUROC by MI"] is None  # the plain CNN has one pass: no disagreement
+    assert rows[0]["OOD AUROC by MI"] == "—"  # the plain CNN has one pass: no disagreement
+    by_mi = measured(record, "mutual-information-no-better")["mean_auroc_by_mutual_information"]
+    assert [float(r["OOD AUROC by MI"]) for r in rows[1:]] == pytest.approx([by_mi[k] for k in list(NAMES)[1:]])
     table = auroc_rows(record)
     assert len(table) == len(measured(record, "mutual-information-no-better")["sets"])
 

@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 
 from ui.transfer_view import (
+    LABEL_ORDER,
     STRATEGY_LABELS,
     curve_figure,
     live_rows,
     missing_runs,
     projection_figure,
+    ranking_sentence,
     sweep_caption,
     sweep_figure,
 )
@@ -71,3 +73,32 @@ def test_curve_and_projection_figures() -> None:
     assert list(fig.data[0].y) == [2.0, 1.5] and list(fig.data[1].x) == [2] and fig.data[1].yaxis == "y2"
     fig = projection_figure([[0, 1], [2, 3], [4, 5]], [0, 1, 1], ("a", "b"), "t")
     assert [len(t.x) for t in fig.data] == [1, 2] and fig.layout.title.text == "t"
+
+
+def test_the_marked_label_count_is_a_dashed_line_and_the_ranking_reads_the_record(sweep: dict[str, Any]) -> None:
+    fig = sweep_figure(sweep["summary"], "mnist", marked=5)
+    (line,) = fig.layout.shapes
+    assert line.x0 == line.x1 == 1 and line.line.dash == "dash"
+    assert not sweep_figure(sweep["summary"], "mnist").layout.shapes
+    sentence = ranking_sentence(sweep["summary"], "mnist", 10)
+    rows = [r for r in sweep["summary"] if r["dataset"] == "mnist" and r["labels_per_class"] == 10 and not r["augment"]]
+    best, worst = max(rows, key=lambda r: r["mean"]), min(rows, key=lambda r: r["mean"])
+    assert sentence.startswith("At 10 per class, best first: ")
+    assert sentence.index(f"{best['mean']:.1%}") < sentence.index(f"{worst['mean']:.1%}")
+    assert ranking_sentence(sweep["summary"], "mnist", 7) == ""
+
+
+def test_the_panels_sentence_about_the_curves_holds_in_the_shipped_sweep(sweep: dict[str, Any]) -> None:
+    """The card caption says: with few labels frozen features beat scratch by far; fine-tuning everything beats
+    frozen features at every count; on the digits so does the tiny CNN."""
+    mean = {
+        (r["dataset"], r["strategy"], str(r["labels_per_class"])): r["mean"]
+        for r in sweep["summary"]
+        if not r["augment"]
+    }
+    for dataset in ("mnist", "fashion"):
+        for n in ("1", "5"):
+            assert mean[(dataset, "frozen", n)] > mean[(dataset, "scratch", n)] + 0.2
+        for n in LABEL_ORDER:
+            assert mean[(dataset, "full", n)] > mean[(dataset, "frozen", n)]
+    assert all(mean[("mnist", "tiny-cnn", n)] > mean[("mnist", "frozen", n)] for n in LABEL_ORDER)

@@ -19,7 +19,7 @@ import streamlit as st
 from demos.registry import Lab
 from demos.train.records import read
 from ui.compute import Progress, start, watch
-from ui.labs.optim_view import COLOURS, LABELS, curves_figure, race_figure, slider_curves_figure
+from ui.labs.optim_view import COLOURS, LABELS, clip_divergent, curves_figure, race_figure, slider_curves_figure
 from ui.state import kept, recall, remember
 
 SURFACE_TITLES = {"quadratic": "Ravine (quadratic)", "rosenbrock": "Rosenbrock", "beale": "Beale", "saddle": "Saddle"}
@@ -328,18 +328,17 @@ def _lr_network(key: str) -> None:
     with area:
         left, right = st.columns(2)
         palette = {"too small": "#94A3B8", "about right": "#16A34A", "too large": "#CA8A04", "divergent": "#DC2626"}
-        left.plotly_chart(
-            curves_figure(
-                {k: v["loss"] for k, v in regimes.items()},
-                y_title="training loss",
-                log_y=True,
-                height=280,
-                colours=palette,
-                names={k: f"{k} ({v['lr']:g})" for k, v in regimes.items()},
-            ),
-            key=f"{key}-lrnet",
-            config={"displayModeBar": False},
+        losses = {k: v["loss"] for k, v in regimes.items()}
+        net = curves_figure(
+            losses,
+            y_title="training loss",
+            log_y=True,
+            height=280,
+            colours=palette,
+            names={k: f"{k} ({v['lr']:g})" for k, v in regimes.items()},
         )
+        gone = clip_divergent(net, losses, "divergent")
+        left.plotly_chart(net, key=f"{key}-lrnet", config={"displayModeBar": False})
         test = result["range_test"]
         fig = curves_figure(
             {"range test": test["smoothed"]},
@@ -359,7 +358,13 @@ def _lr_network(key: str) -> None:
         right.plotly_chart(fig, key=f"{key}-range", config={"displayModeBar": False})
         where = "computed live on " + result["device"] if result is not shipped else _provenance(shipped)
         st.caption(
-            "Left: SGD on the MNIST MLP at four learning rates, training loss per step (log scale). Right: the "
+            "Left: SGD on the MNIST MLP at four learning rates, training loss per step (log scale"
+            + (
+                f", cut at 10× the other runs' largest loss: the divergent run leaves the plot at step {gone})"
+                if gone is not None
+                else ")"
+            )
+            + ". Right: the "
             "range test, one run whose rate grows exponentially from 0.001 to 10, loss (smoothed) against the "
             f"rate; the usual pick is where the loss falls fastest. {where}."
         )

@@ -263,8 +263,22 @@ def race_figure(race: Mapping[str, Any], surface: Mapping[str, Any], active: int
         "uirevision": "race",
         "meta": {"multipliers": mults, "active": active, "rules": rules},
         "images": [_surface_layer(surface)],
-        "xaxis": {"domain": [0, 1], "anchor": "y", "range": [x0, x1], "showgrid": False, "zeroline": False},
-        "yaxis": {"domain": [0.385, 1], "anchor": "x", "range": [y0, y1], "showgrid": False, "zeroline": False},
+        "xaxis": {
+            "domain": [0, 1],
+            "anchor": "y",
+            "range": [x0, x1],
+            "showgrid": False,
+            "zeroline": False,
+            "title": {"text": "x", "standoff": 2},
+        },
+        "yaxis": {
+            "domain": [0.385, 1],
+            "anchor": "x",
+            "range": [y0, y1],
+            "showgrid": False,
+            "zeroline": False,
+            "title": {"text": "y", "standoff": 4},
+        },
         "xaxis2": {"domain": [0, 1], "anchor": "y2", "title": {"text": "step"}, "gridcolor": "#E2E8F0"},
         "yaxis2": {
             "domain": [0, 0.295],
@@ -342,6 +356,43 @@ def curves_figure(
         if log:
             axes(dtick=1)  # one label per decade, not every minor tick
     return fig
+
+
+def clip_divergent(
+    fig: go.Figure, series: Mapping[str, Sequence[float | None]], divergent: str, factor: float = 10.0
+) -> int | None:
+    """Fit ``fig``'s log y axis to the series other than ``divergent`` (from their smallest loss to ``factor``
+    times their largest), so one run that blows up to 1e12 does not squash the others into a line; mark where
+    the divergent run first leaves that range (above it, or NaN/inf as ``None``). Returns that step, or ``None``
+    when it stays inside (or there is nothing to fit)."""
+    finite = [
+        float(v)
+        for k, ys in series.items()
+        if k != divergent
+        for v in ys
+        if v is not None and math.isfinite(v) and v > 0
+    ]
+    if not finite:
+        return None
+    top = factor * max(finite)
+    fig.update_yaxes(range=[math.log10(min(finite)) - 0.1, math.log10(top)])
+    gone = next(
+        (i for i, v in enumerate(series.get(divergent, ())) if v is None or not math.isfinite(v) or v > top), None
+    )
+    if gone is not None:
+        fig.add_annotation(
+            x=gone,
+            y=math.log10(top),  # a log axis places annotations by log10 of the value
+            text=f"{divergent}: off the top at step {gone}",
+            showarrow=True,
+            arrowhead=2,
+            ax=50,
+            ay=45,  # pixels down: into the empty band between the divergent run and the others
+            xanchor="left",
+            bgcolor="rgba(255, 255, 255, 0.85)",
+            font={"size": 11, "color": "#DC2626"},
+        )
+    return gone
 
 
 def slider_curves_figure(
@@ -446,8 +497,15 @@ def lr_figure(
         }
         for v in views
     ]
-    fig.update_xaxes(range=[x0, x1], showgrid=False, zeroline=False)
-    fig.update_yaxes(range=[y0, y1], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    fig.update_xaxes(range=[x0, x1], showgrid=False, zeroline=False, title={"text": "x", "standoff": 2})
+    fig.update_yaxes(
+        range=[y0, y1],
+        showgrid=False,
+        zeroline=False,
+        scaleanchor="x",
+        scaleratio=1,
+        title={"text": "y", "standoff": 4},
+    )
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 34, "b": 10},
@@ -461,7 +519,7 @@ def lr_figure(
                 "currentvalue": {"prefix": "Learning rate ", "font": {"size": 12}},
                 "y": -0.06,
                 "yanchor": "top",
-                "pad": {"t": 0},
+                "pad": {"t": 16},  # below the x axis's title
                 "transition": {"duration": 0},
                 "font": {"size": 9},
             }

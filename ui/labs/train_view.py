@@ -102,7 +102,10 @@ def acc_slider_figure(views: Sequence[Mapping[str, Any]], active: int, height: i
             ),
         ]
     )
-    fig.add_hline(y=0.9, line_dash="dot", line_color="#64748B", annotation_text="target 90%")
+    # the label at the line's left end, where the curves are still low: on the right they run along the line
+    fig.add_hline(
+        y=0.9, line_dash="dot", line_color="#64748B", annotation_text="target 90%", annotation_position="top left"
+    )
     steps = [
         {
             "method": "update",
@@ -132,7 +135,7 @@ def acc_slider_figure(views: Sequence[Mapping[str, Any]], active: int, height: i
 
 
 def regularisation_figure(runs: Sequence[Mapping[str, Any]], height: int = 300) -> go.Figure:
-    """Train and test accuracy per method, the gap written on top."""
+    """Train and test accuracy per method, the gap (train minus test, in percentage points) written on top."""
     names = [METHOD_LABELS.get(r["method"], r["method"]) for r in runs]
     fig = go.Figure(
         [
@@ -157,13 +160,15 @@ def regularisation_figure(runs: Sequence[Mapping[str, Any]], height: int = 300) 
     for n, r in zip(names, runs, strict=True):
         fig.add_annotation(
             x=n,
-            y=max(r["train_acc"], r["test_acc"]) + 0.04,
-            text=f"gap {r['train_acc'] - r['test_acc']:.2f}",
+            y=max(r["train_acc"], r["test_acc"]),
+            yanchor="bottom",
+            yshift=6,  # clear of the bar tops
+            text=f"gap {100 * (r['train_acc'] - r['test_acc']):.0f} pts",  # percentage points, like the bars
             showarrow=False,
             font={"size": 11},
         )
     _layout(fig, height, barmode="group")
-    fig.update_yaxes(range=[0, 1.12], title_text="accuracy")
+    fig.update_yaxes(range=[0, 1.15], title_text="accuracy", tickformat=".0%")
     return fig
 
 
@@ -255,7 +260,12 @@ def biasvar_fit_figure(sweep: Mapping[str, Any], active: int, height: int = 330)
                 "args": [{"y": fits[i]}, {"title.text": title(d)}, list(range(2, 2 + len(fits[i])))],
             }
         )
-    _layout(fig, height, title={"text": title(sweep["degrees"][active]), "x": 0, "font": {"size": 13}})
+    _layout(
+        fig,
+        height + 20,
+        title={"text": title(sweep["degrees"][active]), "x": 0, "y": 0.985, "yanchor": "top", "font": {"size": 13}},
+        margin={"l": 10, "r": 10, "t": 58, "b": 10},
+    )
     fig.update_layout(
         sliders=[
             {
@@ -268,7 +278,8 @@ def biasvar_fit_figure(sweep: Mapping[str, Any], active: int, height: int = 330)
                 "transition": {"duration": 0},
             }
         ],
-        legend={"orientation": "h", "y": -0.42, "yanchor": "top", "x": 0},
+        # above the plot, under the title: below it the legend would sit on the slider's ticks
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 11}},
     )
     fig.update_yaxes(range=[-2.2, 2.2])
     return fig
@@ -387,11 +398,11 @@ def embedding_figure(
                 "active": active,
                 "steps": steps,
                 "currentvalue": {"prefix": "Training step ", "font": {"size": 12}},
-                "x": 0.12,
-                "len": 0.88,
+                "x": 0.16,
+                "len": 0.84,
                 "y": -0.06,
                 "yanchor": "top",
-                "pad": {"t": 0},
+                "pad": {"t": 28},  # below the x axis's tick labels
                 "transition": {"duration": 0},
             }
         ],
@@ -402,7 +413,7 @@ def embedding_figure(
                 "y": -0.06,
                 "xanchor": "left",
                 "yanchor": "top",
-                "pad": {"t": 0},
+                "pad": {"t": 44},  # level with the slider's track, clear of the tick labels and its label
                 "buttons": [
                     {
                         "label": "▶ Play",
