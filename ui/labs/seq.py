@@ -470,7 +470,7 @@ def wordvec_panel(lab: Lab, key: str) -> None:
     st.plotly_chart(small_layout(fig, "What each space gets right", height=300), key=f"{key}-scores", config=FIG)
     st.caption(
         "Pairs: is the partner among the word's 10 nearest words (of the notes' "
-        f"{len(data['vocabulary']):,}-word vocabulary)? Analogies: is a − b + c nearest to d? "
+        f"{len(data['vocabulary']):,}-word vocabulary)? Analogies: is b − a + c nearest to d? "
         f"{1 - data['single_piece_share']:.0%} of the notes' words are split by MiniLM's vocabulary into pieces "
         "(their vector is the mean of the pieces)."
     )

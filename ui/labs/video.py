@@ -155,7 +155,7 @@ def background_panel(lab: Lab, key: str) -> None:
         Step(
             label=str(s["t"]),
             images=[s["frame"], s["truth"], *[s[m] for m in methods]],
-            title=f"Frame {s['t']}: F1 running average {s['frame_f1']['running-average']:.2f} · "
+            title=f"Frame {s['t']}, F1 on this frame: running average {s['frame_f1']['running-average']:.2f} · "
             f"MOG2 {s['frame_f1']['mog2']:.2f} · KNN {s['frame_f1']['knn']:.2f}",
         )
         for s in view["steps"]
@@ -169,8 +169,9 @@ def background_panel(lab: Lab, key: str) -> None:
     st.plotly_chart(fig, key=f"{key}-fig", config={"displayModeBar": False})
     st.caption(
         f"{'Shipped clip' if seed is None else f'Clip {seed}, computed now with OpenCV on the CPU'}: shapes cross a "
-        f"{kind} textured background for {view['frames']} frames. White is what each model calls foreground; F1 in "
-        "the titles is pooled over the whole clip after a 20-frame warm-up. Drag the slider through the frames; on "
+        f"{kind} textured background for {view['frames']} frames. White is what each model calls foreground; the F1 "
+        "in the picture titles is pooled over the whole clip after a 20-frame warm-up, the headline's is this "
+        "frame's alone. Drag the slider through the frames; on "
         "the swaying background the running average flags the texture's edges, on the brightening one MOG2 and KNN "
         "fall behind the light."
     )
@@ -245,7 +246,8 @@ def actions_panel(lab: Lab, key: str) -> None:
     st.plotly_chart(fig, key=f"{key}-probs", config={"displayModeBar": False})
     st.caption(
         f"Top: the clip ({where}) and the Farnebäck flow stack the two-stream network's temporal stream reads "
-        "(hue = direction, brightness = length). Bottom: every shipped model's prediction for it. The single-frame "
+        f"(hue = direction, brightness = length). Bottom: what each of the {len(names)} shipped models predicts for "
+        "it. The single-frame "
         "model sees each frame alone, so it can only guess: every action here is another one played backwards."
     )
 
