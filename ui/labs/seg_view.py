@@ -3,6 +3,8 @@ They take pictures as data URIs and numbers as plain lists; nothing here imports
 
 from __future__ import annotations
 
+import os
+import platform
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -187,3 +189,15 @@ def claim_measured(record: dict[str, Any] | None, lab: str, claim: str) -> dict[
             measured = c.get("measured", {})
             return measured if isinstance(measured, dict) else {}
     return {}
+
+
+def record_hardware(record: dict[str, Any] | None) -> str:
+    """The machine a shipped record was measured on, e.g. '2-core x86_64 CPU' (its ``hardware.device`` field)."""
+    hardware = (record or {}).get("hardware", {})
+    named = hardware.get("device") if isinstance(hardware, dict) else None
+    return str(named) if named else "an unrecorded machine"
+
+
+def this_machine() -> str:
+    """This server's CPU in the same words as a record's hardware field, e.g. '2-core x86_64 CPU'."""
+    return f"{os.cpu_count()}-core {platform.machine()} CPU"

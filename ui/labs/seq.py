@@ -15,8 +15,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from demos.claims import shipped as shipped_record
 from demos.registry import Lab
 from ui.compute import Progress
+from ui.labs.seg_view import record_hardware
 from ui.labs.seqgen import (
     COLOURS,
     FIG,
@@ -101,7 +103,8 @@ def memory_panel(lab: Lab, key: str) -> None:
     st.caption(
         "The LSTM and GRU start with their keep-gates open (forget bias +3, input bias −3; GRU update bias +3), "
         "the usual initialisation for long memory; the vanilla RNN has no gate to open. "
-        f"Shipped by `{data['command']}` ({data['train_seconds']:.0f} s for all 15 runs on a shared CPU)."
+        f"Shipped by `{data['command']}` ({data['train_seconds']:.0f} s for all 15 runs on a "
+        f"{record_hardware(shipped_record('seq'))} shared with other work, an upper bound)."
     )
     if live_runs:
         last = list(live_runs.values())[-1]
