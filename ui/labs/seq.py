@@ -357,11 +357,11 @@ def _attention_map(source: str, output: str, weights: list[list[float]], title: 
         marker={"symbol": "circle-open", "size": 9, "color": "#E4572E"},
     )
     mono = {"family": "monospace"}
-    fig.update_xaxes(side="top", tickvals=list(range(len(cols))), ticktext=cols, tickfont=mono)
+    fig.update_xaxes(title="source", tickvals=list(range(len(cols))), ticktext=cols, tickfont=mono)
     fig.update_yaxes(
         title="output", autorange="reversed", tickvals=list(range(n)), ticktext=rows, tickfont=mono, scaleanchor="x"
     )
-    return small_layout(fig, title, height=340)
+    return small_layout(fig, title, height=360).update_layout(margin={"b": 45})
 
 
 def attention_panel(lab: Lab, key: str) -> None:
