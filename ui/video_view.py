@@ -136,10 +136,11 @@ def picture_grid(
             }
         )
     slider_h = 70 if len(steps) > 1 else 0
+    extra = 18 * max(s.title.count("<br>") for s in steps)  # room for a title broken into lines
     fig.update_layout(
         title={"text": first.title, "font": {"size": 13}, "x": 0, "xanchor": "left"},
-        height=rows * cell_px + 60 + slider_h,
-        margin={"l": 4, "r": 4, "t": 56, "b": 4 + slider_h},
+        height=rows * cell_px + 60 + extra + slider_h,
+        margin={"l": 4, "r": 4, "t": 56 + extra, "b": 4 + slider_h},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right", "font": {"size": 11}},
         plot_bgcolor="white",
         uirevision="keep",
@@ -212,5 +213,48 @@ def bar_figure(
         yaxis={"autorange": "reversed"},
         legend={"orientation": "h", "y": -0.25},
         showlegend=dots is not None,
+    )
+    return fig
+
+
+def direction_key(steps: int = 8) -> go.Figure:
+    """The colour key of a flow picture (hue = direction, image y pointing down, as ``demos.video.flow.flow_to_rgb``
+    draws it; brightness = length): ``steps`` direction swatches with arrows, then a dark-to-bright ramp."""
+    import colorsys
+
+    arrows = {0: "→", 45: "↘", 90: "↓", 135: "↙", 180: "←", 225: "↖", 270: "↑", 315: "↗"}
+    xs, colours, texts = [], [], []
+    for i in range(steps):
+        degrees = round(360 * i / steps)
+        r, g, b = colorsys.hsv_to_rgb(degrees / 360, 1.0, 1.0)
+        xs.append(i)
+        colours.append(f"rgb({r * 255:.0f},{g * 255:.0f},{b * 255:.0f})")
+        texts.append(arrows.get(degrees, f"{degrees}°"))
+    for j, value in enumerate((0.15, 0.4, 0.7, 1.0)):
+        xs.append(steps + 1 + j)
+        colours.append(f"rgb({255 * value:.0f},0,0)")
+        texts.append(("short", "", "", "long")[j])
+    fig = go.Figure(
+        go.Scatter(
+            x=xs,
+            y=[0] * len(xs),
+            mode="markers+text",
+            marker={"symbol": "square", "size": 22, "color": colours, "line": {"width": 0}},
+            text=texts,
+            textposition="bottom center",
+            textfont={"size": 16},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.update_xaxes(visible=False, range=[-0.7, steps + 4.7])
+    fig.update_yaxes(visible=False, range=[-1.6, 0.7])
+    fig.update_layout(
+        height=80,
+        width=420,
+        margin={"l": 4, "r": 4, "t": 22, "b": 0},
+        plot_bgcolor="white",
+        title={"text": "Flow colours: direction (hue) · length (brightness, rightward shown)", "font": {"size": 12}},
+        title_x=0,
     )
     return fig

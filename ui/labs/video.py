@@ -8,6 +8,7 @@ torch for the action models) and keeps it for the session.
 from __future__ import annotations
 
 import json
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,11 @@ import streamlit as st
 
 from demos.registry import Lab
 from ui.state import kept, recall, remember
-from ui.video_view import Overlay, Step, bar_figure, picture_grid, polylines, segments
+from ui.video_view import Overlay, Step, bar_figure, direction_key, picture_grid, polylines, segments
 
 RESULTS = Path(__file__).resolve().parents[2] / "demos" / "video" / "results"
+LK_COLOUR = "#F97316"  # orange: stands out on the pale-cyan texture and the magenta moved pixels
+SIFT_SLACK_PX = 2.0  # a drawn SIFT match may be this much longer than the pair's largest true motion
 ACTIONS = ("left", "right", "up", "down", "grow", "shrink", "turn-cw", "turn-ccw")
 MODEL_NAMES = {
     "single-frame": "Single frame",
@@ -67,11 +70,20 @@ def flow_steps(view: dict[str, Any], side: float) -> list[Step]:
         lk, sift = s["lk"], s["sift"]
         shift = 0.5  # OpenCV puts pixel centres at integers, the figure at +0.5
         lx, ly = segments(*[[v + shift for v in lk[k]] for k in ("x0", "y0", "x1", "y1")])
-        sx, sy = segments(*[[v + shift for v in sift[k]] for k in ("x0", "y0", "x1", "y1")])
+        # a SIFT match longer than the largest true motion plus SIFT_SLACK_PX is a wrong match: not drawn, counted
+        limit = s["max_flow"] + SIFT_SLACK_PX
+        kept_sift = [
+            (x0, y0, x1, y1)
+            for x0, y0, x1, y1 in zip(sift["x0"], sift["y0"], sift["x1"], sift["y1"], strict=True)
+            if math.hypot(x1 - x0, y1 - y0) <= limit
+        ]
+        dropped = len(sift["x0"]) - len(kept_sift)
+        sx, sy = segments(*[[v + shift for v in col] for col in zip(*kept_sift, strict=True)] or [[], [], [], []])
         title = (
             f"Pair {i + 1} → {i + 2}: endpoint error Farnebäck <b>{s['epe_farneback']:.2f} px</b> "
-            f"(zero flow {s['epe_zero']:.2f}) · median LK {s['lk_median_error']} px · SIFT {s['sift_median_error']} px"
-            f" · moved-pixel F1 {s['moved_f1']:.2f}"
+            f"(zero flow {s['epe_zero']:.2f}) · moved-pixel F1 {s['moved_f1']:.2f}<br>"
+            f"median error LK {s['lk_median_error']} px · SIFT {s['sift_median_error']} px "
+            f"({len(kept_sift)} matches drawn, {dropped} longer than {limit:.1f} px left out)"
         )
         out.append(
             Step(
@@ -79,7 +91,7 @@ def flow_steps(view: dict[str, Any], side: float) -> list[Step]:
                 images=[s["moved"], s["farneback"], s["true"], s["frame"]],
                 title=title,
                 overlays=[
-                    Overlay(0, lx, ly, "Lucas-Kanade tracks", "#22D3EE", 1.5, True),
+                    Overlay(0, lx, ly, "Lucas-Kanade tracks", LK_COLOUR, 2.0, True),
                     Overlay(3, sx, sy, "SIFT matches", "#FACC15", 1.5, True),
                 ],
             )
@@ -89,7 +101,7 @@ def flow_steps(view: dict[str, Any], side: float) -> list[Step]:
 
 def flow_panel(lab: Lab, key: str) -> None:
     sources = {"clip": "Still camera", "panning": "Panning camera", "photo": "Warped photo"}
-    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    c1, c2 = st.columns([5, 2], vertical_alignment="bottom")
     source = c1.segmented_control(
         "Frames", list(sources), format_func=sources.__getitem__, **kept(f"{key}-source", "clip")
     )
@@ -108,13 +120,14 @@ def flow_panel(lab: Lab, key: str) -> None:
         side, where = 64, "computed now with OpenCV on the CPU"
     fig = picture_grid(
         flow_steps(view, side),
-        ["Moved pixels (magenta), LK tracks (cyan)", "Farnebäck flow", "True flow", "SIFT matches (yellow)"],
+        ["Moved (magenta), LK (orange)", "Farnebäck flow", "True flow", "SIFT matches (yellow)"],
         side,
         columns=4,
         cell_px=190,
         slider_prefix="frame pair ",
     )
     st.plotly_chart(fig, key=f"{key}-fig", config={"displayModeBar": False})
+    st.plotly_chart(direction_key(), key=f"{key}-key", config={"displayModeBar": False})
     what = (
         f"Clip {view['seed']}"
         if view["source"] == "clip"
@@ -122,9 +135,12 @@ def flow_panel(lab: Lab, key: str) -> None:
     )
     st.caption(
         f"{what} ({where}). Left: the frame with the pixels Farnebäck says moved more than 0.5 px in magenta and "
-        "Lucas-Kanade's corner tracks; middle: Farnebäck's flow and the renderer's true flow, coloured by "
-        "direction (hue) and length (brightness) on one scale; right: SIFT key points matched into the next frame. "
-        "Drag the slider to step through the frame pairs."
+        "Lucas-Kanade's corner tracks in orange (each a dot and its short move); middle: Farnebäck's flow and the "
+        "renderer's true flow, coloured by direction (hue, key below) and length (brightness) on one scale; right: "
+        "SIFT key points matched into the next frame. A SIFT match longer than the pair's largest true motion plus "
+        f"{SIFT_SLACK_PX:g} px pairs two different key points (the textures repeat): those wrong matches are left "
+        "out of the picture, counted in the title, and kept in the median error. Drag the slider to step through "
+        "the frame pairs."
     )
 
 
@@ -243,10 +259,12 @@ def actions_panel(lab: Lab, key: str) -> None:
         height=330,
         range_=(0, 1.15),
     )
+    st.plotly_chart(direction_key(), key=f"{key}-key", config={"displayModeBar": False})
     st.plotly_chart(fig, key=f"{key}-probs", config={"displayModeBar": False})
     st.caption(
         f"Top: the clip ({where}) and the Farnebäck flow stack the two-stream network's temporal stream reads "
-        f"(hue = direction, brightness = length). Bottom: what each of the {len(names)} shipped models predicts for "
+        f"(hue = direction, brightness = length; key below the clip). Bottom: what each of the "
+        f"{len(names)} shipped models predicts for "
         "it. The single-frame "
         "model sees each frame alone, so it can only guess: every action here is another one played backwards."
     )
