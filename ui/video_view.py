@@ -136,9 +136,19 @@ def picture_grid(
             }
         )
     slider_h = 70 if len(steps) > 1 else 0
-    extra = 18 * max(s.title.count("<br>") for s in steps)  # room for a title broken into lines
+    extra = 20 * max(s.title.count("<br>") for s in steps)  # room for a title broken into lines
     fig.update_layout(
-        title={"text": first.title, "font": {"size": 13}, "x": 0, "xanchor": "left"},
+        title={
+            "text": first.title,
+            "font": {"size": 13},
+            "x": 0,
+            "xanchor": "left",
+            # above the plot area, clear of the subplot titles, however many lines it has
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 10},
+        },
         height=rows * cell_px + 60 + extra + slider_h,
         margin={"l": 4, "r": 4, "t": 56 + extra, "b": 4 + slider_h},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right", "font": {"size": 11}},

@@ -80,10 +80,11 @@ def flow_steps(view: dict[str, Any], side: float) -> list[Step]:
         dropped = len(sift["x0"]) - len(kept_sift)
         sx, sy = segments(*[[v + shift for v in col] for col in zip(*kept_sift, strict=True)] or [[], [], [], []])
         title = (
-            f"Pair {i + 1} → {i + 2}: endpoint error Farnebäck <b>{s['epe_farneback']:.2f} px</b> "
-            f"(zero flow {s['epe_zero']:.2f}) · moved-pixel F1 {s['moved_f1']:.2f}<br>"
-            f"median error LK {s['lk_median_error']} px · SIFT {s['sift_median_error']} px "
-            f"({len(kept_sift)} matches drawn, {dropped} longer than {limit:.1f} px left out)"
+            f"Pair {i + 1} → {i + 2}: Farnebäck error <b>{s['epe_farneback']:.2f} px</b> "
+            f"(zero flow {s['epe_zero']:.2f})<br>"
+            f"median error LK {s['lk_median_error']} px · SIFT {s['sift_median_error']} px · "
+            f"moved F1 {s['moved_f1']:.2f}<br>"
+            f"SIFT: {len(kept_sift)} matches drawn, {dropped} over {limit:.1f} px left out"
         )
         out.append(
             Step(
@@ -120,7 +121,7 @@ def flow_panel(lab: Lab, key: str) -> None:
         side, where = 64, "computed now with OpenCV on the CPU"
     fig = picture_grid(
         flow_steps(view, side),
-        ["Moved (magenta), LK (orange)", "Farnebäck flow", "True flow", "SIFT matches (yellow)"],
+        ["LK tracks (orange)", "Farnebäck flow", "True flow", "SIFT matches (yellow)"],
         side,
         columns=4,
         cell_px=190,
