@@ -25,6 +25,7 @@ class Overlay:
     colour: str = TRACK_COLOURS[0]
     width: float = 1.5
     markers: bool = False  # a dot at the start of every piece
+    dot: float = 0.45  # half the side of that dot, in image pixels
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def overlay_shapes(o: Overlay) -> list[dict[str, Any]]:
             pen_up = True
             continue
         if pen_up and o.markers:
-            dots.append(f"M{x - 0.45:.2f},{y - 0.45:.2f}H{x + 0.45:.2f}V{y + 0.45:.2f}H{x - 0.45:.2f}Z")
+            d = o.dot
+            dots.append(f"M{x - d:.2f},{y - d:.2f}H{x + d:.2f}V{y + d:.2f}H{x - d:.2f}Z")
         lines.append(f"{'M' if pen_up else 'L'}{x:.2f},{y:.2f}")
         pen_up = False
     ref = _ref(o.panel)

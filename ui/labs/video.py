@@ -21,7 +21,19 @@ from ui.video_view import Overlay, Step, bar_figure, direction_key, picture_grid
 
 RESULTS = Path(__file__).resolve().parents[2] / "demos" / "video" / "results"
 LK_COLOUR = "#F97316"  # orange: stands out on the pale-cyan texture and the magenta moved pixels
-SIFT_SLACK_PX = 2.0  # a drawn SIFT match may be this much longer than the pair's largest true motion
+START_COLOUR = "#FACC15"  # yellow: stands out on the purple shapes and the grey texture
+SIFT_SLACK_PX = 2.0
+# the flow pictures' hue for each of the 8 direction bins (right, down-right, ... up-right; image y points down)
+DIRECTION_COLOURS = (
+    "#E00000",
+    "#E08A00",
+    "#7FD000",
+    "#00B52E",
+    "#00B8C4",
+    "#0050E0",
+    "#7A00E0",
+    "#E000B0",
+)  # a drawn SIFT match may be this much longer than the pair's largest true motion
 ACTIONS = ("left", "right", "up", "down", "grow", "shrink", "turn-cw", "turn-ccw")
 MODEL_NAMES = {
     "single-frame": "Single frame",
@@ -313,43 +325,62 @@ def trajectories_panel(lab: Lab, key: str) -> None:
     )
     xs, ys = polylines(clip["tracks"])
     starts = [t[0] for t in clip["tracks"]]
+    start_xs = [v for p in starts for v in (p[0], None)]  # one piece per start, so each gets its dot
+    start_ys = [v for p in starts for v in (p[1], None)]
     step = Step(
         label="",
         images=[clip["first"]],
         title=f"SVM says “{clip['prediction']}” for a “{action}” clip",
         overlays=[
             Overlay(0, xs, ys, "tracks over 8 frames", "#22D3EE", 1.2),
-            Overlay(0, [p[0] for p in starts], [p[1] for p in starts], "start", "#F472B6", 0.1, True),
+            Overlay(0, start_xs, start_ys, "start", START_COLOUR, 0.1, True, dot=0.3),
         ],
     )
     c3, c4 = st.columns([2, 3])
     c3.plotly_chart(
         picture_grid(
-            [step], ["first frame, tracks (cyan) from their start (pink)"], clip["side"], columns=1, cell_px=230
+            [step], ["first frame, tracks (cyan) from their start (yellow)"], clip["side"], columns=1, cell_px=230
         ),
         key=f"{key}-tracks",
         config={"displayModeBar": False},
     )
     hist = clip["histogram"]
     bins = ["→", "↘", "↓", "↙", "←", "↖", "↑", "↗"]
-    labels = [f"{q} {h} {b}" for q in ("TL", "TR", "BL", "BR") for h in ("1st", "2nd") for b in bins]
+    groups = [f"{q} {h}" for q in ("TL", "TR", "BL", "BR") for h in ("1st", "2nd")]
     import plotly.graph_objects as go
 
-    fig = go.Figure(go.Bar(x=list(range(len(hist))), y=hist, marker_color="#0891B2", hovertext=labels))
+    # one bar trace per direction (coloured as the flow pictures colour it), grouped by quadrant and half
+    fig = go.Figure()
+    for j, arrow in enumerate(bins):
+        fig.add_bar(
+            x=groups,
+            y=hist[j :: len(bins)],
+            name=arrow,
+            marker_color=DIRECTION_COLOURS[j],
+            hovertemplate=f"%{{x}} {arrow}: %{{y:.3f}}<extra></extra>",
+        )
     fig.update_layout(
         title={"text": "Flow histogram: quadrant × half of the clip × direction", "font": {"size": 13}},
-        height=290,
+        height=310,
         margin={"l": 4, "r": 4, "t": 40, "b": 40},
-        xaxis={
-            "tickvals": [8 * k + 3.5 for k in range(8)],
-            "ticktext": [f"{q} {h}" for q in ("TL", "TR", "BL", "BR") for h in ("1st", "2nd")],
+        bargap=0.25,
+        bargroupgap=0.0,
+        legend={
+            "orientation": "h",
+            "y": -0.14,
+            "yanchor": "top",
+            "x": 0,
+            "title": {"text": "direction", "side": "left"},
+            "font": {"size": 13},
+            "entrywidth": 38,
+            "itemwidth": 30,
         },
         yaxis={"title": "share of motion"},
     )
     c4.plotly_chart(fig, key=f"{key}-hist", config={"displayModeBar": False})
     st.caption(
         f"{clip['moving_tracks']} grid points that move, followed through the clip by Farnebäck flow (up to 120 drawn; "
-        "pink dots are where they start). Each step of each track is counted in one of 8 direction bins, per "
+        "yellow squares are where they start). Each step of each track is counted in one of 8 direction bins, per "
         "quadrant around the moving points' centre and per half of the clip; a linear SVM reads those 64 numbers."
         f" ({'shipped result' if seed is None else 'computed now on the CPU'})"
     )
