@@ -380,7 +380,8 @@ def trajectories_panel(lab: Lab, key: str) -> None:
     c4.plotly_chart(fig, key=f"{key}-hist", config={"displayModeBar": False})
     st.caption(
         f"{clip['moving_tracks']} grid points that move, followed through the clip by Farnebäck flow (up to 120 drawn; "
-        "yellow squares are where they start). Each step of each track is counted in one of 8 direction bins, per "
+        "yellow squares are where they start). Each step of each track is counted in one of 8 direction bins (bar "
+        "colours, key under the chart), per "
         "quadrant around the moving points' centre and per half of the clip; a linear SVM reads those 64 numbers."
         f" ({'shipped result' if seed is None else 'computed now on the CPU'})"
     )
