@@ -195,24 +195,29 @@ def bar_figure(
     dots: Sequence[Sequence[float]] | None = None,
     height: int = 300,
     range_: tuple[float, float] | None = None,
+    names: tuple[str, str] = ("mean", "mean"),
 ) -> go.Figure:
-    """Horizontal bars (one per label), optional per-bar dots (seeds) and highlighted bars."""
+    """Horizontal bars (one per label), optional per-bar dots (seeds) and highlighted bars: highlighted bars are
+    teal and the others grey, with ``names`` (highlighted, other) as their legend entries when the legend shows."""
     percent = "%" in axis
-    colours = ["#0891B2" if (highlight is None or h) else "#94A3B8" for h in (highlight or [True] * len(labels))]
-    fig = go.Figure(
-        go.Bar(
-            x=list(values),
-            y=list(labels),
+    marks = list(highlight) if highlight is not None else [True] * len(labels)
+    fig = go.Figure()
+    for flag, colour, name in ((True, "#0891B2", names[0]), (False, "#94A3B8", names[1])):
+        picked = [i for i, h in enumerate(marks) if bool(h) == flag]
+        if not picked:
+            continue
+        fig.add_bar(
+            x=[values[i] for i in picked],
+            y=[labels[i] for i in picked],
             orientation="h",
-            marker_color=colours,
-            text=[f"{v:.0%}" if percent else f"{v:.3g}" for v in values],
+            marker_color=colour,
+            text=[f"{values[i]:.0%}" if percent else f"{values[i]:.3g}" for i in picked],
             textposition="inside",
             insidetextanchor="start",
             textfont={"color": "white"},
-            name="mean",
+            name=name,
             hovertemplate="%{y}: %{x:.3f}<extra></extra>",
         )
-    )
     if dots is not None:
         xs = [v for d in dots for v in d]
         ys = [lab for lab, d in zip(labels, dots, strict=True) for _ in d]
@@ -222,7 +227,8 @@ def bar_figure(
         height=height,
         margin={"l": 4, "r": 30, "t": 40, "b": 40},
         xaxis={"title": axis, "range": list(range_) if range_ else None, "tickformat": ".0%" if percent else None},
-        yaxis={"autorange": "reversed"},
+        yaxis={"autorange": "reversed", "categoryorder": "array", "categoryarray": list(labels)},
+        barmode="overlay",
         legend={"orientation": "h", "y": -0.25},
         showlegend=dots is not None,
     )
