@@ -60,7 +60,7 @@ def test_optical_flow_panel_shows_the_shipped_clip_then_a_new_one(monkeypatch: p
     at = lab("optical-flow")
     statements_hold(at, "optical-flow")
     shipped = figure_specs(at)
-    assert "shipped result" in texts(at) and "LK tracks (cyan)" in shipped[0] and '"path":"M' in shipped[0]
+    assert "shipped result" in texts(at) and "LK tracks (orange)" in shipped[0] and '"path":"M' in shipped[0]
     monkeypatch.setattr("ui.labs.video.flow_clip", lambda seed, pan: _small_flow_clip(seed))
     at.button(key="t-optical-flow-new").click().run()
     assert not at.exception, at.exception
