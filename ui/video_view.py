@@ -260,7 +260,7 @@ def direction_key(steps: int = 8) -> go.Figure:
             marker={"symbol": "square", "size": 22, "color": colours, "line": {"width": 0}},
             text=texts,
             textposition="bottom center",
-            textfont={"size": 16},
+            textfont={"size": [22] * steps + [13] * 4},  # arrow glyphs draw small: a larger size for them
             hoverinfo="skip",
             showlegend=False,
         )
