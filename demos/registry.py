@@ -260,8 +260,8 @@ LABS: tuple[Lab, ...] = (
             "optical-flow",
             "opencv-practice-programs",
         ),
-        summary="Program #3: nine video models on actions that only motion tells apart, from a single frame (chance) "
-        "to fusion, 3-D convolutions, two streams and recurrence.",
+        summary="Program #3: video models on actions that only motion tells apart, from a single frame (chance) "
+        "to fusion, 3-D convolutions, two streams, recurrence and a flow-histogram SVM.",
         panel="ui.labs.video:actions_panel",
         claims="demos.video.actions_claims",
         gpu_check="demos.video.gpu:gpu_check",

@@ -25,6 +25,7 @@ class Overlay:
     colour: str = TRACK_COLOURS[0]
     width: float = 1.5
     markers: bool = False  # a dot at the start of every piece
+    dot: float = 0.45  # half the side of that dot, in image pixels
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def overlay_shapes(o: Overlay) -> list[dict[str, Any]]:
             pen_up = True
             continue
         if pen_up and o.markers:
-            dots.append(f"M{x - 0.45:.2f},{y - 0.45:.2f}H{x + 0.45:.2f}V{y + 0.45:.2f}H{x - 0.45:.2f}Z")
+            d = o.dot
+            dots.append(f"M{x - d:.2f},{y - d:.2f}H{x + d:.2f}V{y + d:.2f}H{x - d:.2f}Z")
         lines.append(f"{'M' if pen_up else 'L'}{x:.2f},{y:.2f}")
         pen_up = False
     ref = _ref(o.panel)
@@ -136,10 +138,21 @@ def picture_grid(
             }
         )
     slider_h = 70 if len(steps) > 1 else 0
+    extra = 20 * max(s.title.count("<br>") for s in steps)  # room for a title broken into lines
     fig.update_layout(
-        title={"text": first.title, "font": {"size": 13}, "x": 0, "xanchor": "left"},
-        height=rows * cell_px + 60 + slider_h,
-        margin={"l": 4, "r": 4, "t": 56, "b": 4 + slider_h},
+        title={
+            "text": first.title,
+            "font": {"size": 13},
+            "x": 0,
+            "xanchor": "left",
+            # above the plot area, clear of the subplot titles, however many lines it has
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 10},
+        },
+        height=rows * cell_px + 60 + extra + slider_h,
+        margin={"l": 4, "r": 4, "t": 56 + extra, "b": 4 + slider_h},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right", "font": {"size": 11}},
         plot_bgcolor="white",
         uirevision="keep",
@@ -182,24 +195,29 @@ def bar_figure(
     dots: Sequence[Sequence[float]] | None = None,
     height: int = 300,
     range_: tuple[float, float] | None = None,
+    names: tuple[str, str] = ("mean", "mean"),
 ) -> go.Figure:
-    """Horizontal bars (one per label), optional per-bar dots (seeds) and highlighted bars."""
+    """Horizontal bars (one per label), optional per-bar dots (seeds) and highlighted bars: highlighted bars are
+    teal and the others grey, with ``names`` (highlighted, other) as their legend entries when the legend shows."""
     percent = "%" in axis
-    colours = ["#0891B2" if (highlight is None or h) else "#94A3B8" for h in (highlight or [True] * len(labels))]
-    fig = go.Figure(
-        go.Bar(
-            x=list(values),
-            y=list(labels),
+    marks = list(highlight) if highlight is not None else [True] * len(labels)
+    fig = go.Figure()
+    for flag, colour, name in ((True, "#0891B2", names[0]), (False, "#94A3B8", names[1])):
+        picked = [i for i, h in enumerate(marks) if bool(h) == flag]
+        if not picked:
+            continue
+        fig.add_bar(
+            x=[values[i] for i in picked],
+            y=[labels[i] for i in picked],
             orientation="h",
-            marker_color=colours,
-            text=[f"{v:.0%}" if percent else f"{v:.3g}" for v in values],
+            marker_color=colour,
+            text=[f"{values[i]:.0%}" if percent else f"{values[i]:.3g}" for i in picked],
             textposition="inside",
             insidetextanchor="start",
             textfont={"color": "white"},
-            name="mean",
+            name=name,
             hovertemplate="%{y}: %{x:.3f}<extra></extra>",
         )
-    )
     if dots is not None:
         xs = [v for d in dots for v in d]
         ys = [lab for lab, d in zip(labels, dots, strict=True) for _ in d]
@@ -209,8 +227,52 @@ def bar_figure(
         height=height,
         margin={"l": 4, "r": 30, "t": 40, "b": 40},
         xaxis={"title": axis, "range": list(range_) if range_ else None, "tickformat": ".0%" if percent else None},
-        yaxis={"autorange": "reversed"},
+        yaxis={"autorange": "reversed", "categoryorder": "array", "categoryarray": list(labels)},
+        barmode="overlay",
         legend={"orientation": "h", "y": -0.25},
         showlegend=dots is not None,
+    )
+    return fig
+
+
+def direction_key(steps: int = 8) -> go.Figure:
+    """The colour key of a flow picture (hue = direction, image y pointing down, as ``demos.video.flow.flow_to_rgb``
+    draws it; brightness = length): ``steps`` direction swatches with arrows, then a dark-to-bright ramp."""
+    import colorsys
+
+    arrows = {0: "→", 45: "↘", 90: "↓", 135: "↙", 180: "←", 225: "↖", 270: "↑", 315: "↗"}
+    xs, colours, texts = [], [], []
+    for i in range(steps):
+        degrees = round(360 * i / steps)
+        r, g, b = colorsys.hsv_to_rgb(degrees / 360, 1.0, 1.0)
+        xs.append(i)
+        colours.append(f"rgb({r * 255:.0f},{g * 255:.0f},{b * 255:.0f})")
+        texts.append(arrows.get(degrees, f"{degrees}°"))
+    for j, value in enumerate((0.15, 0.4, 0.7, 1.0)):
+        xs.append(steps + 1 + j)
+        colours.append(f"rgb({255 * value:.0f},0,0)")
+        texts.append(("short", "", "", "long")[j])
+    fig = go.Figure(
+        go.Scatter(
+            x=xs,
+            y=[0] * len(xs),
+            mode="markers+text",
+            marker={"symbol": "square", "size": 22, "color": colours, "line": {"width": 0}},
+            text=texts,
+            textposition="bottom center",
+            textfont={"size": [22] * steps + [13] * 4},  # arrow glyphs draw small: a larger size for them
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.update_xaxes(visible=False, range=[-0.7, steps + 4.7])
+    fig.update_yaxes(visible=False, range=[-1.6, 0.7])
+    fig.update_layout(
+        height=80,
+        width=420,
+        margin={"l": 4, "r": 4, "t": 22, "b": 0},
+        plot_bgcolor="white",
+        title={"text": "Flow colours: direction (hue) · length (brightness, rightward shown)", "font": {"size": 12}},
+        title_x=0,
     )
     return fig

@@ -6,6 +6,7 @@ card through the whole app to show the panel is on it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -60,7 +61,7 @@ def test_optical_flow_panel_shows_the_shipped_clip_then_a_new_one(monkeypatch: p
     at = lab("optical-flow")
     statements_hold(at, "optical-flow")
     shipped = figure_specs(at)
-    assert "shipped result" in texts(at) and "LK tracks (cyan)" in shipped[0] and '"path":"M' in shipped[0]
+    assert "shipped result" in texts(at) and "LK tracks (orange)" in shipped[0] and '"path":"M' in shipped[0]
     monkeypatch.setattr("ui.labs.video.flow_clip", lambda seed, pan: _small_flow_clip(seed))
     at.button(key="t-optical-flow-new").click().run()
     assert not at.exception, at.exception
@@ -85,13 +86,17 @@ def test_background_panel_switches_background_from_the_shipped_views() -> None:
 def test_actions_panel_shows_every_models_prediction_then_runs_them_on_a_new_clip() -> None:
     at = lab("video-actions")
     statements_hold(at, "video-actions")
-    probs = figure_specs(at)[1]
+    specs = figure_specs(at)
+    probs = next(f for f in specs if "Probability each model gives" in f)
     for name in ("Single frame", "Two-stream", "C3D (3-D conv)", "Flow histograms + SVM"):
         assert name in probs
+    bars = sum(len(t["y"]) for t in json.loads(probs)["data"] if t["type"] == "bar")
+    assert f"what each of the {bars} shipped models predicts" in texts(at)  # the count comes from the bars
+    assert any("Flow colours: direction" in f for f in specs)  # the flow pictures' colour key
     at.button(key="t-video-actions-new").click().run()
     assert not at.exception, at.exception
     assert "computed now on CPU" in texts(at)
-    assert figure_specs(at)[1] != probs
+    assert next(f for f in figure_specs(at) if "Probability each model gives" in f) != probs
 
 
 def test_trajectories_panel_changes_action_and_computes_a_new_clip() -> None:

@@ -58,6 +58,10 @@ def accuracy_figure(record: dict[str, Any], chosen: str) -> Any:
         f"Held-out accuracy with 10 labels per class, mean of {len(seeds)} seeds (dots: each seed)",
         "accuracy on 1,000 held-out scenes (%)",
         highlight=[s in (chosen, "none") for s in settings],
+        names=(
+            f"mean: chosen “{chosen}” and “none”" if chosen != "none" else "mean: “none”",
+            "mean: the other settings",
+        ),
         dots=[per[s] for s in settings],
         height=360,
         range_=(0, 1.05),
@@ -67,10 +71,10 @@ def accuracy_figure(record: dict[str, Any], chosen: str) -> Any:
 def panel(lab: Lab, key: str) -> None:
     gallery = shipped_gallery()
     settings: dict[str, str] = gallery["settings"]
-    c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
-    choice = c1.selectbox(
+    choice = st.selectbox(
         "Augmentation", list(settings), format_func=settings.__getitem__, **kept(f"{key}-setting", "all")
     )
+    c2, c3 = st.columns([3, 2], vertical_alignment="bottom")
     picked = c2.selectbox("Photo", list(PHOTOS), format_func=PHOTOS.__getitem__, **kept(f"{key}-photo", "chelsea"))
     setting, photo = str(choice or "all"), str(picked or "chelsea")
     if c3.button("Draw again", icon=":material/casino:", key=f"{key}-new"):

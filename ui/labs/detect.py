@@ -17,7 +17,7 @@ import streamlit as st
 from demos.claims import shipped
 from demos.registry import Lab
 from ui.labs.seg import device_label
-from ui.labs.seg_view import bars, claim_measured
+from ui.labs.seg_view import bars, claim_measured, record_hardware, this_machine
 from ui.nms_view import SHAPE_COLOURS, box_layer, image_figure
 from ui.state import kept, recall, remember
 
@@ -115,9 +115,11 @@ def panel(lab: Lab, key: str) -> None:
     data = scene(seed) if seed is not None else ship
     st.plotly_chart(figure(data, method), key=f"{key}-fig", config={"displayModeBar": False})
     where = f"a new scene, computed on {device_label()}" if seed is not None else "a held-out scene (shipped)"
+    timed = this_machine() if seed is not None else f"{record_hardware(shipped(lab.family))} shared with other work"
     st.caption(
         f"{METHODS[method]} on {where}: boxes after class-aware NMS (score 0.3 or more), coloured by shape; dotted: "
-        f"the truth. {EXPLAIN[method].format(candidates=data['methods'][method]['candidates'])}"
+        f"the truth. {EXPLAIN[method].format(candidates=data['methods'][method]['candidates'])} The time in the "
+        f"title was measured on a {timed}."
     )
     measured = claim_measured(shipped(lab.family), lab.name, "pyramid-helps-small").get("ap50_by_method", {})
     if measured:

@@ -15,8 +15,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from demos.claims import shipped as shipped_record
 from demos.registry import Lab
 from ui.compute import Progress
+from ui.labs.seg_view import record_hardware
 from ui.labs.seqgen import (
     COLOURS,
     DIGIT_COLOURS,
@@ -52,6 +54,31 @@ def _latent_map(points: list[list[float]], labels: list[int], title: str) -> go.
     fig.update_xaxes(showticklabels=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, zeroline=False)
     return small_layout(fig, title, height=230, showlegend=False)
+
+
+def _digit_key() -> go.Figure:
+    """The latent maps' colour key: one square per digit 0-9 in its map colour."""
+    fig = go.Figure(
+        go.Scatter(
+            x=list(range(10)),
+            y=[0] * 10,
+            mode="markers+text",
+            marker={"symbol": "square", "size": 16, "color": list(DIGIT_COLOURS[:10])},
+            text=[str(d) for d in range(10)],
+            textposition="middle right",
+            textfont={"size": 13},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.update_xaxes(visible=False, range=[-0.5, 10])
+    fig.update_yaxes(visible=False, range=[-1, 1])
+    return small_layout(fig, None, height=44).update_layout(
+        margin={"l": 70, "r": 10, "t": 4, "b": 4},
+        annotations=[
+            {"text": "digit:", "x": 0, "xref": "paper", "xanchor": "right", "xshift": -8, "y": 0, "showarrow": False}
+        ],
+    )
 
 
 @st.cache_resource(show_spinner=False)
@@ -122,10 +149,11 @@ def autoencoders_panel(lab: Lab, key: str) -> None:
     maps = _latent_maps()
     for col, m in zip(cols, methods, strict=True):
         col.plotly_chart(maps[m], key=f"{key}-map-{m}", config=FIG)
+    st.plotly_chart(_digit_key(), key=f"{key}-digits", config=FIG)
     st.caption(
-        f"The 2-D codes of {len(data['map_labels'])} held-out digits, coloured by digit (never shown to the "
-        "models). PCA and the linear autoencoder give the same map up to rotation and scale; the VAE packs its "
-        "codes around the origin, where its prior puts them."
+        f"The 2-D codes of {len(data['map_labels'])} held-out digits, coloured by digit (key under the maps; "
+        "never shown to the models). PCA and the linear autoencoder give the same map up to rotation and scale; "
+        "the VAE packs its codes around the origin, where its prior puts them."
     )
     _vae_live(key, latent)
 
@@ -274,8 +302,11 @@ def interpolation_panel(lab: Lab, key: str) -> None:
         x=codes[:, 0], y=codes[:, 1], mode="lines+markers", line={"color": "black", "width": 2}, marker={"size": 6}
     )
     right.plotly_chart(mfig, key=f"{key}-pathmap", config=FIG)
+    right.plotly_chart(_digit_key(), key=f"{key}-digits", config=FIG)
     right.caption(
-        "The same two digits' straight path in the 2-D model, over the codes of 600 held-out digits: where it "
+        "The same two digits' straight path (black) in the 2-D model, over the codes of 600 held-out digits "
+        "coloured "
+        "by digit (key above): where it "
         "crosses empty space, the decoder was never trained."
     )
     o = data["overall"]
@@ -308,7 +339,8 @@ def _gan_figure(target: dict[str, Any], frames: list[dict[str, Any]], extent: fl
                 zmin=0,
                 zmax=1,
                 opacity=0.55,
-                showscale=False,
+                showscale=True,
+                colorbar={"title": {"text": "D(x)", "side": "right"}, "thickness": 12, "len": 0.8, "x": 1.02},
                 hovertemplate="D(x) = %{z:.2f}<extra></extra>",
             ),
             go.Scatter(
@@ -354,13 +386,15 @@ def _gan_figure(target: dict[str, Any], frames: list[dict[str, Any]], extent: fl
             }
         ],
         title={"text": title(last), "font": {"size": 14}},
-        height=470,
+        height=500,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h", "y": -0.05, "x": 0.5, "xanchor": "center", "yanchor": "top"},
+        legend={"orientation": "h", "y": -0.12, "x": 0.5, "xanchor": "center", "yanchor": "top"},
         plot_bgcolor="white",
     )
     view = [-3.5, 3.5]  # the modes lie within +-2.2; the discriminator's map covers +-extent
-    fig.update_xaxes(range=view, showgrid=False, zeroline=False, constrain="domain")
+    fig.update_xaxes(
+        range=view, showgrid=False, zeroline=False, constrain="domain", showticklabels=True, ticks="outside"
+    )
     fig.update_yaxes(range=view, showgrid=False, zeroline=False, scaleanchor="x", constrain="domain")
     return fig
 
@@ -399,13 +433,14 @@ def gan2d_panel(lab: Lab, key: str) -> None:
     where = (
         f"your run, seed {mine['seed']}, {mine['seconds']:.0f} s on {mine['device']}"
         if mine
-        else f"shipped run, seed 0, {data['seconds'][target]:.0f} s on a shared CPU"
+        else f"shipped run, seed 0, {data['seconds'][target]:.0f} s on a "
+        f"{record_hardware(shipped_record('gen'))} shared with other work"
     )
     st.caption(
         f"Black: 400 generated points; green circles: the real modes (σ = {data['std']}); background: the "
-        "discriminator's probability that a point is real (blue high, red low). Drag the slider under the figure "
-        f"to replay training ({where}). A mode counts as covered when {data['cover_share']:.0%} of the points "
-        "lie within 3σ of it."
+        "discriminator's probability D(x) that a point is real (colour bar: blue high, red low). Drag the slider "
+        f"under the figure to replay training ({where}). A mode counts as covered when "
+        f"{data['cover_share']:.0%} of the points lie within 3σ of it."
     )
     seeds = data["seeds"]
     st.caption(

@@ -15,7 +15,7 @@ import streamlit as st
 
 from demos.claims import shipped
 from demos.registry import Lab
-from ui.labs.seg_view import bars, claim_measured, picture_grid, sliding_pictures
+from ui.labs.seg_view import bars, claim_measured, picture_grid, record_hardware, sliding_pictures, this_machine
 from ui.state import kept, recall, remember
 
 RESULTS = Path(__file__).resolve().parents[2] / "demos" / "seg" / "results"
@@ -130,7 +130,7 @@ def _semantic_summary(lab: Lab) -> None:
     st.caption(
         "Top: a model that calls every pixel background already scores high pixel accuracy, because most pixels "
         "are background; mean IoU averages over classes and exposes it. Bottom: the fastest of several runs per "
-        "model, shipped measurement on a shared CPU (an upper bound)."
+        f"model, shipped measurement on a {record_hardware(record)} shared with other work (an upper bound)."
     )
 
 
@@ -211,12 +211,14 @@ def superpixel_panel(lab: Lab, key: str) -> None:
         views = ship["photo"] if name == ship["photo_name"] else superpixel_photo(name)
         where = "shipped" if name == ship["photo_name"] else "computed"
         what = f"scikit-image's '{name}' photo (256 px), {where}"
+        live = name != ship["photo_name"]
     else:
         if c3.button("Another scene", icon=":material/casino:", key=f"{key}-new"):
             remember(f"{key}-seed", random.SystemRandom().randrange(1_000_000))
         seed = recall(f"{key}-seed")
         views = superpixel_scene(seed) if seed is not None else ship["scene"]
         what = "a new scene, computed" if seed is not None else "a held-out scene (shipped)"
+        live = seed is not None
     steps = views[method]
     frames, labels = [], []
     for s in steps:
@@ -232,7 +234,9 @@ def superpixel_panel(lab: Lab, key: str) -> None:
     fig = sliding_pictures(frames, [""], labels, start=1, tile=330, prefix=f"{METHODS[method]} {level_name}: ")
     st.plotly_chart(fig, key=f"{key}-fig", config={"displayModeBar": False})
     missed = " True edges no superpixel edge comes within 1 px of are red." if picture == "scene" else ""
+    timed = this_machine() if live else record_hardware(shipped(lab.family))
     st.caption(
         f"Superpixel edges in yellow on {what}; drag the slider from coarse to fine.{missed} Finer scales find more "
-        "edges and also draw more that are not there."
+        "edges and also draw more that are not there. Times in the titles were measured on a "
+        f"{timed}{'' if live else ' shared with other work (upper bounds)'}."
     )

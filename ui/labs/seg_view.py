@@ -3,6 +3,8 @@ They take pictures as data URIs and numbers as plain lists; nothing here imports
 
 from __future__ import annotations
 
+import os
+import platform
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,7 +25,8 @@ def picture_grid(
     (as ``make_subplots`` would lay it out), which builds in milliseconds instead of a tenth of a second."""
     n = len(pictures)
     rows = (n + columns - 1) // columns
-    h_space, v_space = 0.02, 0.12 / rows
+    plot_px = rows * (tile + 34) + (40 if legend else 10) - 28  # the plot area's height (see the layout below)
+    h_space, v_space = 0.02, 30 / plot_px  # 30 px between rows: room for the next row's titles
     width = (1 - h_space * (columns - 1)) / columns
     height = (1 - v_space * (rows - 1)) / rows
     data: list[dict[str, Any]] = []
@@ -89,7 +92,11 @@ def sliding_pictures(
     ``{"sources": [uri per picture], "title": figure title}`` for slider step ``labels[i]``; ``titles`` name the
     pictures (one per row)."""
     first = frames[start]
-    fig = make_subplots(rows=rows, cols=1, subplot_titles=list(titles), vertical_spacing=0.08)
+    gap_px = 36  # between rows: room for the lower picture's title under the upper picture
+    plot_px = rows * tile + (rows - 1) * gap_px
+    fig = make_subplots(
+        rows=rows, cols=1, subplot_titles=list(titles), vertical_spacing=gap_px / plot_px if rows > 1 else 0.0
+    )
     for r, uri in enumerate(first["sources"]):
         fig.add_trace(go.Image(source=uri, hoverinfo="skip"), row=r + 1, col=1)
     steps = [
@@ -115,7 +122,7 @@ def sliding_pictures(
                 "len": 1.0,
             }
         ],
-        height=rows * tile + 150,
+        height=plot_px + 150,
         margin={"l": 0, "r": 0, "t": 60 + 18 * max(f["title"].count("<br>") for f in frames), "b": 10},
         plot_bgcolor="white",
         font=FONT,
@@ -187,3 +194,15 @@ def claim_measured(record: dict[str, Any] | None, lab: str, claim: str) -> dict[
             measured = c.get("measured", {})
             return measured if isinstance(measured, dict) else {}
     return {}
+
+
+def record_hardware(record: dict[str, Any] | None) -> str:
+    """The machine a shipped record was measured on, e.g. '2-core x86_64 CPU' (its ``hardware.device`` field)."""
+    hardware = (record or {}).get("hardware", {})
+    named = hardware.get("device") if isinstance(hardware, dict) else None
+    return str(named) if named else "an unrecorded machine"
+
+
+def this_machine() -> str:
+    """This server's CPU in the same words as a record's hardware field, e.g. '2-core x86_64 CPU'."""
+    return f"{os.cpu_count()}-core {platform.machine()} CPU"

@@ -15,8 +15,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from demos.claims import shipped as shipped_record
 from demos.registry import Lab
 from ui.compute import Progress
+from ui.labs.seg_view import record_hardware
 from ui.labs.seqgen import (
     COLOURS,
     FIG,
@@ -101,7 +103,8 @@ def memory_panel(lab: Lab, key: str) -> None:
     st.caption(
         "The LSTM and GRU start with their keep-gates open (forget bias +3, input bias −3; GRU update bias +3), "
         "the usual initialisation for long memory; the vanilla RNN has no gate to open. "
-        f"Shipped by `{data['command']}` ({data['train_seconds']:.0f} s for all 15 runs on a shared CPU)."
+        f"Shipped by `{data['command']}` ({data['train_seconds']:.0f} s for all 15 runs on a "
+        f"{record_hardware(shipped_record('seq'))} shared with other work, an upper bound)."
     )
     if live_runs:
         last = list(live_runs.values())[-1]
@@ -354,11 +357,11 @@ def _attention_map(source: str, output: str, weights: list[list[float]], title: 
         marker={"symbol": "circle-open", "size": 9, "color": "#E4572E"},
     )
     mono = {"family": "monospace"}
-    fig.update_xaxes(side="top", tickvals=list(range(len(cols))), ticktext=cols, tickfont=mono)
+    fig.update_xaxes(title="source", tickvals=list(range(len(cols))), ticktext=cols, tickfont=mono)
     fig.update_yaxes(
         title="output", autorange="reversed", tickvals=list(range(n)), ticktext=rows, tickfont=mono, scaleanchor="x"
     )
-    return small_layout(fig, title, height=340)
+    return small_layout(fig, title, height=360).update_layout(margin={"b": 45})
 
 
 def attention_panel(lab: Lab, key: str) -> None:
@@ -470,7 +473,7 @@ def wordvec_panel(lab: Lab, key: str) -> None:
     st.plotly_chart(small_layout(fig, "What each space gets right", height=300), key=f"{key}-scores", config=FIG)
     st.caption(
         "Pairs: is the partner among the word's 10 nearest words (of the notes' "
-        f"{len(data['vocabulary']):,}-word vocabulary)? Analogies: is a − b + c nearest to d? "
+        f"{len(data['vocabulary']):,}-word vocabulary)? Analogies: is b − a + c nearest to d? "
         f"{1 - data['single_piece_share']:.0%} of the notes' words are split by MiniLM's vocabulary into pieces "
         "(their vector is the mean of the pieces)."
     )

@@ -8,6 +8,7 @@ torch for the action models) and keeps it for the session.
 from __future__ import annotations
 
 import json
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,23 @@ import streamlit as st
 
 from demos.registry import Lab
 from ui.state import kept, recall, remember
-from ui.video_view import Overlay, Step, bar_figure, picture_grid, polylines, segments
+from ui.video_view import Overlay, Step, bar_figure, direction_key, picture_grid, polylines, segments
 
 RESULTS = Path(__file__).resolve().parents[2] / "demos" / "video" / "results"
+LK_COLOUR = "#F97316"  # orange: stands out on the pale-cyan texture and the magenta moved pixels
+START_COLOUR = "#FACC15"  # yellow: stands out on the purple shapes and the grey texture
+SIFT_SLACK_PX = 2.0
+# the flow pictures' hue for each of the 8 direction bins (right, down-right, ... up-right; image y points down)
+DIRECTION_COLOURS = (
+    "#E00000",
+    "#E08A00",
+    "#7FD000",
+    "#00B52E",
+    "#00B8C4",
+    "#0050E0",
+    "#7A00E0",
+    "#E000B0",
+)  # a drawn SIFT match may be this much longer than the pair's largest true motion
 ACTIONS = ("left", "right", "up", "down", "grow", "shrink", "turn-cw", "turn-ccw")
 MODEL_NAMES = {
     "single-frame": "Single frame",
@@ -67,11 +82,21 @@ def flow_steps(view: dict[str, Any], side: float) -> list[Step]:
         lk, sift = s["lk"], s["sift"]
         shift = 0.5  # OpenCV puts pixel centres at integers, the figure at +0.5
         lx, ly = segments(*[[v + shift for v in lk[k]] for k in ("x0", "y0", "x1", "y1")])
-        sx, sy = segments(*[[v + shift for v in sift[k]] for k in ("x0", "y0", "x1", "y1")])
+        # a SIFT match longer than the largest true motion plus SIFT_SLACK_PX is a wrong match: not drawn, counted
+        limit = s["max_flow"] + SIFT_SLACK_PX
+        kept_sift = [
+            (x0, y0, x1, y1)
+            for x0, y0, x1, y1 in zip(sift["x0"], sift["y0"], sift["x1"], sift["y1"], strict=True)
+            if math.hypot(x1 - x0, y1 - y0) <= limit
+        ]
+        dropped = len(sift["x0"]) - len(kept_sift)
+        sx, sy = segments(*[[v + shift for v in col] for col in zip(*kept_sift, strict=True)] or [[], [], [], []])
         title = (
-            f"Pair {i + 1} → {i + 2}: endpoint error Farnebäck <b>{s['epe_farneback']:.2f} px</b> "
-            f"(zero flow {s['epe_zero']:.2f}) · median LK {s['lk_median_error']} px · SIFT {s['sift_median_error']} px"
-            f" · moved-pixel F1 {s['moved_f1']:.2f}"
+            f"Pair {i + 1} → {i + 2}: Farnebäck error <b>{s['epe_farneback']:.2f} px</b> "
+            f"(zero flow {s['epe_zero']:.2f})<br>"
+            f"median error LK {s['lk_median_error']} px · SIFT {s['sift_median_error']} px · "
+            f"moved F1 {s['moved_f1']:.2f}<br>"
+            f"SIFT: {len(kept_sift)} matches drawn, {dropped} over {limit:.1f} px left out"
         )
         out.append(
             Step(
@@ -79,7 +104,7 @@ def flow_steps(view: dict[str, Any], side: float) -> list[Step]:
                 images=[s["moved"], s["farneback"], s["true"], s["frame"]],
                 title=title,
                 overlays=[
-                    Overlay(0, lx, ly, "Lucas-Kanade tracks", "#22D3EE", 1.5, True),
+                    Overlay(0, lx, ly, "Lucas-Kanade tracks", LK_COLOUR, 2.0, True),
                     Overlay(3, sx, sy, "SIFT matches", "#FACC15", 1.5, True),
                 ],
             )
@@ -89,7 +114,7 @@ def flow_steps(view: dict[str, Any], side: float) -> list[Step]:
 
 def flow_panel(lab: Lab, key: str) -> None:
     sources = {"clip": "Still camera", "panning": "Panning camera", "photo": "Warped photo"}
-    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    c1, c2 = st.columns([5, 2], vertical_alignment="bottom")
     source = c1.segmented_control(
         "Frames", list(sources), format_func=sources.__getitem__, **kept(f"{key}-source", "clip")
     )
@@ -108,13 +133,14 @@ def flow_panel(lab: Lab, key: str) -> None:
         side, where = 64, "computed now with OpenCV on the CPU"
     fig = picture_grid(
         flow_steps(view, side),
-        ["Moved pixels (magenta), LK tracks (cyan)", "Farnebäck flow", "True flow", "SIFT matches (yellow)"],
+        ["LK tracks (orange)", "Farnebäck flow", "True flow", "SIFT matches (yellow)"],
         side,
         columns=4,
         cell_px=190,
         slider_prefix="frame pair ",
     )
     st.plotly_chart(fig, key=f"{key}-fig", config={"displayModeBar": False})
+    st.plotly_chart(direction_key(), key=f"{key}-key", config={"displayModeBar": False})
     what = (
         f"Clip {view['seed']}"
         if view["source"] == "clip"
@@ -122,9 +148,12 @@ def flow_panel(lab: Lab, key: str) -> None:
     )
     st.caption(
         f"{what} ({where}). Left: the frame with the pixels Farnebäck says moved more than 0.5 px in magenta and "
-        "Lucas-Kanade's corner tracks; middle: Farnebäck's flow and the renderer's true flow, coloured by "
-        "direction (hue) and length (brightness) on one scale; right: SIFT key points matched into the next frame. "
-        "Drag the slider to step through the frame pairs."
+        "Lucas-Kanade's corner tracks in orange (each a dot and its short move); middle: Farnebäck's flow and the "
+        "renderer's true flow, coloured by direction (hue, key below) and length (brightness) on one scale; right: "
+        "SIFT key points matched into the next frame. A SIFT match longer than the pair's largest true motion plus "
+        f"{SIFT_SLACK_PX:g} px pairs two different key points (the textures repeat): those wrong matches are left "
+        "out of the picture, counted in the title, and kept in the median error. Drag the slider to step through "
+        "the frame pairs."
     )
 
 
@@ -155,7 +184,7 @@ def background_panel(lab: Lab, key: str) -> None:
         Step(
             label=str(s["t"]),
             images=[s["frame"], s["truth"], *[s[m] for m in methods]],
-            title=f"Frame {s['t']}: F1 running average {s['frame_f1']['running-average']:.2f} · "
+            title=f"Frame {s['t']}, F1 on this frame: running average {s['frame_f1']['running-average']:.2f} · "
             f"MOG2 {s['frame_f1']['mog2']:.2f} · KNN {s['frame_f1']['knn']:.2f}",
         )
         for s in view["steps"]
@@ -169,8 +198,9 @@ def background_panel(lab: Lab, key: str) -> None:
     st.plotly_chart(fig, key=f"{key}-fig", config={"displayModeBar": False})
     st.caption(
         f"{'Shipped clip' if seed is None else f'Clip {seed}, computed now with OpenCV on the CPU'}: shapes cross a "
-        f"{kind} textured background for {view['frames']} frames. White is what each model calls foreground; F1 in "
-        "the titles is pooled over the whole clip after a 20-frame warm-up. Drag the slider through the frames; on "
+        f"{kind} textured background for {view['frames']} frames. White is what each model calls foreground; the F1 "
+        "in the picture titles is pooled over the whole clip after a 20-frame warm-up, the headline's is this "
+        "frame's alone. Drag the slider through the frames; on "
         "the swaying background the running average flags the texture's edges, on the brightening one MOG2 and KNN "
         "fall behind the light."
     )
@@ -242,10 +272,13 @@ def actions_panel(lab: Lab, key: str) -> None:
         height=330,
         range_=(0, 1.15),
     )
+    st.plotly_chart(direction_key(), key=f"{key}-key", config={"displayModeBar": False})
     st.plotly_chart(fig, key=f"{key}-probs", config={"displayModeBar": False})
     st.caption(
         f"Top: the clip ({where}) and the Farnebäck flow stack the two-stream network's temporal stream reads "
-        "(hue = direction, brightness = length). Bottom: every shipped model's prediction for it. The single-frame "
+        f"(hue = direction, brightness = length; key below the clip). Bottom: what each of the "
+        f"{len(names)} shipped models predicts for "
+        "it. The single-frame "
         "model sees each frame alone, so it can only guess: every action here is another one played backwards."
     )
 
@@ -292,43 +325,63 @@ def trajectories_panel(lab: Lab, key: str) -> None:
     )
     xs, ys = polylines(clip["tracks"])
     starts = [t[0] for t in clip["tracks"]]
+    start_xs = [v for p in starts for v in (p[0], None)]  # one piece per start, so each gets its dot
+    start_ys = [v for p in starts for v in (p[1], None)]
     step = Step(
         label="",
         images=[clip["first"]],
         title=f"SVM says “{clip['prediction']}” for a “{action}” clip",
         overlays=[
             Overlay(0, xs, ys, "tracks over 8 frames", "#22D3EE", 1.2),
-            Overlay(0, [p[0] for p in starts], [p[1] for p in starts], "start", "#F472B6", 0.1, True),
+            Overlay(0, start_xs, start_ys, "start", START_COLOUR, 0.1, True, dot=0.3),
         ],
     )
     c3, c4 = st.columns([2, 3])
     c3.plotly_chart(
         picture_grid(
-            [step], ["first frame, tracks (cyan) from their start (pink)"], clip["side"], columns=1, cell_px=230
+            [step], ["first frame, tracks (cyan) from their start (yellow)"], clip["side"], columns=1, cell_px=230
         ),
         key=f"{key}-tracks",
         config={"displayModeBar": False},
     )
     hist = clip["histogram"]
     bins = ["→", "↘", "↓", "↙", "←", "↖", "↑", "↗"]
-    labels = [f"{q} {h} {b}" for q in ("TL", "TR", "BL", "BR") for h in ("1st", "2nd") for b in bins]
+    groups = [f"{q} {h}" for q in ("TL", "TR", "BL", "BR") for h in ("1st", "2nd")]
     import plotly.graph_objects as go
 
-    fig = go.Figure(go.Bar(x=list(range(len(hist))), y=hist, marker_color="#0891B2", hovertext=labels))
+    # one bar trace per direction (coloured as the flow pictures colour it), grouped by quadrant and half
+    fig = go.Figure()
+    for j, arrow in enumerate(bins):
+        fig.add_bar(
+            x=groups,
+            y=hist[j :: len(bins)],
+            name=arrow,
+            marker_color=DIRECTION_COLOURS[j],
+            hovertemplate=f"%{{x}} {arrow}: %{{y:.3f}}<extra></extra>",
+        )
     fig.update_layout(
         title={"text": "Flow histogram: quadrant × half of the clip × direction", "font": {"size": 13}},
-        height=290,
+        height=310,
         margin={"l": 4, "r": 4, "t": 40, "b": 40},
-        xaxis={
-            "tickvals": [8 * k + 3.5 for k in range(8)],
-            "ticktext": [f"{q} {h}" for q in ("TL", "TR", "BL", "BR") for h in ("1st", "2nd")],
+        bargap=0.25,
+        bargroupgap=0.0,
+        legend={
+            "orientation": "h",
+            "y": -0.14,
+            "yanchor": "top",
+            "x": 0,
+            "title": {"text": "direction", "side": "left"},
+            "font": {"size": 13},
+            "entrywidth": 38,
+            "itemwidth": 30,
         },
         yaxis={"title": "share of motion"},
     )
     c4.plotly_chart(fig, key=f"{key}-hist", config={"displayModeBar": False})
     st.caption(
         f"{clip['moving_tracks']} grid points that move, followed through the clip by Farnebäck flow (up to 120 drawn; "
-        "pink dots are where they start). Each step of each track is counted in one of 8 direction bins, per "
+        "yellow squares are where they start). Each step of each track is counted in one of 8 direction bins (bar "
+        "colours, key under the chart), per "
         "quadrant around the moving points' centre and per half of the clip; a linear SVM reads those 64 numbers."
         f" ({'shipped result' if seed is None else 'computed now on the CPU'})"
     )
