@@ -136,6 +136,35 @@ def bounded(name: str, value: float, low: float, high: float) -> None:
         raise LabError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
 
 
+def train_each(
+    args: argparse.Namespace, models: tuple[str, ...], train_one: Callable[[str, argparse.Namespace], dict[str, object]]
+) -> dict[str, object]:
+    """The ``train --model NAME|all [--epochs N] [--scenes N]`` command of a family that ships several seeded
+    checkpoints: the options checked the same way everywhere, then ``train_one(model, args)`` per model asked for."""
+    check_common_args(args)
+    if args.model not in (*models, "all"):
+        raise LabError(f"--model must be one of {', '.join(models)} or all, got {args.model!r}")
+    if args.epochs is not None:
+        bounded("--epochs", args.epochs, 1, 200)
+    if getattr(args, "scenes", None) is not None:
+        bounded("--scenes", args.scenes, 16, 20_000)
+    return {m: train_one(m, args) for m in (models if args.model == "all" else (args.model,))}
+
+
+def run_record(device: torch.device) -> dict[str, object]:
+    """Where a shipped training ran, for its checkpoint's JSON record (a CPU run notes that it may have been
+    shared with other jobs, so its seconds are an upper bound)."""
+    import torch
+
+    shared = ", shared with other jobs" if device.type == "cpu" else ""
+    return {
+        "device": str(device),
+        "hardware": describe(device) + shared,
+        "machine": hardware(device),
+        "torch": str(torch.__version__),
+    }
+
+
 # ------------------------------------------------------------------------------------------------ timing
 
 

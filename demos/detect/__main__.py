@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from demos.claims import add_eval_command, run_cli
-from demos.common import LabError, add_common_args, bounded, check_common_args, describe, hardware
+from demos.common import (
+    add_common_args,
+    check_common_args,
+    run_record,
+    train_each,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MODELS = ("windows", "yolo", "ssd", "ssd-fine", "fpn")
@@ -39,7 +44,6 @@ def _command(args: argparse.Namespace, model: str) -> str:
 
 
 def train_one(model: str, args: argparse.Namespace) -> dict[str, Any]:
-    import torch
 
     from demos.detect.train import DEFAULT_EPOCHS, TrainConfig, checkpoint_path, save, train
 
@@ -62,10 +66,7 @@ def train_one(model: str, args: argparse.Namespace) -> dict[str, Any]:
         "train_config": asdict(config),
         "epoch_losses": [round(v, 4) for v in result.losses],
         "seconds": round(result.seconds, 1),
-        "device": str(device),
-        "hardware": describe(device) + (", shared with other jobs" if device.type == "cpu" else ""),
-        "machine": hardware(device),
-        "torch": str(torch.__version__),
+        **run_record(device),
     }
     save(result.model, model, path, meta)
     path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
@@ -73,15 +74,7 @@ def train_one(model: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def train_command(args: argparse.Namespace) -> dict[str, Any]:
-    check_common_args(args)
-    if args.model not in (*MODELS, "all"):
-        raise LabError(f"--model must be one of {', '.join(MODELS)} or all, got {args.model!r}")
-    if args.epochs is not None:
-        bounded("--epochs", args.epochs, 1, 200)
-    if args.scenes is not None:
-        bounded("--scenes", args.scenes, 16, 20_000)
-    models = MODELS if args.model == "all" else (args.model,)
-    return {m: train_one(m, args) for m in models}
+    return train_each(args, MODELS, train_one)
 
 
 def panel_command(args: argparse.Namespace) -> dict[str, Any]:

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from demos.claims import add_eval_command, run_cli
-from demos.common import add_common_args, bounded, check_common_args, describe, hardware
+from demos.common import add_common_args, bounded, check_common_args, run_record
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def train_command(args: argparse.Namespace) -> dict[str, Any]:
-    import torch
 
     from demos.filters.layers import CHECKPOINT, DigitsTrainConfig, save_digits, train_digits
 
@@ -46,10 +45,7 @@ def train_command(args: argparse.Namespace) -> dict[str, Any]:
         "epoch_losses": [round(v, 4) for v in result.losses],
         "held_out_accuracy": round(result.accuracy, 4),
         "seconds": round(result.seconds, 1),
-        "device": str(device),
-        "hardware": describe(device) + (", shared with other jobs" if device.type == "cpu" else ""),
-        "machine": hardware(device),
-        "torch": str(torch.__version__),
+        **run_record(device),
     }
     save_digits(result, CHECKPOINT, meta)
     CHECKPOINT.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")

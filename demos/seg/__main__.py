@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from demos.claims import add_eval_command, run_cli
-from demos.common import LabError, add_common_args, bounded, check_common_args, describe, hardware
+from demos.common import (
+    add_common_args,
+    check_common_args,
+    run_record,
+    train_each,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEMANTIC = ("patch", "fcn", "fcn-skips", "hypercolumns", "refine")
@@ -41,7 +46,6 @@ def _command(args: argparse.Namespace, model: str) -> str:
 
 
 def train_one(model: str, args: argparse.Namespace) -> dict[str, Any]:
-    import torch
 
     device = check_common_args(args)
 
@@ -74,10 +78,7 @@ def train_one(model: str, args: argparse.Namespace) -> dict[str, Any]:
         "train_config": asdict(config),
         "epoch_losses": [round(v, 4) for v in result.losses],
         "seconds": round(result.seconds, 1),
-        "device": str(device),
-        "hardware": describe(device) + (", shared with other jobs" if device.type == "cpu" else ""),
-        "machine": hardware(device),
-        "torch": str(torch.__version__),
+        **run_record(device),
     }
     if model == "mask-head":
         from demos.seg import instance
@@ -92,15 +93,7 @@ def train_one(model: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def train_command(args: argparse.Namespace) -> dict[str, Any]:
-    check_common_args(args)
-    if args.model not in (*MODELS, "all"):
-        raise LabError(f"--model must be one of {', '.join(MODELS)} or all, got {args.model!r}")
-    if args.epochs is not None:
-        bounded("--epochs", args.epochs, 1, 200)
-    if args.scenes is not None:
-        bounded("--scenes", args.scenes, 16, 20_000)
-    models = MODELS if args.model == "all" else (args.model,)
-    return {m: train_one(m, args) for m in models}
+    return train_each(args, MODELS, train_one)
 
 
 def panel_command(args: argparse.Namespace) -> dict[str, Any]:
