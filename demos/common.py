@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import functools
 import gzip
+import json
 import os
 import platform
 import statistics
@@ -20,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -163,6 +164,36 @@ def run_record(device: torch.device) -> dict[str, object]:
         "machine": hardware(device),
         "torch": str(torch.__version__),
     }
+
+
+def save_half(path: Path, kind: str, model: torch.nn.Module, meta: dict[str, Any], **extra: object) -> None:
+    """A shipped checkpoint: ``model``'s weights in half precision, its ``kind``, the record of the run that made
+    it and any ``extra`` entries (e.g. its config), all plain types so that weights_only loading accepts the file."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().half() if v.is_floating_point() else v.cpu() for k, v in model.state_dict().items()}
+    plain = json.loads(json.dumps({**extra, "meta": meta}))
+    torch.save({"kind": kind, "state_dict": state, **plain}, path)
+
+
+def read_half(path: Path, kind: str, remake: str) -> dict[str, Any]:
+    """A checkpoint :func:`save_half` wrote, its weights back in float32. Missing, unreadable or of another kind:
+    a clear error that names ``remake``, the command that makes it."""
+    import pickle
+
+    import torch
+
+    if not path.exists():
+        raise FileNotFoundError(f"no {kind} checkpoint at {path}; make it with: {remake}")
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError) as exc:
+        raise ValueError(f"{path} could not be read ({exc}); remake it with: {remake}") from exc
+    if not isinstance(blob, dict) or blob.get("kind") != kind or "state_dict" not in blob:
+        raise ValueError(f"{path} is not a {kind} checkpoint; remake it with: {remake}")
+    blob["state_dict"] = {k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()}
+    return blob
 
 
 # ------------------------------------------------------------------------------------------------ timing

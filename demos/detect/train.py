@@ -10,8 +10,6 @@ on the positive anchors' offsets. Randomness comes from a private generator; mod
 
 from __future__ import annotations
 
-import json
-import pickle
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -22,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from demos.common import generator, seeded
+from demos.common import generator, read_half, save_half, seeded
 from demos.detect.anchors import all_anchors, encode, match
 from demos.detect.data import TRAIN_SEED, scenes, truth
 from demos.detect.models import KINDS, AnchorDetector, DetectConfig, GridDetector, WindowClassifier, build
@@ -219,28 +217,18 @@ def checkpoint_path(kind: str, folder: Path = CHECKPOINTS) -> Path:
 
 
 def save(model: nn.Module, kind: str, path: Path, meta: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     config: DetectConfig = model.config  # type: ignore[assignment]
-    state = {k: v.detach().cpu().half() if v.is_floating_point() else v.cpu() for k, v in model.state_dict().items()}
-    plain = json.loads(json.dumps(meta))  # plain types only, so weights_only loading accepts the file
-    torch.save({"kind": kind, "config": asdict(config), "state_dict": state, "meta": plain}, path)
+    save_half(path, kind, model, meta, config=asdict(config))
 
 
 def load(kind: str, device: torch.device = CPU, folder: Path = CHECKPOINTS) -> nn.Module:
     """The shipped detector of ``kind``; a clear error naming the command that makes it if it is missing."""
     path = checkpoint_path(kind, folder)
     remake = f"python -m demos.detect train --model {kind} --threads 1"
-    if not path.exists():
-        raise FileNotFoundError(f"no {kind} checkpoint at {path}; make it with: {remake}")
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as exc:
-        raise ValueError(f"{path} could not be read ({exc}); remake it with: {remake}") from exc
-    if not isinstance(blob, dict) or blob.get("kind") != kind or "state_dict" not in blob:
-        raise ValueError(f"{path} is not a {kind} checkpoint; remake it with: {remake}")
+    blob = read_half(path, kind, remake)
     raw = dict(blob["config"])
     raw["widths"], raw["grid_priors"] = tuple(raw["widths"]), tuple(raw["grid_priors"])
     with seeded(0):
         model = build(kind, DetectConfig(**raw))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
+    model.load_state_dict(blob["state_dict"])
     return model.to(device).eval()

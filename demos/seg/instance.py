@@ -13,8 +13,6 @@ which merge touching objects of one class whatever the model.
 
 from __future__ import annotations
 
-import json
-import pickle
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -27,7 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import roi_align
 
-from demos.common import generator, seeded
+from demos.common import generator, read_half, save_half, seeded
 from demos.scenes import SHAPES, Rendered, make_dataset
 from demos.scenes.masks import masks_of
 
@@ -184,25 +182,15 @@ def train_mask_head(
 
 
 def save_mask_head(model: MaskHead, path: Path, meta: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().half() if v.is_floating_point() else v.cpu() for k, v in model.state_dict().items()}
-    plain = json.loads(json.dumps(meta))  # plain types only, so weights_only loading accepts the file
-    torch.save({"kind": "mask-head", "config": asdict(model.config), "state_dict": state, "meta": plain}, path)
+    save_half(path, "mask-head", model, meta, config=asdict(model.config))
 
 
 def load_mask_head(device: torch.device = CPU, path: Path = MASK_HEAD) -> MaskHead:
     remake = "python -m demos.seg train --model mask-head --threads 1"
-    if not path.exists():
-        raise FileNotFoundError(f"no mask-head checkpoint at {path}; make it with: {remake}")
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as exc:
-        raise ValueError(f"{path} could not be read ({exc}); remake it with: {remake}") from exc
-    if not isinstance(blob, dict) or blob.get("kind") != "mask-head":
-        raise ValueError(f"{path} is not a mask-head checkpoint; remake it with: {remake}")
+    blob = read_half(path, "mask-head", remake)
     with seeded(0):
         model = MaskHead(MaskHeadConfig(**blob["config"]))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
+    model.load_state_dict(blob["state_dict"])
     return model.to(device).eval()
 
 

@@ -7,9 +7,7 @@ warped once, from a fixed seed, so both models are scored on exactly the same im
 
 from __future__ import annotations
 
-import json
 import math
-import pickle
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -21,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from demos.common import generator, load_mnist, seeded
+from demos.common import generator, load_mnist, read_half, save_half, seeded
 from demos.stn.model import Net, WarpConfig, theta_of, to_canvas, warp, warp_params
 
 CPU = torch.device("cpu")
@@ -180,26 +178,16 @@ def checkpoint_path(kind: str, folder: Path = CHECKPOINTS) -> Path:
 
 
 def save(model: Net, kind: str, path: Path, meta: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().half() if v.is_floating_point() else v.cpu() for k, v in model.state_dict().items()}
-    plain = json.loads(json.dumps(meta))  # plain types only, so weights_only loading accepts the file
-    torch.save({"kind": kind, "state_dict": state, "meta": plain}, path)
+    save_half(path, kind, model, meta)
 
 
 def load(kind: str, device: torch.device = CPU, folder: Path = CHECKPOINTS) -> Net:
     path = checkpoint_path(kind, folder)
     remake = f"python -m demos.stn train --model {kind} --threads 1"
-    if not path.exists():
-        raise FileNotFoundError(f"no {kind} checkpoint at {path}; make it with: {remake}")
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as exc:
-        raise ValueError(f"{path} could not be read ({exc}); remake it with: {remake}") from exc
-    if not isinstance(blob, dict) or blob.get("kind") != kind or "state_dict" not in blob:
-        raise ValueError(f"{path} is not a {kind} checkpoint; remake it with: {remake}")
+    blob = read_half(path, kind, remake)
     with seeded(0):
         model = Net(stn=kind == "stn")
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
+    model.load_state_dict(blob["state_dict"])
     return model.to(device).eval()
 
 
